@@ -21,10 +21,10 @@ const fastMatMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSave
       ];
     },
   };
-}) as unknown as tf.CustomGradientFunc<tf.Tensor2D>);
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
 
 export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return fastMatMul(a, b);
+  return fastMatMul(a, b) as tf.Tensor2D;
 }
 
 /** x @ w over the last axis of x. x: [..., K], w: [K, N] -> [..., N]. */
