@@ -31,7 +31,7 @@ export type GPTConfig = z.infer<typeof ZGPTConfig>;
 /** The built-in base model's shape: ~1-4 M parameters, trainable on a laptop CPU in minutes. */
 export const BUILTIN_CONFIG: GPTConfig = {
   vocabSize: 262,
-  blockSize: 128,
+  blockSize: 320,
   nLayer: 4,
   nHead: 4,
   dModel: 192,
