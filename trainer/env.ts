@@ -1,0 +1,42 @@
+/**
+ * The trainer process's validated environment. This is the only file of the trainer that reads
+ * process.env: everything else receives typed values, so a bad variable fails at start with its
+ * name instead of at the first training step.
+ */
+import { z } from 'zod';
+
+export const TRAINER_BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export type TrainerBackendName = (typeof TRAINER_BACKENDS)[number];
+
+export const ZTrainerEnv = z.object({
+  /** Forces one TensorFlow.js backend; unset = best available (tensorflow, then wasm, then cpu). */
+  TRAINER_BACKEND: z.enum(TRAINER_BACKENDS).optional(),
+  /** Where checkpoints and other artifacts live (the same directory the web process uses). */
+  DATA_DIR: z.string().min(1).default('./.data/artifacts'),
+  /** Optional here; the worker entry point requires it. */
+  DATABASE_URL: z.string().url().optional(),
+});
+export type TrainerEnv = z.infer<typeof ZTrainerEnv>;
+
+/** Parses an environment; throws an Error naming every invalid variable. Empty strings count as unset. */
+export function parseTrainerEnv(source: Record<string, string | undefined>): TrainerEnv {
+  const cleaned: Record<string, string | undefined> = {};
+  for (const key of Object.keys(ZTrainerEnv.shape)) {
+    const value = source[key];
+    cleaned[key] = value === undefined || value.trim() === '' ? undefined : value;
+  }
+  const result = ZTrainerEnv.safeParse(cleaned);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid trainer environment: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+let cached: TrainerEnv | null = null;
+
+/** The process's environment, parsed once on first use. */
+export function getTrainerEnv(): TrainerEnv {
+  cached ??= parseTrainerEnv(process.env);
+  return cached;
+}
