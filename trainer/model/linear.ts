@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulLast } from './ops';
+import type { QuantizedData } from './quantize';
 
 export type LoraAdapter = {
   /** [in, rank], random init */
@@ -20,6 +21,8 @@ export type LoraAdapter = {
 
 /** A frozen base weight kept in low precision and dequantised for each use (QLoRA). */
 export type QuantizedWeight = {
+  /** The quantized codes and scales as checkpoints store them (see quantize.ts). */
+  data: QuantizedData;
   /** Returns the float weight [in, out]; called inside the caller's tf.tidy. */
   dequantize(): tf.Tensor2D;
   dispose(): void;
@@ -62,16 +65,30 @@ export function applyLinear(x: tf.Tensor, linear: Linear, options: ForwardOption
   return y;
 }
 
-/** A float linear with GPT-2 style init (normal, std 0.02) and zero bias. */
+/**
+ * A float linear with GPT-2 style init (normal, std 0.02) and zero bias.
+ *
+ * Variables are left unnamed on purpose: tfjs registers variable names globally and throws on a
+ * duplicate, which would forbid two models in one process (policy + frozen reference in DPO).
+ * Checkpoint names come from `linear.name` instead.
+ */
 export function createLinear(name: string, inFeatures: number, outFeatures: number, options: { bias: boolean; std?: number; seed?: number }): Linear {
   const std = options.std ?? 0.02;
   return {
     name,
     inFeatures,
     outFeatures,
-    weight: tf.variable(tf.randomNormal([inFeatures, outFeatures], 0, std, 'float32', options.seed), true, `${name}.weight`),
+    weight: createVariable(() => tf.randomNormal([inFeatures, outFeatures], 0, std, 'float32', options.seed)),
     quantized: null,
-    bias: options.bias ? tf.variable(tf.zeros([outFeatures]), true, `${name}.bias`) : null,
+    bias: options.bias ? createVariable(() => tf.zeros([outFeatures])) : null,
     lora: null,
   };
+}
+
+/**
+ * A trainable, unnamed variable from an initialiser. The initial tensor is made inside a tidy so it
+ * is freed once the variable holds its data (tf.variable adds a reference, it does not take one).
+ */
+export function createVariable(init: () => tf.Tensor, trainable = true): tf.Variable {
+  return tf.tidy(() => tf.variable(init(), trainable));
 }

@@ -1,0 +1,272 @@
+/**
+ * Weight-only quantization of a linear weight W [in, out].
+ *
+ * - int8, per output channel, symmetric: scale[j] = max_i |W[i, j]| / 127, q = round(W / scale).
+ *   Error bound: |W - deq| <= scale[j] / 2 elementwise (rounding to the nearest step).
+ * - 4-bit, blockwise over the row-major flat weight (blocks of `blockSize`, default 64, the last
+ *   one possibly shorter), each block normalised by its absmax and every value replaced by the
+ *   nearest entry of a 16-value code book:
+ *   - 'absmax4': the symmetric linear codes -7..7 (/ 7). Error bound: absmax / 14 (half a step).
+ *   - 'nf4': QLoRA's NormalFloat4 (Dettmers et al. 2023, appendix E), quantiles of N(0, 1)
+ *     rescaled to [-1, 1] with an exact zero. Error bound: half the largest gap between
+ *     neighbouring code values (that of -1 and -0.696, so ~0.152) times the block absmax.
+ *   Two codes are packed per byte: element 2k in the low nibble, element 2k+1 in the high one.
+ *
+ * The JS-side functions produce what checkpoints store. `createQuantizedWeight` turns them into a
+ * `QuantizedWeight` whose `dequantize()` rebuilds the float weight with tf ops inside the forward
+ * pass (QLoRA dequantises on the fly). On the device, codes are packed 24 bits per int32 element
+ * (six 4-bit codes or three 8-bit codes): tfjs has no uint8 tensors, and 24 bits stay exact even
+ * where a backend computes integer division in float32. So a 4-bit base costs 0.67 bytes per weight
+ * in memory instead of 4.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { QuantizedWeight } from './linear';
+
+export type QuantScheme4 = 'nf4' | 'absmax4';
+export type QuantScheme = 'int8' | QuantScheme4;
+
+export type QuantizedInt8 = {
+  /** [in * out] row-major, values in -127..127 */
+  q: Int8Array;
+  /** [out] one scale per output channel */
+  scale: Float32Array;
+  shape: [number, number];
+};
+
+export type Quantized4bit = {
+  /** [ceil(in * out / 2)] two codes per byte */
+  packed: Uint8Array;
+  /** [ceil(in * out / blockSize)] absmax of each block */
+  absmax: Float32Array;
+  shape: [number, number];
+  scheme: QuantScheme4;
+  blockSize: number;
+};
+
+export type QuantizedData = ({ kind: 'int8' } & QuantizedInt8) | ({ kind: '4bit' } & Quantized4bit);
+
+export const DEFAULT_BLOCK_SIZE = 64;
+
+/** NormalFloat4 code book, exactly as in bitsandbytes / the QLoRA paper. */
+export const NF4_CODE_BOOK = new Float32Array([
+  -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635,
+  -0.18477343022823334, -0.09105003625154495, 0.0, 0.07958029955625534, 0.16093020141124725,
+  0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941,
+  0.7229568362236023, 1.0,
+]);
+
+/** absmax4 code book: index c + 7 holds c / 7 for c in -7..7; index 15 is unused (0). */
+export const ABSMAX4_CODE_BOOK = new Float32Array(16).map((_, i) => (i < 15 ? (i - 7) / 7 : 0));
+
+export function codeBook(scheme: QuantScheme4): Float32Array {
+  return scheme === 'nf4' ? NF4_CODE_BOOK : ABSMAX4_CODE_BOOK;
+}
+
+/** The stated elementwise error bound, as a fraction of the block absmax. */
+export function errorBound4bit(scheme: QuantScheme4): number {
+  if (scheme === 'absmax4') return 1 / 14;
+  let largestGap = 0;
+  for (let i = 1; i < NF4_CODE_BOOK.length; i++) largestGap = Math.max(largestGap, NF4_CODE_BOOK[i] - NF4_CODE_BOOK[i - 1]);
+  return largestGap / 2;
+}
+
+function assertMatrix(values: ArrayLike<number>, shape: [number, number]): void {
+  const [rows, cols] = shape;
+  if (!(Number.isInteger(rows) && Number.isInteger(cols) && rows > 0 && cols > 0)) throw new Error(`Quantize: bad shape [${shape}]`);
+  if (values.length !== rows * cols) throw new Error(`Quantize: ${values.length} values do not fill shape [${shape}]`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// int8
+
+/** w: [in, out] row-major. */
+export function quantizeInt8(w: Float32Array, shape: [number, number]): QuantizedInt8 {
+  assertMatrix(w, shape);
+  const [rows, cols] = shape;
+  const scale = new Float32Array(cols);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) scale[j] = Math.max(scale[j], Math.abs(w[i * cols + j]));
+  }
+  // An all-zero channel keeps scale 0: every code is 0 and dequantises to exactly 0.
+  for (let j = 0; j < cols; j++) scale[j] = scale[j] / 127;
+  const q = new Int8Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const s = scale[j];
+      q[i * cols + j] = s === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(w[i * cols + j] / s)));
+    }
+  }
+  return { q, scale, shape: [rows, cols] };
+}
+
+export function dequantizeInt8(qw: QuantizedInt8): Float32Array {
+  const [rows, cols] = qw.shape;
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) out[i * cols + j] = qw.q[i * cols + j] * qw.scale[j];
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4-bit
+
+/** codes: one 4-bit code (0..15) per element -> two per byte, low nibble first. */
+export function packNibbles(codes: Uint8Array): Uint8Array {
+  const packed = new Uint8Array(Math.ceil(codes.length / 2));
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i];
+    if (c > 15) throw new Error(`packNibbles: code ${c} at ${i} does not fit in 4 bits`);
+    packed[i >> 1] |= i % 2 === 0 ? c : c << 4;
+  }
+  return packed;
+}
+
+export function unpackNibbles(packed: Uint8Array, n: number): Uint8Array {
+  if (packed.length !== Math.ceil(n / 2)) throw new Error(`unpackNibbles: ${packed.length} bytes cannot hold exactly ${n} codes`);
+  const codes = new Uint8Array(n);
+  for (let i = 0; i < n; i++) codes[i] = i % 2 === 0 ? packed[i >> 1] & 0x0f : packed[i >> 1] >> 4;
+  return codes;
+}
+
+/** Index of the code-book entry nearest to x (the book is sorted ascending over indices 0..14/15). */
+function nearestCode(book: Float32Array, used: number, x: number): number {
+  let best = 0;
+  let bestDist = Infinity;
+  for (let c = 0; c < used; c++) {
+    const d = Math.abs(book[c] - x);
+    if (d < bestDist) {
+      bestDist = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+export function quantize4bit(w: Float32Array, shape: [number, number], options: { scheme: QuantScheme4; blockSize?: number }): Quantized4bit {
+  assertMatrix(w, shape);
+  const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
+  if (!(Number.isInteger(blockSize) && blockSize > 0)) throw new Error(`quantize4bit: blockSize must be a positive integer, got ${blockSize}`);
+  const book = codeBook(options.scheme);
+  const used = options.scheme === 'nf4' ? 16 : 15;
+  const n = w.length;
+  const nBlocks = Math.ceil(n / blockSize);
+  const absmax = new Float32Array(nBlocks);
+  const codes = new Uint8Array(n);
+  for (let b = 0; b < nBlocks; b++) {
+    const start = b * blockSize;
+    const end = Math.min(n, start + blockSize);
+    let m = 0;
+    for (let i = start; i < end; i++) m = Math.max(m, Math.abs(w[i]));
+    absmax[b] = m;
+    // An all-zero block maps every value to the code of 0.
+    for (let i = start; i < end; i++) codes[i] = nearestCode(book, used, m === 0 ? 0 : w[i] / m);
+  }
+  return { packed: packNibbles(codes), absmax, shape: [shape[0], shape[1]], scheme: options.scheme, blockSize };
+}
+
+export function dequantize4bit(qw: Quantized4bit): Float32Array {
+  const n = qw.shape[0] * qw.shape[1];
+  const codes = unpackNibbles(qw.packed, n);
+  const book = codeBook(qw.scheme);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = book[codes[i]] * qw.absmax[Math.floor(i / qw.blockSize)];
+  return out;
+}
+
+/** Bytes a quantized weight occupies in a checkpoint (codes + scales). */
+export function quantizedByteSize(data: QuantizedData): number {
+  return data.kind === 'int8' ? data.q.length + 4 * data.scale.length : data.packed.length + 4 * data.absmax.length;
+}
+
+export function quantizedElementCount(data: QuantizedData): number {
+  return data.shape[0] * data.shape[1];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Device-side packing: 24 bits of codes per int32 element.
+
+/** codes (each < 2^bits) -> int32 words holding 24 / bits codes each, first code in the lowest bits. */
+export function packCodesInt32(codes: Uint8Array, bits: 4 | 8): Int32Array {
+  const perWord = 24 / bits;
+  const words = new Int32Array(Math.ceil(codes.length / perWord));
+  for (let i = 0; i < codes.length; i++) {
+    words[Math.floor(i / perWord)] += codes[i] * 2 ** (bits * (i % perWord));
+  }
+  return words;
+}
+
+/** words [m] int32 -> codes [m * 24 / bits] int32 (tf ops; call inside a tidy). */
+export function unpackCodesTensor(words: tf.Tensor1D, bits: 4 | 8): tf.Tensor1D {
+  const perWord = 24 / bits;
+  const base = 2 ** bits;
+  const parts: tf.Tensor[] = [];
+  for (let k = 0; k < perWord; k++) {
+    const shifted = k === 0 ? words : tf.floorDiv(words, tf.scalar(base ** k, 'int32'));
+    parts.push(tf.mod(shifted, tf.scalar(base, 'int32')));
+  }
+  return tf.reshape(tf.stack(parts, 1), [-1]) as tf.Tensor1D; // [m, perWord] -> [m * perWord]
+}
+
+/**
+ * A `QuantizedWeight` for a linear layer: keeps the packed codes and scales on the device and
+ * rebuilds the float [in, out] weight with tf ops on each `dequantize()`.
+ */
+export function createQuantizedWeight(data: QuantizedData): QuantizedWeight {
+  const [rows, cols] = data.shape;
+  const n = rows * cols;
+  if (data.kind === 'int8') {
+    const offset = new Uint8Array(n);
+    for (let i = 0; i < n; i++) offset[i] = data.q[i] + 128;
+    const words = tf.keep(tf.tensor1d(packCodesInt32(offset, 8), 'int32'));
+    const scale = tf.keep(tf.tensor2d(data.scale, [1, cols]));
+    return {
+      data,
+      dequantize: () =>
+        tf.tidy(() => {
+          const codes = tf.slice(unpackCodesTensor(words, 8), 0, n); // [n] in 0..255
+          const q = tf.sub(tf.cast(codes, 'float32'), 128);
+          return tf.mul(tf.reshape(q, [rows, cols]), scale) as tf.Tensor2D; // [in, out] * [1, out]
+        }),
+      dispose: () => {
+        words.dispose();
+        scale.dispose();
+      },
+    };
+  }
+  const { blockSize } = data;
+  const nBlocks = data.absmax.length;
+  if (nBlocks !== Math.ceil(n / blockSize)) throw new Error(`Quantized weight: ${nBlocks} block scales for ${n} values in blocks of ${blockSize}`);
+  const words = tf.keep(tf.tensor1d(packCodesInt32(unpackNibbles(data.packed, n), 4), 'int32'));
+  const absmax = tf.keep(tf.tensor2d(data.absmax, [nBlocks, 1]));
+  const book = tf.keep(tf.tensor1d(codeBook(data.scheme)));
+  return {
+    data,
+    dequantize: () =>
+      tf.tidy(() => {
+        // Pad the codes to whole blocks so each block is one row scaled by its absmax.
+        const codes = unpackCodesTensor(words, 4); // [>= n]
+        const padded = codes.shape[0] >= nBlocks * blockSize ? tf.slice(codes, 0, nBlocks * blockSize) : tf.pad(codes, [[0, nBlocks * blockSize - codes.shape[0]]]);
+        const normalized = tf.reshape(tf.gather(book, padded), [nBlocks, blockSize]); // [nBlocks, blockSize]
+        const values = tf.reshape(tf.mul(normalized, absmax), [-1]); // [nBlocks * blockSize]
+        return tf.reshape(tf.slice(values, 0, n), [rows, cols]) as tf.Tensor2D;
+      }),
+    dispose: () => {
+      words.dispose();
+      absmax.dispose();
+      book.dispose();
+    },
+  };
+}
+
+/** Quantizes a float tensor [in, out] (read synchronously) into the given scheme. */
+export function quantizeTensor(w: tf.Tensor2D, scheme: QuantScheme, blockSize = DEFAULT_BLOCK_SIZE): QuantizedData {
+  const shape: [number, number] = [w.shape[0], w.shape[1]];
+  const values = w.dataSync() as Float32Array;
+  if (scheme === 'int8') return { kind: 'int8', ...quantizeInt8(values, shape) };
+  return { kind: '4bit', ...quantize4bit(values, shape, { scheme, blockSize }) };
+}
+
+export function dequantizeData(data: QuantizedData): Float32Array {
+  return data.kind === 'int8' ? dequantizeInt8(data) : dequantize4bit(data);
+}
