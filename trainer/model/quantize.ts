@@ -20,7 +20,7 @@
  * in memory instead of 4.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { QuantizedWeight } from './linear';
+import type { Linear, QuantizedWeight } from './linear';
 
 export type QuantScheme4 = 'nf4' | 'absmax4';
 export type QuantScheme = 'int8' | QuantScheme4;
@@ -269,4 +269,17 @@ export function quantizeTensor(w: tf.Tensor2D, scheme: QuantScheme, blockSize = 
 
 export function dequantizeData(data: QuantizedData): Float32Array {
   return data.kind === 'int8' ? dequantizeInt8(data) : dequantize4bit(data);
+}
+
+/**
+ * Replaces a linear's float weight by its quantized form (the float variable is freed), so the
+ * forward pass dequantises it on the fly. A LoRA adapter on the layer is kept.
+ */
+export function quantizeLinear(linear: Linear, scheme: QuantScheme, blockSize = DEFAULT_BLOCK_SIZE): void {
+  if (linear.quantized) throw new Error(`Quantize: ${linear.name} is already quantized`);
+  if (!linear.weight) throw new Error(`Quantize: ${linear.name} has no float weight`);
+  const data = quantizeTensor(linear.weight as tf.Tensor2D, scheme, blockSize);
+  linear.quantized = createQuantizedWeight(data);
+  linear.weight.dispose();
+  linear.weight = null;
 }
