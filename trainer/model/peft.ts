@@ -11,16 +11,14 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Linear } from './linear';
 import { addLora, loraVariables, mergeLoraInto } from './lora';
-import type { PeftConfig } from './peft-config';
+import type { LoraTarget, PeftConfig } from './peft-config';
 import { addPrefixTuning, prefixTuningVariables } from './prefix-tuning';
 import { addPromptTuning, promptTuningVariables } from './prompt-tuning';
 import { blockLinears, quantizeModelBase } from './qlora';
 import { quantizedElementCount } from './quantize';
 import { namedWeights, type GPT } from './transformer';
 
-export { ZPeftConfig, type PeftConfig } from './peft-config';
-
-export type LoraTarget = 'q' | 'k' | 'v' | 'o' | 'fc' | 'proj';
+export { ZLoraTarget, ZPeftConfig, type LoraTarget, type PeftConfig } from './peft-config';
 
 /** The target projections of every block, layer by layer. */
 export function targetLinears(model: GPT, targets: readonly LoraTarget[]): Linear[] {
