@@ -19,12 +19,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { fromRawTensor, loadCheckpoint, saveCheckpoint, toRawTensor, type CheckpointKind, type CheckpointManifest } from './checkpoint';
+import { fromRawTensor, loadCheckpoint, saveCheckpoint, toRawTensor, type CheckpointKind, type CheckpointManifest, type RawTensor } from './checkpoint';
 import type { GPTConfig } from './config';
 import type { Linear } from './linear';
 import { allLinears, applyPeft, type PeftConfig } from './peft';
 import { createQuantizedWeight, type QuantizedData, type QuantScheme } from './quantize';
-import { float16ToFloat32, float32ToFloat16, type RawTensor } from './safetensors';
 import { createGPT, disposeGPT, namedWeights, type GPT } from './transformer';
 
 export type SaveModelMeta = {
@@ -111,9 +110,7 @@ function quantizationOf(model: GPT): CheckpointManifest['quantization'] {
 }
 
 function floatRaw(v: tf.Tensor, dtype: 'F32' | 'F16'): RawTensor {
-  const raw = toRawTensor(v);
-  if (dtype === 'F16' && raw.dtype === 'F32') return { dtype: 'F16', shape: raw.shape, data: float32ToFloat16(raw.data as Float32Array) };
-  return raw;
+  return toRawTensor(v, { dtype });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,8 +272,8 @@ function checkNames(dir: string, expected: Map<string, tf.Variable>, alsoAllowed
   for (const [name, v] of expected) expectShape(`Checkpoint ${dir}: tensor ${name}`, tensors[name].shape, v.shape);
 }
 
+/** F32 as is, F16 widened exactly to float32. */
 function toFloatTensor(raw: RawTensor): tf.Tensor {
-  if (raw.dtype === 'F16') return tf.tensor(float16ToFloat32(raw.data as Uint16Array), raw.shape, 'float32');
   return fromRawTensor(raw);
 }
 

@@ -44,7 +44,7 @@ export function cloneModel(model: GPT): GPT {
   const copy = createGPT(model.config);
   try {
     if (model.promptTuning) addPromptTuning(copy, { numVirtualTokens: model.promptTuning.embeddings.shape[0] });
-    if (model.prefixTuning) addPrefixTuning(copy, { numVirtualTokens: model.prefixTuning.keys[0].shape[1] });
+    if (model.prefixTuning) addPrefixTuning(copy, { numVirtualTokens: model.prefixTuning.keys[0].shape[1] ?? 0 }); // keys: [nHead, P, headDim]
     const sourceLinears = allLinears(model);
     allLinears(copy).forEach((linear, i) => {
       const source = sourceLinears[i].quantized;

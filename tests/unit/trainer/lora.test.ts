@@ -5,6 +5,9 @@ import { useBackend } from './setup-backend';
 import { applyLinear, createLinear, type Linear } from '@/trainer/model/linear';
 import { addLora, loraVariables, mergeLoraInto, removeLora } from '@/trainer/model/lora';
 import { createQuantizedWeight, quantizeTensor } from '@/trainer/model/quantize';
+import { allLinears, applyPeft, mergeLora, targetLinears, trainableVariables } from '@/trainer/model/peft';
+import { disposeGPT, namedWeights } from '@/trainer/model/transformer';
+import { TINY_CONFIG, changedNames, createBaseModel, lmLoss, logitsOf, snapshotBase, toyBatch, train } from './peft-helpers';
 
 function snapshot(v: tf.Tensor): Float32Array {
   return (v.dataSync() as Float32Array).slice();
@@ -120,5 +123,75 @@ describe('LoRA on a standalone linear', () => {
     addLora(linear, { rank: 2, alpha: 8, dropout: 0 });
     expect(() => addLora(linear, { rank: 2, alpha: 8, dropout: 0 })).toThrow(/h\.0\.attn\.q already has an adapter/);
     removeLora(linear);
+  });
+});
+
+describe('LoRA on a GPT', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+
+  const lora = { method: 'lora' as const, rank: 4, alpha: 8, dropout: 0, targets: ['q' as const, 'v' as const, 'fc' as const] };
+
+  it('fresh adapters leave the logits exactly equal to the base model', () => {
+    const model = createBaseModel(1);
+    const { inputs, targets } = toyBatch(TINY_CONFIG);
+    const base = logitsOf(model, inputs);
+    applyPeft(model, lora, { seed: 2 });
+    expect(targetLinears(model, lora.targets).every((l) => l.lora !== null)).toBe(true);
+    expect(allLinears(model).filter((l) => l.lora).length).toBe(TINY_CONFIG.nLayer * 3);
+    expect(Array.from(logitsOf(model, inputs))).toEqual(Array.from(base));
+    disposeGPT(model);
+    inputs.dispose();
+    targets.dispose();
+  });
+
+  it('trains only A and B (every base weight bit-identical), the loss falls, merge keeps logits within 1e-4', () => {
+    const model = createBaseModel(3);
+    const batch = toyBatch(TINY_CONFIG);
+    const baseNames = [...namedWeights(model).keys()];
+    const tensorsOfBase = tf.memory().numTensors;
+    applyPeft(model, lora, { seed: 4 });
+    const before = snapshotBase(model);
+    const aBefore = targetLinears(model, lora.targets).map((l) => (l.lora!.a.dataSync() as Float32Array).slice());
+    const losses = train(model, trainableVariables(model, lora), batch, 30, 3e-2);
+    expect(losses.at(-1)!).toBeLessThan(0.5 * losses[0]);
+    expect(changedNames(before, snapshotBase(model))).toEqual([]);
+    targetLinears(model, lora.targets).forEach((l, i) => {
+      expect(maxAbsDiff(l.lora!.a.dataSync(), aBefore[i]), `${l.name}.lora_a`).toBeGreaterThan(0);
+      expect(Array.from(l.lora!.b.dataSync()).some((v) => v !== 0), `${l.name}.lora_b`).toBe(true);
+    });
+
+    const unmerged = logitsOf(model, batch.inputs);
+    mergeLora(model);
+    expect(allLinears(model).every((l) => l.lora === null)).toBe(true);
+    // Same variables as the plain base model: no adapter left behind, no extra cost in forward.
+    expect(tf.memory().numTensors).toBe(tensorsOfBase);
+    expect([...namedWeights(model).keys()]).toEqual(baseNames);
+    const merged = logitsOf(model, batch.inputs);
+    expect(maxAbsDiff(merged, unmerged)).toBeLessThan(1e-4);
+    // Training did move the model: the merged logits are not the base ones.
+    expect(changedNames(before, snapshotBase(model)).length).toBeGreaterThan(0);
+    disposeGPT(model);
+    batch.inputs.dispose();
+    batch.targets.dispose();
+  });
+
+  it('a LoRA training step leaks no tensor', () => {
+    const model = createBaseModel(5);
+    const batch = toyBatch(TINY_CONFIG);
+    applyPeft(model, lora, { seed: 6 });
+    const vars = trainableVariables(model, lora);
+    const optimizer = tf.train.adam(1e-2);
+    const step = () => optimizer.minimize(() => lmLoss(model, batch.inputs, batch.targets), true, vars)?.dispose();
+    step(); // creates Adam's moment slots
+    const before = tf.memory().numTensors;
+    step();
+    step();
+    expect(tf.memory().numTensors).toBe(before);
+    optimizer.dispose();
+    disposeGPT(model);
+    batch.inputs.dispose();
+    batch.targets.dispose();
   });
 });
