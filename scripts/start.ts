@@ -1,0 +1,117 @@
+/**
+ * `npm start`: the whole product on one machine.
+ *
+ * With no DATABASE_URL it starts an embedded PostgreSQL (data under ./.data/postgres, kept across
+ * restarts); then it applies migrations, seeds the demo (once), builds the web app when the build is
+ * missing or older than the sources, and serves it. `--dev` runs `next dev` instead of a build.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
+import { startEmbeddedPostgres, findFreePort } from './embedded-postgres';
+import { applyMigrations } from '../prisma/migrate';
+import { isBuildStale } from './build-freshness';
+
+const root = path.resolve(__dirname, '..');
+const dataDir = path.join(root, '.data');
+const isDev = process.argv.includes('--dev');
+const port = Number(process.env.PORT ?? 3000);
+const nextBin = path.join(root, 'node_modules/next/dist/bin/next');
+
+function log(message: string) {
+  console.log(`[feedloop] ${message}`);
+}
+
+/** A secret generated on first start and kept in .data, unless the environment provides one. */
+function ensureAuthSecret(): string {
+  if (process.env.BETTER_AUTH_SECRET) return process.env.BETTER_AUTH_SECRET;
+  const file = path.join(dataDir, 'auth-secret');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+async function ensureDatabase(): Promise<{ url: string; stop: () => Promise<void> }> {
+  if (process.env.DATABASE_URL) {
+    log('using the PostgreSQL at DATABASE_URL');
+    return { url: process.env.DATABASE_URL, stop: async () => {} };
+  }
+  const preferred = Number(process.env.FEEDLOOP_PG_PORT ?? 54329);
+  const pgPort = (await isPortFree(preferred)) ? preferred : await findFreePort();
+  const started = Date.now();
+  const db = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: pgPort, database: 'feedloop' });
+  log(`embedded PostgreSQL on port ${pgPort} (data in .data/postgres, ready in ${Date.now() - started} ms)`);
+  return db;
+}
+
+async function isPortFree(candidate: number): Promise<boolean> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(candidate, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function ensureBuild() {
+  if (!isBuildStale(root)) return;
+  log('building the web app (first start, or the sources changed) ...');
+  const result = spawnSync(process.execPath, [nextBin, 'build'], { cwd: root, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  if (result.status !== 0) throw new Error('next build failed');
+}
+
+function checkBaseModel() {
+  const config = path.join(root, 'trainer/assets/base-model/config.json');
+  if (fs.existsSync(config)) log('built-in base model: trainer/assets/base-model (try `npm run model:sample`)');
+  else log('built-in base model missing: run `npm run model:pretrain` to train it');
+}
+
+async function main() {
+  const database = await ensureDatabase();
+  process.env.DATABASE_URL = database.url;
+  process.env.BETTER_AUTH_SECRET = ensureAuthSecret();
+  process.env.APP_URL ??= `http://localhost:${port}`;
+
+  const applied = await applyMigrations(database.url);
+  log(applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
+
+  // Imported only now: the server modules validate the environment set above when they load.
+  const { db } = await import('../server/db');
+  const { seedDemo } = await import('../prisma/seed');
+  const demo = await seedDemo(db);
+  await db.$disconnect();
+  checkBaseModel();
+
+  if (!isDev) ensureBuild();
+  const web = spawn(process.execPath, [nextBin, isDev ? 'dev' : 'start', '-p', String(port)], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, NODE_ENV: isDev ? 'development' : 'production', NEXT_TELEMETRY_DISABLED: '1' },
+  });
+
+  console.log('');
+  log(`Feedloop is running at ${process.env.APP_URL}`);
+  log(`  admin:      ${demo.admin.email} / ${demo.admin.password}`);
+  for (const annotator of demo.annotators) log(`  annotator:  ${annotator.email} / ${annotator.password}`);
+  log('Press Ctrl+C to stop.');
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    web.kill('SIGTERM');
+    await database.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  web.on('exit', (code) => void stop(code ?? 0));
+}
+
+main().catch((error: unknown) => {
+  console.error('[feedloop] failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});
