@@ -237,7 +237,8 @@ export function embedRows(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
   const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
   let rows: tf.Tensor2D;
   if (isWasm() && v <= ONE_HOT_MAX_ROWS) {
-    rows = matMul2d(tf.oneHot(flat, v, 1, 0, 'float32') as tf.Tensor2D, table);
+    // int32 one-hot then cast: the wasm OneHot kernel writes integer bits into a float32 output.
+    rows = matMul2d(tf.cast(tf.oneHot(flat, v), 'float32') as tf.Tensor2D, table);
   } else {
     if (isWasm()) ensureWasmKernels();
     rows = tf.gather(table, flat);
