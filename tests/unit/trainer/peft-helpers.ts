@@ -23,13 +23,15 @@ export const TINY_CONFIG: GPTConfig = {
 };
 
 /**
- * A random GPT whose token embedding is scaled up to std 0.5. At GPT-2's init (std 0.02) the tied
- * LM head can only produce near-uniform logits, so a frozen-base method (LoRA, prompt, prefix)
- * could barely move the loss whatever it learned; a trained base has large embeddings like these.
+ * A small "pretrained" base: a random GPT trained (all weights, Adam) for a few steps on other
+ * progressions than the tests fine-tune on. At GPT-2's init the tied LM head can only produce
+ * near-uniform logits, so a frozen-base method (LoRA, prompt, prefix) would have little to adapt.
  */
-export function createBaseModel(seed: number, config: GPTConfig = TINY_CONFIG): GPT {
+export function createBaseModel(seed: number, config: GPTConfig = TINY_CONFIG, steps = 40): GPT {
   const model = createGPT(config, { seed });
-  tf.tidy(() => model.wte.assign(tf.mul(model.wte, 25)));
+  const batch = toyBatch(config, 8, 12, 100 + seed);
+  train(model, [...namedWeights(model).values()], batch, steps, 1e-2);
+  tf.dispose([batch.inputs, batch.targets]);
   return model;
 }
 
