@@ -29,7 +29,7 @@ export type AttentionOptions = {
   /** Additive mask [B or 1, 1, Tq, Tk]; Tk counts prefix, cached and new keys, in that order. */
   mask: tf.Tensor;
   /** Prefix-tuning keys and values of this layer, [H, P, hd] each, visible to every query. Ignored when `past` is given (the cache already holds them). */
-  prefix?: { keys: tf.Tensor; values: tf.Tensor } | null;
+  prefix?: { keys: tf.Tensor3D; values: tf.Tensor3D } | null;
   /** Cached keys/values of earlier positions. */
   past?: LayerKV | null;
   /** Also return this layer's keys/values (prefix + past + new) for a KV cache. */
@@ -63,20 +63,20 @@ export function causalSelfAttention(x: tf.Tensor3D, w: AttentionWeights, options
     out = tf.matMul(tf.softmax(scores), values);
     if (options.returnKV) kv = { keys, values };
   } else {
-    let keysT: tf.Tensor = tf.transpose(k, [0, 2, 3, 1]); // [B, H, hd, T]
-    let values: tf.Tensor = v;
+    let keysT = tf.transpose(k, [0, 2, 3, 1]) as tf.Tensor4D; // [B, H, hd, T]
+    let values = v as tf.Tensor4D;
     if (options.prefix) {
       const p = options.prefix.keys.shape[1];
       const prefixKeysT = tf.tile(tf.reshape(tf.transpose(options.prefix.keys, [0, 2, 1]), [1, h, hd, p]), [b, 1, 1, 1]); // [B, H, hd, P]
       const prefixValues = tf.tile(tf.reshape(options.prefix.values, [1, h, p, hd]), [b, 1, 1, 1]); // [B, H, P, hd]
-      keysT = tf.concat([prefixKeysT, keysT], 3);
-      values = tf.concat([prefixValues, values], 2);
+      keysT = tf.concat([prefixKeysT, keysT], 3) as tf.Tensor4D;
+      values = tf.concat([prefixValues, values], 2) as tf.Tensor4D;
     }
     const tk = keysT.shape[3];
     const scores = batchMatMul(tf.reshape(q, [b * h, t, hd]) as tf.Tensor3D, tf.reshape(keysT, [b * h, hd, tk]) as tf.Tensor3D); // [B*H, T, Tk]
     const probs = tf.softmax(tf.add(tf.reshape(scores, [b, h, t, tk]), options.mask)); // [B, H, T, Tk]
     out = tf.reshape(batchMatMul(tf.reshape(probs, [b * h, t, tk]) as tf.Tensor3D, tf.reshape(values, [b * h, tk, hd]) as tf.Tensor3D), [b, h, t, hd]);
-    if (options.returnKV) kv = { keys: tf.transpose(keysT, [0, 1, 3, 2]) as tf.Tensor4D, values: values as tf.Tensor4D };
+    if (options.returnKV) kv = { keys: tf.transpose(keysT, [0, 1, 3, 2]), values };
   }
 
   const merged = tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [b, t, c]); // [B, T, C]

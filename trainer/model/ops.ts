@@ -84,6 +84,7 @@ function wasmBatchMatMulFn(backend: WasmBackendInternals): (...args: unknown[]) 
 function slicedMatMulKernel(args: { inputs: tf.NamedTensorInfoMap; backend: object }): tf.TensorInfo {
   const backend = args.backend as WasmBackendInternals;
   const { a, b } = args.inputs;
+  if (!a || !b) throw new Error(`${SLICED_MATMUL}: inputs a and b are required`);
   const [n, m, k] = a.shape;
   const p = b.shape[2];
   const out = backend.makeOutput([n, m, p], 'float32');
@@ -127,6 +128,7 @@ function slicedMatMulKernel(args: { inputs: tf.NamedTensorInfoMap; backend: obje
 function unsortedSegmentSumKernel(args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const backend = args.backend as WasmBackendInternals;
   const { x, segmentIds } = args.inputs;
+  if (!x || !segmentIds) throw new Error('UnsortedSegmentSum: inputs x and segmentIds are required');
   const numSegments = Number(args.attrs?.numSegments);
   const rows = segmentIds.shape.reduce((s, d) => s * d, 1);
   const inner = x.shape.reduce((s, d) => s * d, 1) / Math.max(rows, 1);

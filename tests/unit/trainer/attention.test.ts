@@ -81,7 +81,7 @@ describe('causal self-attention', () => {
       const w = randomWeights(c, 7 * t);
       const x = tf.randomNormal([b, t, c], 0, 1, 'float32', 5) as tf.Tensor3D;
       const mask = causalMask(t);
-      const { y } = tf.tidy(() => causalSelfAttention(x, w, { nHead: h, training: false, mask }));
+      const y = tf.tidy(() => causalSelfAttention(x, w, { nHead: h, training: false, mask }).y);
       const weights = readWeights(weightsMap(w));
       for (let r = 0; r < b; r++) {
         const want = attentionRows(toRows(x, r), weights, 'attn', h, (i, j) => j <= i);
@@ -96,10 +96,10 @@ describe('causal self-attention', () => {
     const hd = c / h;
     const w = randomWeights(c, 3);
     const x = tf.randomNormal([b, t, c], 0, 1, 'float32', 9) as tf.Tensor3D;
-    const keys = tf.randomNormal([h, p, hd], 0, 1, 'float32', 10);
-    const values = tf.randomNormal([h, p, hd], 0, 1, 'float32', 11);
+    const keys = tf.randomNormal([h, p, hd], 0, 1, 'float32', 10) as tf.Tensor3D;
+    const values = tf.randomNormal([h, p, hd], 0, 1, 'float32', 11) as tf.Tensor3D;
     const mask = causalMask(t, p);
-    const { y } = tf.tidy(() => causalSelfAttention(x, w, { nHead: h, training: false, mask, prefix: { keys, values } }));
+    const y = tf.tidy(() => causalSelfAttention(x, w, { nHead: h, training: false, mask, prefix: { keys, values } }).y);
     const weights = readWeights(weightsMap(w));
     const extra = { keys: keys.arraySync() as Matrix[], values: values.arraySync() as Matrix[] };
     for (let r = 0; r < b; r++) {
