@@ -125,11 +125,15 @@ export function logitsFromHidden(model: GPT, hidden: tf.Tensor): tf.Tensor {
  * The caller owns (and disposes) both the input cache and the returned one.
  */
 export function forwardWithCache(model: GPT, ids: tf.Tensor2D, cache: KVCache | null, padding: number[] | null): { hidden: tf.Tensor3D; cache: KVCache } {
-  return tf.tidy(() => {
-    const result = runTransformer(model, ids, { training: false, padding: cache ? cache.padding : padding, cache, returnCache: true });
+  const rowPadding = cache ? cache.padding : padding;
+  let length = 0;
+  const { hidden, layers } = tf.tidy(() => {
+    const result = runTransformer(model, ids, { training: false, padding: rowPadding, cache, returnCache: true });
     if (!result.cache) throw new Error('forwardWithCache: no cache returned');
-    return { hidden: result.hidden, cache: result.cache };
+    length = result.cache.length;
+    return { hidden: result.hidden, layers: result.cache.layers };
   });
+  return { hidden, cache: { layers, length, padding: rowPadding } };
 }
 
 export function disposeKVCache(cache: KVCache): void {
@@ -145,8 +149,8 @@ function runTransformer(model: GPT, ids: tf.Tensor2D, options: RunOptions): { hi
   const c = cfg.dModel;
   const { padding, cache, training } = options;
   if (padding) tf.util.assert(padding.length === b && padding.every((p) => p >= 0 && p <= (cache ? cache.length + t : t)), () => 'forward: padding must give one count per row, within the sequence');
-  const virtual = model.promptTuning ? model.promptTuning.embeddings.shape[0] : 0;
-  const prefixLen = model.prefixTuning ? model.prefixTuning.keys[0].shape[1] : 0;
+  const virtual: number = model.promptTuning ? model.promptTuning.embeddings.shape[0] ?? 0 : 0;
+  const prefixLen: number = model.prefixTuning ? model.prefixTuning.keys[0].shape[1] ?? 0 : 0;
   const queryStart = cache ? cache.length : 0; // sequence index of the first new position
   const addVirtual = !cache && virtual > 0;
 
@@ -155,7 +159,7 @@ function runTransformer(model: GPT, ids: tf.Tensor2D, options: RunOptions): { hi
     const prompt = tf.tile(tf.reshape(model.promptTuning.embeddings, [1, virtual, c]), [b, 1, 1]); // [B, P, C]
     x = tf.concat([prompt, x], 1); // [B, P + T, C]
   }
-  const tq = x.shape[1];
+  const tq = x.shape[1] ?? 0;
   x = tf.add(x, positionEmbeddings(model, b, queryStart, tq, virtual, padding)); // [B, Tq, C]
   if (training && cfg.dropout > 0) x = tf.dropout(x, cfg.dropout);
 
@@ -166,7 +170,7 @@ function runTransformer(model: GPT, ids: tf.Tensor2D, options: RunOptions): { hi
       nHead: cfg.nHead,
       training,
       mask,
-      prefix: model.prefixTuning ? { keys: model.prefixTuning.keys[i], values: model.prefixTuning.values[i] } : null,
+      prefix: model.prefixTuning ? { keys: model.prefixTuning.keys[i] as tf.Tensor3D, values: model.prefixTuning.values[i] as tf.Tensor3D } : null,
       past: cache ? cache.layers[i] : null,
       returnKV: options.returnCache,
       dropout: cfg.dropout,
