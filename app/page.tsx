@@ -1,3 +1,8 @@
-export default function HomePage() {
-  return <main className="p-8">Feedloop</main>;
+import { redirect } from 'next/navigation';
+import { findCurrentUser, homePathFor } from './_lib/require-user';
+
+/** The home page only sends people where they work: admins to /admin, annotators to /annotate. */
+export default async function HomePage() {
+  const user = await findCurrentUser();
+  redirect(user ? homePathFor(user.role) : '/login');
 }

@@ -1,0 +1,23 @@
+'use client';
+import { useState } from 'react';
+import { authClient } from '../_lib/auth-client';
+
+export function SignOutButton() {
+  const [isPending, setIsPending] = useState(false);
+  return (
+    <button
+      type="button"
+      data-testid="nav-signout"
+      disabled={isPending}
+      className="rounded-md border border-slate-200 px-2.5 py-1 text-slate-700 hover:bg-slate-50 disabled:opacity-50"
+      onClick={async () => {
+        setIsPending(true);
+        await authClient.signOut();
+        // A full navigation: server components re-render without the session, caches are dropped.
+        window.location.assign('/login');
+      }}
+    >
+      Sign out
+    </button>
+  );
+}
