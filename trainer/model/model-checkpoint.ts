@@ -19,7 +19,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { fromRawTensor, loadCheckpoint, saveCheckpoint, toRawTensor, type CheckpointKind, type CheckpointManifest, type RawTensor } from './checkpoint';
+import { CheckpointError, fromRawTensor, loadCheckpoint, saveCheckpoint, toRawTensor, type CheckpointKind, type CheckpointManifest, type RawTensor } from './checkpoint';
 import type { GPTConfig } from './config';
 import type { Linear } from './linear';
 import { allLinears, applyPeft, type PeftConfig } from './peft';
@@ -190,11 +190,11 @@ export async function loadModel(dir: string, options: { baseDir?: string } = {})
 
 async function loadAdapter(dir: string, manifest: CheckpointManifest, tensors: Record<string, RawTensor>, baseDir: string | undefined): Promise<LoadedModel> {
   const peft = manifest.peft;
-  if (!peft || peft.method === 'full') throw new Error(`Adapter checkpoint ${dir} has no PEFT config in its manifest`);
+  if (!peft || peft.method === 'full') throw new CheckpointError(dir, 'an adapter checkpoint needs a PEFT config in its manifest');
   const resolvedBase = baseDir ?? resolveParent(dir, manifest.parent);
   const base = await loadModel(resolvedBase);
   try {
-    if (base.manifest.kind === 'adapter') throw new Error(`Adapter checkpoint ${dir}: its base ${resolvedBase} is itself an adapter`);
+    if (base.manifest.kind === 'adapter') throw new CheckpointError(dir, `its base ${resolvedBase} is itself an adapter`);
     assertSameArchitecture(dir, manifest.architecture, resolvedBase, base.manifest.architecture);
     applyPeft(base.model, peft);
     const expected = peftNamedVariables(base.model);
@@ -210,10 +210,10 @@ async function loadAdapter(dir: string, manifest: CheckpointManifest, tensors: R
 }
 
 function resolveParent(dir: string, parent: string | null): string {
-  if (!parent) throw new Error(`Adapter checkpoint ${dir} names no parent: pass baseDir to loadModel`);
+  if (!parent) throw new CheckpointError(dir, 'this adapter names no parent checkpoint: pass baseDir to loadModel');
   const candidates = path.isAbsolute(parent) ? [parent] : [path.resolve(path.dirname(dir), parent), path.resolve(parent)];
   const found = candidates.find((c) => fs.existsSync(path.join(c, 'config.json')));
-  if (!found) throw new Error(`Adapter checkpoint ${dir}: its parent "${parent}" was not found (looked in ${candidates.join(', ')}); pass baseDir to loadModel`);
+  if (!found) throw new CheckpointError(dir, `its parent "${parent}" was not found (looked in ${candidates.join(', ')}); pass baseDir to loadModel`);
   return found;
 }
 
@@ -221,7 +221,7 @@ function assertSameArchitecture(dir: string, a: GPTConfig, baseDir: string, b: G
   const keys = new Set([...Object.keys(a), ...Object.keys(b)] as Array<keyof GPTConfig>);
   for (const key of keys) {
     if (a[key] !== b[key]) {
-      throw new Error(`Adapter checkpoint ${dir} was trained on a different architecture than ${baseDir}: ${key} is ${JSON.stringify(a[key])} in the adapter, ${JSON.stringify(b[key])} in the base`);
+      throw new CheckpointError(dir, `the adapter was trained on a different architecture than its base ${baseDir}: ${key} is ${JSON.stringify(a[key])} in the adapter, ${JSON.stringify(b[key])} in the base`);
     }
   }
 }
@@ -232,7 +232,7 @@ function readQuantized(dir: string, linear: Linear, tensors: Record<string, RawT
   const packed = tensors[`${linear.name}.weight.packed`];
   const absmax = tensors[`${linear.name}.weight.absmax`];
   if (!q && !scale && !packed && !absmax) return null;
-  const where = `Checkpoint ${dir}: quantized weight ${linear.name}`;
+  const where = `Checkpoint ${dir}: quantized weight ${linear.name}`; // CheckpointError's prefix, spelled out for expectShape
   const shape: [number, number] = [linear.inFeatures, linear.outFeatures];
   const n = shape[0] * shape[1];
   const quantization = manifest.quantization;
@@ -263,11 +263,11 @@ function expectShape(what: string, got: number[], expected: number[]): void {
 function checkNames(dir: string, expected: Map<string, tf.Variable>, alsoAllowed: Set<string>, tensors: Record<string, RawTensor>): void {
   const missing = [...expected.keys()].filter((name) => !(name in tensors));
   if (missing.length > 0) {
-    throw new Error(`Checkpoint ${dir} does not match the model: missing tensor(s) ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+    throw new CheckpointError(dir, `tensors do not match the model: missing tensor(s) ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
   }
   const unexpected = Object.keys(tensors).filter((name) => !expected.has(name) && !alsoAllowed.has(name) && !name.startsWith(EXTRA_PREFIX));
   if (unexpected.length > 0) {
-    throw new Error(`Checkpoint ${dir} does not match the model: unexpected tensor(s) ${unexpected.slice(0, 5).join(', ')}${unexpected.length > 5 ? ` and ${unexpected.length - 5} more` : ''}`);
+    throw new CheckpointError(dir, `tensors do not match the model: unexpected tensor(s) ${unexpected.slice(0, 5).join(', ')}${unexpected.length > 5 ? ` and ${unexpected.length - 5} more` : ''}`);
   }
   for (const [name, v] of expected) expectShape(`Checkpoint ${dir}: tensor ${name}`, tensors[name].shape, v.shape);
 }
@@ -280,7 +280,7 @@ function toFloatTensor(raw: RawTensor): tf.Tensor {
 function assignAll(dir: string, expected: Map<string, tf.Variable>, tensors: Record<string, RawTensor>): void {
   for (const [name, v] of expected) {
     const raw = tensors[name];
-    if (raw.dtype !== 'F32' && raw.dtype !== 'F16') throw new Error(`Checkpoint ${dir}: tensor ${name} is ${raw.dtype}, expected F32 or F16`);
+    if (raw.dtype !== 'F32' && raw.dtype !== 'F16') throw new CheckpointError(dir, `tensor ${name} is ${raw.dtype}, expected F32 or F16`);
     tf.tidy(() => v.assign(toFloatTensor(raw)));
   }
 }
