@@ -1,0 +1,111 @@
+/**
+ * CSV files (read with papaparse): a header row, then one record a row.
+ * - `prompt,completion`: one completion per row; rows with the same prompt form one prompt.
+ * - `prompt,completion_1,...,completion_k`: all completions of a prompt on one row (empty cells
+ *   are ignored, so prompts may have different counts).
+ * Optional columns: `id` (or `external_id`) and `split`; other columns are ignored.
+ * The delimiter is taken from the header (comma, else tab, else semicolon). CRLF line ends are
+ * read as LF, inside quoted fields too. Line numbers are the file lines where records start.
+ */
+import Papa from 'papaparse';
+import { readCompletion, readExternalId, readPrompt, readSplit } from './fields';
+import { PromptGrouper } from './group-prompts';
+import type { ImportFormat, ImportLimits, LineErrors, ParsedPrompt } from './types';
+
+type CsvFormat = Extract<ImportFormat, 'csv' | 'csv-wide'>;
+type CsvRow = { line: number; cells: string[] };
+
+function pickDelimiter(content: string): string {
+  const headerLine = content.slice(0, content.indexOf('\n') >= 0 ? content.indexOf('\n') : content.length);
+  if (headerLine.includes(',')) return ',';
+  if (headerLine.includes('\t')) return '\t';
+  if (headerLine.includes(';')) return ';';
+  return ',';
+}
+
+/** Every row with the line it starts on; papaparse's errors become line errors. */
+function readRows(content: string, errors: LineErrors): CsvRow[] {
+  const rows: CsvRow[] = [];
+  let rowStart = 0;
+  let countedTo = 0;
+  let line = 1;
+  Papa.parse<string[]>(content, {
+    delimiter: pickDelimiter(content),
+    newline: '\n',
+    skipEmptyLines: false,
+    step(result) {
+      // Lines are counted incrementally up to where this row starts, so the whole read stays linear.
+      for (; countedTo < rowStart; countedTo += 1) if (content.charCodeAt(countedTo) === 10) line += 1;
+      for (const error of result.errors) errors.add(line, `CSV: ${error.message}`);
+      rowStart = result.meta.cursor;
+      if (result.data.some((cell) => cell.trim() !== '')) rows.push({ line, cells: result.data });
+    },
+  });
+  return rows;
+}
+
+type Columns = { format: CsvFormat; prompt: number; completions: number[]; id: number; split: number; width: number };
+
+function readHeader(header: CsvRow, errors: LineErrors): Columns | null {
+  const names = header.cells.map((cell) => cell.trim().toLowerCase());
+  const prompt = names.indexOf('prompt');
+  const numbered = names
+    .map((name, index) => ({ index, match: /^completion_?(\d+)$/.exec(name) }))
+    .filter((column): column is { index: number; match: RegExpExecArray } => column.match !== null)
+    .sort((a, b) => Number(a.match[1]) - Number(b.match[1]))
+    .map((column) => column.index);
+  const single = names.indexOf('completion');
+  if (prompt < 0 || (single < 0 && numbered.length === 0)) {
+    errors.add(header.line, 'the header needs a "prompt" column and either a "completion" column (one completion per row) or "completion_1", "completion_2", ... columns');
+    return null;
+  }
+  const id = names.indexOf('external_id') >= 0 ? names.indexOf('external_id') : names.indexOf('id');
+  const base = { prompt, id, split: names.indexOf('split'), width: names.length };
+  return numbered.length > 0 ? { ...base, format: 'csv-wide', completions: numbered } : { ...base, format: 'csv', completions: [single] };
+}
+
+export function readCsv(content: string, limits: ImportLimits, errors: LineErrors): { format: CsvFormat | null; prompts: ParsedPrompt[] } {
+  const rows = readRows(content.replace(/\r\n?/g, '\n'), errors);
+  if (rows.length === 0) return { format: null, prompts: [] };
+  const columns = readHeader(rows[0], errors);
+  if (!columns) return { format: null, prompts: [] };
+
+  const prompts: ParsedPrompt[] = [];
+  const grouper = new PromptGrouper();
+  for (const { line, cells } of rows.slice(1)) {
+    if (cells.length !== columns.width) {
+      errors.add(line, `expected ${columns.width} fields as in the header, found ${cells.length} (check the quotes)`);
+      continue;
+    }
+    const prompt = readPrompt(cells[columns.prompt], limits);
+    if (!prompt.isValid) errors.add(line, prompt.message);
+    const externalId = readExternalId(columns.id >= 0 ? { id: cells[columns.id] } : {});
+    if (!externalId.isValid) errors.add(line, externalId.message);
+    const split = readSplit(columns.split >= 0 ? cells[columns.split] : undefined);
+    if (!split.isValid) errors.add(line, split.message);
+
+    if (columns.format === 'csv') {
+      const completion = readCompletion(cells[columns.completions[0]], '"completion"', limits);
+      if (!completion.isValid) errors.add(line, completion.message);
+      if (prompt.isValid && completion.isValid && externalId.isValid && split.isValid) {
+        grouper.add({ line, ...prompt.value, externalId: externalId.value, split: split.value, completion: completion.value });
+      }
+      continue;
+    }
+    const completions: string[] = [];
+    let isValid = prompt.isValid && externalId.isValid && split.isValid;
+    for (const index of columns.completions) {
+      if (cells[index] === '') continue;
+      const completion = readCompletion(cells[index], `"${rows[0].cells[index].trim()}"`, limits);
+      if (completion.isValid) completions.push(completion.value);
+      else {
+        errors.add(line, completion.message);
+        isValid = false;
+      }
+    }
+    if (isValid && prompt.isValid && externalId.isValid && split.isValid) {
+      prompts.push({ line, ...prompt.value, externalId: externalId.value, split: split.value, completions });
+    }
+  }
+  return { format: columns.format, prompts: columns.format === 'csv' ? grouper.prompts() : prompts };
+}
