@@ -8,7 +8,7 @@ import { applyPeft } from '@/trainer/model/peft';
 import { blockLinears } from '@/trainer/model/qlora';
 import { heldoutLoss, quantizationReport, quantizeForServing, type HeldoutBatch } from '@/trainer/model/quantize-model';
 import { disposeGPT, namedWeights, type GPT } from '@/trainer/model/transformer';
-import { TINY_CONFIG, changedNames, createBaseModel, lmLoss, snapshotBase, toyBatch, train } from './peft-helpers';
+import { TINY_CONFIG, changedNames, createBaseModel, lmLoss, snapshotBase, train } from './peft-helpers';
 
 /** Rows counting up from each start, mod the vocabulary: inputs [B, 12] and next-token targets. */
 function countingBatch(starts: number[]): HeldoutBatch {
