@@ -1,0 +1,269 @@
+'use client';
+/**
+ * The widgets of the rating form. Per-completion questions (Likert, thumbs, attributes) sit in
+ * each completion's card; task-level questions (pairwise, ranking, critique, edit) below the
+ * completions. Everything here is controlled: the workspace owns the draft.
+ */
+import { useState } from 'react';
+import type { Question } from '@/server/forms/schema';
+import { completionLabel, moveInOrder, type CompletionView, type Draft, type QuestionDraft } from './answer-draft';
+
+type ChangeDraft = (questionId: string, next: QuestionDraft) => void;
+
+const chip = 'rounded-md border px-2.5 py-1 text-sm transition-colors focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-300';
+const chipOff = 'border-slate-200 bg-white text-slate-700 hover:border-slate-300 hover:bg-slate-50';
+const chipOn = 'border-indigo-600 bg-indigo-600 text-white';
+
+function range(min: number, max: number): number[] {
+  return Array.from({ length: max - min + 1 }, (_, i) => min + i);
+}
+
+function Kbd({ children }: { children: React.ReactNode }) {
+  return <kbd className="ml-1 rounded border border-current/30 px-1 font-mono text-[10px] opacity-70">{children}</kbd>;
+}
+
+// ───────────── per completion ─────────────
+
+export function PerCompletionControls({ questions, draft, completion, onChange }: { questions: Question[]; draft: Draft; completion: CompletionView; onChange: ChangeDraft }) {
+  if (!questions.length) return null;
+  const key = String(completion.id);
+  return (
+    <div className="flex flex-col gap-3 border-t border-slate-100 bg-slate-50/60 px-4 py-3">
+      {questions.map((question) => {
+        const d = draft[question.id];
+        if (question.type === 'likert' && d?.type === 'likert') {
+          return (
+            <div key={question.id} className="flex flex-col gap-1.5">
+              <span className="text-xs font-medium text-slate-500">{question.label}</span>
+              <div className="flex flex-wrap gap-1.5">
+                {range(question.min, question.max).map((score) => (
+                  <button
+                    key={score}
+                    type="button"
+                    data-testid={`likert-${question.id}-${completion.id}-${score}`}
+                    aria-pressed={d.scores[key] === score}
+                    className={`${chip} min-w-9 ${d.scores[key] === score ? chipOn : chipOff}`}
+                    onClick={() => onChange(question.id, { ...d, scores: { ...d.scores, [key]: score } })}
+                    title={question.labels[String(score)]}
+                  >
+                    <span className="font-semibold">{score}</span>
+                    {question.labels[String(score)] && <span className="ml-1.5 text-xs opacity-80">{question.labels[String(score)]}</span>}
+                  </button>
+                ))}
+              </div>
+            </div>
+          );
+        }
+        if (question.type === 'thumbs' && d?.type === 'thumbs') {
+          const vote = d.votes[key];
+          return (
+            <div key={question.id} className="flex items-center gap-2">
+              <span className="mr-1 text-xs font-medium text-slate-500">{question.label}</span>
+              {(['up', 'down'] as const).map((value, i) => (
+                <button
+                  key={value}
+                  type="button"
+                  data-testid={`thumbs-${question.id}-${completion.id}-${value}`}
+                  aria-pressed={vote === value}
+                  className={`${chip} ${vote === value ? (value === 'up' ? 'border-emerald-600 bg-emerald-600 text-white' : 'border-rose-600 bg-rose-600 text-white') : chipOff}`}
+                  onClick={() => onChange(question.id, { ...d, votes: { ...d.votes, [key]: value } })}
+                >
+                  {value === 'up' ? '👍 Good' : '👎 Bad'}
+                  <Kbd>{i + 1}</Kbd>
+                </button>
+              ))}
+            </div>
+          );
+        }
+        if (question.type === 'attributes' && d?.type === 'attributes') {
+          const scores = d.scores[key] ?? {};
+          return (
+            <div key={question.id} className="flex flex-col gap-1.5">
+              <span className="text-xs font-medium text-slate-500">{question.label}</span>
+              {question.attributes.map((attribute) => (
+                <div key={attribute.name} className="flex flex-wrap items-center gap-1.5">
+                  <span className="w-32 text-sm text-slate-700">{attribute.label}</span>
+                  {range(attribute.min, attribute.max).map((score) => (
+                    <button
+                      key={score}
+                      type="button"
+                      data-testid={`attribute-${question.id}-${completion.id}-${attribute.name}-${score}`}
+                      aria-pressed={scores[attribute.name] === score}
+                      className={`${chip} min-w-8 px-2 py-0.5 ${scores[attribute.name] === score ? chipOn : chipOff}`}
+                      onClick={() => onChange(question.id, { ...d, scores: { ...d.scores, [key]: { ...scores, [attribute.name]: score } } })}
+                    >
+                      {score}
+                    </button>
+                  ))}
+                </div>
+              ))}
+            </div>
+          );
+        }
+        return null;
+      })}
+    </div>
+  );
+}
+
+// ───────────── per task ─────────────
+
+type TaskQuestionsProps = {
+  questions: Question[];
+  draft: Draft;
+  completions: CompletionView[];
+  onChange: ChangeDraft;
+  selectedRankId: number | null;
+  onSelectRank: (completionId: number | null) => void;
+};
+
+export function TaskQuestions({ questions, draft, completions, onChange, selectedRankId, onSelectRank }: TaskQuestionsProps) {
+  if (!questions.length) return null;
+  return (
+    <div className="flex flex-col gap-4">
+      {questions.map((question) => {
+        const d = draft[question.id];
+        return (
+          <section key={question.id} className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" aria-label={question.label}>
+            <h3 className="mb-3 text-sm font-semibold text-slate-800">
+              {question.label}
+              {!question.required && <span className="ml-2 text-xs font-normal text-slate-400">optional</span>}
+            </h3>
+            {question.type === 'pairwise' && d?.type === 'pairwise' && <PairwiseControls question={question} draft={d} onChange={(next) => onChange(question.id, next)} />}
+            {question.type === 'ranking' && d?.type === 'ranking' && (
+              <RankingControls draft={d} completions={completions} onChange={(next) => onChange(question.id, next)} selectedId={selectedRankId} onSelect={onSelectRank} />
+            )}
+            {question.type === 'critique' && d?.type === 'critique' && (
+              <textarea
+                data-testid={`critique-${question.id}`}
+                value={d.text}
+                onChange={(event) => onChange(question.id, { ...d, text: event.target.value })}
+                rows={3}
+                placeholder="What is wrong or missing? (Ctrl+Enter submits)"
+                className="w-full rounded-md border border-slate-300 px-3 py-2 text-sm outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-100"
+              />
+            )}
+            {question.type === 'edit' && d?.type === 'edit' && <EditControls draft={d} completions={completions} questionId={question.id} onChange={(next) => onChange(question.id, next)} />}
+          </section>
+        );
+      })}
+    </div>
+  );
+}
+
+function PairwiseControls({ question, draft, onChange }: { question: Extract<Question, { type: 'pairwise' }>; draft: Extract<QuestionDraft, { type: 'pairwise' }>; onChange: (next: QuestionDraft) => void }) {
+  const options = [
+    { choice: 'A' as const, label: 'A is better', key: 'A' },
+    ...(question.allowTie ? [{ choice: 'tie' as const, label: 'Tie', key: 'T' }] : []),
+    ...(question.allowBothBad ? [{ choice: 'both_bad' as const, label: 'Both bad', key: 'N' }] : []),
+    { choice: 'B' as const, label: 'B is better', key: 'B' },
+  ];
+  const hasStrength = question.withStrength && (draft.choice === 'A' || draft.choice === 'B');
+  return (
+    <div className="flex flex-col gap-3">
+      <div className="grid grid-cols-2 gap-2 sm:grid-cols-4">
+        {options.map((option) => (
+          <button
+            key={option.choice}
+            type="button"
+            data-testid={`pairwise-${question.id}-${option.choice}`}
+            aria-pressed={draft.choice === option.choice}
+            className={`${chip} py-2 ${draft.choice === option.choice ? chipOn : chipOff}`}
+            onClick={() => onChange({ ...draft, choice: option.choice })}
+          >
+            {option.label}
+            <Kbd>{option.key}</Kbd>
+          </button>
+        ))}
+      </div>
+      {hasStrength && (
+        <div className="flex items-center gap-2 text-sm">
+          <span className="text-slate-500">How much better?</span>
+          {['Slightly', 'Clearly', 'Much'].map((label, i) => (
+            <button key={label} type="button" data-testid={`pairwise-${question.id}-strength-${i + 1}`} aria-pressed={draft.strength === i + 1} className={`${chip} ${draft.strength === i + 1 ? chipOn : chipOff}`} onClick={() => onChange({ ...draft, strength: i + 1 })}>
+              {label}
+              <Kbd>{i + 1}</Kbd>
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function RankingControls({ draft, completions, onChange, selectedId, onSelect }: { draft: Extract<QuestionDraft, { type: 'ranking' }>; completions: CompletionView[]; onChange: (next: QuestionDraft) => void; selectedId: number | null; onSelect: (id: number | null) => void }) {
+  const [draggedId, setDraggedId] = useState<number | null>(null);
+  const labelOf = (id: number) => completionLabel(completions.findIndex((c) => c.id === id));
+  const snippetOf = (id: number) => completions.find((c) => c.id === id)?.text.replace(/\s+/g, ' ').slice(0, 110) ?? '';
+  const move = (id: number, to: number) => onChange({ ...draft, order: moveInOrder(draft.order, id, to) });
+  return (
+    <div className="flex flex-col gap-2">
+      <p className="text-xs text-slate-500">Best first. Drag, or select an item (click / Space) and move it with ↑ ↓ or a number key.</p>
+      <ol className="flex flex-col gap-1.5" data-testid="ranking-list">
+        {draft.order.map((id, position) => (
+          <li
+            key={id}
+            draggable
+            onDragStart={(event) => {
+              setDraggedId(id);
+              event.dataTransfer.effectAllowed = 'move';
+            }}
+            onDragOver={(event) => event.preventDefault()}
+            onDrop={(event) => {
+              event.preventDefault();
+              if (draggedId !== null) move(draggedId, position);
+              setDraggedId(null);
+            }}
+            onDragEnd={() => setDraggedId(null)}
+            className={`flex items-center gap-2 rounded-lg border bg-white px-2 py-1.5 ${selectedId === id ? 'border-indigo-500 ring-2 ring-indigo-100' : 'border-slate-200'} ${draggedId === id ? 'opacity-40' : ''}`}
+          >
+            <span className="cursor-grab select-none text-slate-300" aria-hidden>
+              ⋮⋮
+            </span>
+            <span className="w-5 text-center text-sm font-semibold text-slate-500">{position + 1}</span>
+            <button type="button" data-testid={`rank-item-${labelOf(id)}`} aria-pressed={selectedId === id} className="flex flex-1 items-center gap-2 text-left text-sm" onClick={() => onSelect(selectedId === id ? null : id)}>
+              <span className="rounded bg-slate-100 px-1.5 font-mono text-xs text-slate-700">{labelOf(id)}</span>
+              <span className="truncate text-slate-600">{snippetOf(id)}</span>
+            </button>
+            <button type="button" aria-label="Move up" className="px-1 text-slate-400 hover:text-slate-800 disabled:opacity-30" disabled={position === 0} onClick={() => move(id, position - 1)}>
+              ↑
+            </button>
+            <button type="button" aria-label="Move down" className="px-1 text-slate-400 hover:text-slate-800 disabled:opacity-30" disabled={position === draft.order.length - 1} onClick={() => move(id, position + 1)}>
+              ↓
+            </button>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+function EditControls({ draft, completions, questionId, onChange }: { draft: Extract<QuestionDraft, { type: 'edit' }>; completions: CompletionView[]; questionId: string; onChange: (next: QuestionDraft) => void }) {
+  return (
+    <div className="flex flex-col gap-2">
+      <div className="flex flex-wrap items-center gap-1.5 text-sm">
+        <span className="text-slate-500">Start from</span>
+        {completions.map((completion, index) => (
+          <button
+            key={completion.id}
+            type="button"
+            data-testid={`edit-${questionId}-base-${index}`}
+            aria-pressed={draft.baseCompletionId === completion.id}
+            className={`${chip} ${draft.baseCompletionId === completion.id ? chipOn : chipOff}`}
+            onClick={() => onChange({ type: 'edit', baseCompletionId: completion.id, text: completion.text, isEdited: false })}
+          >
+            {completionLabel(index)}
+          </button>
+        ))}
+      </div>
+      <textarea
+        data-testid={`edit-${questionId}`}
+        value={draft.text}
+        onChange={(event) => onChange({ ...draft, text: event.target.value, isEdited: true })}
+        rows={8}
+        className="w-full rounded-md border border-slate-300 px-3 py-2 font-mono text-[13px] leading-relaxed outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-100"
+      />
+      <p className="text-xs text-slate-400">Saved as a new “human edit” completion only when it differs from the one it started from.</p>
+    </div>
+  );
+}

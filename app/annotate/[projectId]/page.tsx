@@ -1,0 +1,18 @@
+import { notFound } from 'next/navigation';
+import { TRPCError } from '@trpc/server';
+import { ZRatingForm } from '@/server/forms/schema';
+import { getServerCaller } from '../../_trpc/server';
+import { AnnotateWorkspace } from '../../_components/annotate/annotate-workspace';
+
+export default async function AnnotateProjectPage({ params }: { params: Promise<{ projectId: string }> }) {
+  const { projectId: raw } = await params;
+  const projectId = Number(raw);
+  if (!Number.isInteger(projectId) || projectId <= 0) notFound();
+  const caller = await getServerCaller();
+  const project = await caller.projects.get({ projectId }).catch((error: unknown) => {
+    if (error instanceof TRPCError && (error.code === 'NOT_FOUND' || error.code === 'BAD_REQUEST')) return null;
+    throw error;
+  });
+  if (!project) notFound();
+  return <AnnotateWorkspace project={{ id: projectId, name: project.name, guidelines: project.guidelines, form: ZRatingForm.parse(project.form), completionsPerTask: project.completionsPerTask }} />;
+}
