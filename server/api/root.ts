@@ -1,9 +1,21 @@
 /** The whole API: one router per domain. */
 import { createCallerFactory, createTRPCRouter } from './trpc';
+import { annotationsRouter } from './routers/annotations';
+import { importsRouter } from './routers/imports';
+import { overseeRouter } from './routers/oversee';
+import { projectsRouter } from './routers/projects';
+import { queueRouter } from './routers/queue';
 import { sessionRouter } from './routers/session';
+import { usersRouter } from './routers/users';
 
 export const appRouter = createTRPCRouter({
+  annotations: annotationsRouter,
+  imports: importsRouter,
+  oversee: overseeRouter,
+  projects: projectsRouter,
+  queue: queueRouter,
   session: sessionRouter,
+  users: usersRouter,
 });
 
 export type AppRouter = typeof appRouter;

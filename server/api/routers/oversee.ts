@@ -1,0 +1,86 @@
+/** What admins see of the work on a project: stats, recent annotations, flagged tasks. */
+import { z } from 'zod';
+import { ZAnswer } from '../../forms/schema';
+import { listFlaggedTasks } from '../../services/flagged-tasks';
+import { getProjectStats } from '../../services/project-stats';
+import { listRecentAnnotations } from '../../services/recent-annotations';
+import { reopenTask } from '../../services/reopen-task';
+import { adminProcedure, createTRPCRouter } from '../trpc';
+
+const ZProjectInput = z.object({ projectId: z.number().int().positive() });
+const ZAnnotationStatus = z.enum(['SUBMITTED', 'SKIPPED', 'FLAGGED']);
+const ZTaskStatus = z.enum(['OPEN', 'DONE', 'FLAGGED']);
+
+export const ZProjectStats = z.object({
+  tasksByStatus: z.object({ OPEN: z.number(), DONE: z.number(), FLAGGED: z.number() }),
+  taskCount: z.number(),
+  annotationsByAnnotator: z.array(
+    z.object({ userId: z.string(), name: z.string(), email: z.string(), submitted: z.number(), skipped: z.number(), flagged: z.number(), medianTimeMs: z.number().nullable() }),
+  ),
+  submittedCount: z.number(),
+  skipCount: z.number(),
+  flagCount: z.number(),
+  /** Median time of a submitted annotation, over all annotators (null before the first). */
+  medianTimeMs: z.number().nullable(),
+});
+
+export const ZRecentAnnotationsInput = z.object({
+  projectId: z.number().int().positive(),
+  userId: z.string().min(1).optional(),
+  status: ZAnnotationStatus.optional(),
+  limit: z.number().int().min(1).max(100).default(50),
+  cursor: z.number().int().positive().optional(),
+});
+export type TRecentAnnotationsInput = z.infer<typeof ZRecentAnnotationsInput>;
+
+export const ZRecentAnnotations = z.object({
+  items: z.array(
+    z.object({
+      id: z.number(),
+      taskId: z.number(),
+      userId: z.string(),
+      annotatorName: z.string(),
+      status: ZAnnotationStatus,
+      answer: ZAnswer.nullable(),
+      flagReason: z.string().nullable(),
+      timeSpentMs: z.number(),
+      createdAt: z.date(),
+      /** Display order of the task (A = first). */
+      completionIds: z.array(z.number()),
+      promptExcerpt: z.string(),
+    }),
+  ),
+  nextCursor: z.number().nullable(),
+});
+
+export const ZFlaggedTask = z.object({
+  taskId: z.number(),
+  submittedCount: z.number(),
+  updatedAt: z.date(),
+  completionIds: z.array(z.number()),
+  promptExcerpt: z.string(),
+  flags: z.array(z.object({ annotationId: z.number(), userId: z.string(), annotatorName: z.string(), reason: z.string(), createdAt: z.date() })),
+});
+
+export const overseeRouter = createTRPCRouter({
+  projectStats: adminProcedure
+    .input(ZProjectInput)
+    .output(ZProjectStats)
+    .query(({ input }) => getProjectStats(input)),
+
+  recentAnnotations: adminProcedure
+    .input(ZRecentAnnotationsInput)
+    .output(ZRecentAnnotations)
+    .query(({ input }) => listRecentAnnotations(input)),
+
+  flaggedTasks: adminProcedure
+    .input(ZProjectInput)
+    .output(z.array(ZFlaggedTask))
+    .query(({ input }) => listFlaggedTasks(input)),
+
+  /** FLAGGED -> OPEN (or DONE when it already has its overlap); the flags stay for audit. */
+  reopenTask: adminProcedure
+    .input(z.object({ taskId: z.number().int().positive() }))
+    .output(z.object({ taskId: z.number(), status: ZTaskStatus }))
+    .mutation(({ input }) => reopenTask(input)),
+});
