@@ -1,0 +1,13 @@
+import { notFound } from 'next/navigation';
+import { PROJECT_TABS, ProjectAdmin, type ProjectTab } from '@/app/_components/admin/project-admin';
+
+export const metadata = { title: 'Project · Feedloop' };
+
+export default async function AdminProjectPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ tab?: string | string[] }> }) {
+  const { id } = await params;
+  const { tab } = await searchParams;
+  const projectId = Number(id);
+  if (!Number.isSafeInteger(projectId) || projectId < 1) notFound();
+  const initialTab: ProjectTab = PROJECT_TABS.find((t) => t === tab) ?? 'overview';
+  return <ProjectAdmin projectId={projectId} initialTab={initialTab} />;
+}
