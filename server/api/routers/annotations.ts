@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { annotatorProcedure, createTRPCRouter } from '../trpc';
+import { ZAnswer } from '../../forms/schema';
+import { submitAnnotation } from '../../services/submit-annotation';
+import { flagTask, MAX_FLAG_REASON_LENGTH, skipTask } from '../../services/skip-or-flag-task';
+import { findUndoableAnnotation, undoLastAnnotation } from '../../services/undo-annotation';
+import { ZTaskView } from '../../services/task-view';
+
+const ZClientId = z.uuid();
+const ZTaskId = z.number().int().positive();
+/** Milliseconds the annotator spent on the task (clamped server-side to one hour). */
+const ZTimeSpentMs = z.number().int().min(0);
+
+export const ZSubmitAnnotationInput = z.object({ clientId: ZClientId, taskId: ZTaskId, answer: ZAnswer, timeSpentMs: ZTimeSpentMs });
+export type TSubmitAnnotationInput = z.infer<typeof ZSubmitAnnotationInput>;
+export const ZSubmitAnnotationOutput = z.object({ annotationId: z.number().int(), undoableUntil: z.date() });
+
+export const ZSkipTaskInput = z.object({ clientId: ZClientId, taskId: ZTaskId, timeSpentMs: ZTimeSpentMs });
+export const ZFlagTaskInput = z.object({ clientId: ZClientId, taskId: ZTaskId, reason: z.string().trim().min(1).max(MAX_FLAG_REASON_LENGTH), timeSpentMs: ZTimeSpentMs });
+export const ZSetAsideOutput = z.object({ annotationId: z.number().int() });
+
+const ZProjectInput = z.object({ projectId: z.number().int().positive() });
+
+export const annotationsRouter = createTRPCRouter({
+  /** Idempotent per clientId: a retry returns the same annotationId. */
+  submit: annotatorProcedure
+    .input(ZSubmitAnnotationInput)
+    .output(ZSubmitAnnotationOutput)
+    .mutation(({ ctx, input }) => submitAnnotation({ userId: ctx.user.id, ...input })),
+
+  skip: annotatorProcedure
+    .input(ZSkipTaskInput)
+    .output(ZSetAsideOutput)
+    .mutation(({ ctx, input }) => skipTask({ userId: ctx.user.id, ...input })),
+
+  /** Takes the task out of the queue for everyone until an admin reopens it. */
+  flag: annotatorProcedure
+    .input(ZFlagTaskInput)
+    .output(ZSetAsideOutput)
+    .mutation(({ ctx, input }) => flagTask({ userId: ctx.user.id, ...input })),
+
+  /** Takes back my last submission in the project (within its undo window); the task is leased back to me. */
+  undo: annotatorProcedure
+    .input(ZProjectInput)
+    .output(z.object({ task: ZTaskView }))
+    .mutation(({ ctx, input }) => undoLastAnnotation({ userId: ctx.user.id, projectId: input.projectId })),
+
+  /** My last submission in the project while it can still be undone, else null. */
+  last: annotatorProcedure
+    .input(ZProjectInput)
+    .output(ZSubmitAnnotationOutput.nullable())
+    .query(({ ctx, input }) => findUndoableAnnotation({ userId: ctx.user.id, projectId: input.projectId })),
+});

@@ -1,0 +1,65 @@
+/**
+ * Skipping and flagging a task. Both record an annotation (SKIPPED / FLAGGED), so the task never
+ * comes back to this annotator, and drop their lease. A flag also takes the task out of the queue
+ * for everyone (status FLAGGED) until an admin reopens it. Idempotent per clientId like submit.
+ */
+import { db } from '../db';
+import { AppError } from '../errors';
+import { NOW_UTC } from './task-view';
+import { isUniqueViolation, matchRetry } from './annotation-idempotency';
+import { clampTimeSpent, existingOf, loadTaskForAnswer } from './submit-annotation';
+
+export const MAX_FLAG_REASON_LENGTH = 500;
+
+export async function skipTask(options: { userId: string; clientId: string; taskId: number; timeSpentMs: number }): Promise<{ annotationId: number }> {
+  return setTaskAside({ ...options, status: 'SKIPPED', reason: null });
+}
+
+export async function flagTask(options: { userId: string; clientId: string; taskId: number; reason: string; timeSpentMs: number }): Promise<{ annotationId: number }> {
+  const reason = options.reason.trim();
+  if (!reason) throw new AppError('BAD_REQUEST', 'Say why you flag this task');
+  if (reason.length > MAX_FLAG_REASON_LENGTH) throw new AppError('BAD_REQUEST', `Keep the reason under ${MAX_FLAG_REASON_LENGTH} characters`);
+  return setTaskAside({ ...options, status: 'FLAGGED', reason });
+}
+
+async function setTaskAside(options: {
+  userId: string;
+  clientId: string;
+  taskId: number;
+  timeSpentMs: number;
+  status: 'SKIPPED' | 'FLAGGED';
+  reason: string | null;
+}): Promise<{ annotationId: number }> {
+  const { userId, clientId, taskId, status, reason } = options;
+  const task = await loadTaskForAnswer({ userId, taskId, clientId });
+  const existing = existingOf(task);
+  if (existing) return { annotationId: matchRetry(existing, { userId, taskId, status }).id };
+  if (task.isAnswered) throw new AppError('CONFLICT', 'You already answered this task');
+
+  const isFlag = status === 'FLAGGED';
+  let inserted: { id: number }[];
+  try {
+    inserted = await db.$queryRaw<{ id: number }[]>`
+      WITH ins AS (
+        INSERT INTO "Annotation" ("clientId", "taskId", "projectId", "userId", status, "flagReason", "timeSpentMs", "createdAt")
+        VALUES (${clientId}, ${taskId}::int, ${task.projectId}::int, ${userId}, ${status}::"AnnotationStatus", ${reason}::text, ${clampTimeSpent(options.timeSpentMs)}::int, ${NOW_UTC})
+        ON CONFLICT ("clientId") DO NOTHING
+        RETURNING id
+      ),
+      flagged AS (
+        UPDATE "Task" SET status = 'FLAGGED', "updatedAt" = ${NOW_UTC}
+        WHERE id = ${taskId}::int AND ${isFlag}::boolean AND EXISTS (SELECT 1 FROM ins)
+      ),
+      released AS (
+        DELETE FROM "Assignment" WHERE "taskId" = ${taskId}::int AND "userId" = ${userId} AND EXISTS (SELECT 1 FROM ins)
+      )
+      SELECT id FROM ins`;
+  } catch (error) {
+    if (isUniqueViolation(error, 'Annotation_taskId_userId_key')) throw new AppError('CONFLICT', 'You already answered this task');
+    throw error;
+  }
+  if (inserted[0]) return { annotationId: inserted[0].id };
+  const again = existingOf(await loadTaskForAnswer({ userId, taskId, clientId }));
+  if (again) return { annotationId: matchRetry(again, { userId, taskId, status }).id };
+  throw new AppError('CONFLICT', 'This clientId was already used for another annotation');
+}
