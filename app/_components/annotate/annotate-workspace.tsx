@@ -117,7 +117,7 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
     try {
       const state = queueRef.current;
       const exclude = [...(state.current ? [state.current.task.taskId] : []), ...state.upcoming.map((t) => t.taskId), ...pendingTaskIds.current];
-      const task = await client.queue.next.query({ projectId: project.id, excludeTaskIds: exclude });
+      const task = await client.queue.next.mutate({ projectId: project.id, excludeTaskIds: exclude });
       setFetchError(null);
       if (!task) {
         setQueue((prev) => ({ ...prev, isExhausted: true }));
