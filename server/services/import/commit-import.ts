@@ -3,7 +3,7 @@
  * All-or-nothing: an invalid file throws before anything is written, and a failure while writing
  * rolls everything back.
  *
- * Rows are written with multi-row inserts. Prompt and completion ids are reserved from their
+ * Rows are written with one multi-row insert per table. Prompt and completion ids are reserved from their
  * sequences first, so the rows that refer to them (completions, tasks) can be built in memory
  * without reading anything back.
  */
@@ -13,7 +13,7 @@ import { groupIntoTasks } from '../create-tasks';
 import { findImportProject } from './find-import-project';
 import { createImportError } from './import-errors';
 import { parseImportFile } from './parse-import-file';
-import type { ImportFormat, ImportLimits, ParsedPrompt } from './types';
+import type { ChatMessage, ImportFormat, ImportLimits, ParsedPrompt } from './types';
 
 export type ImportResult = { importId: number; format: ImportFormat; promptCount: number; completionCount: number; taskCount: number };
 
@@ -44,19 +44,44 @@ export async function commitImport(options: { projectId: number; fileName: strin
       const promptIds = await reserveIds(tx, 'Prompt', prompts.length);
       const completionIds = await reserveIds(tx, 'Completion', parsed.completionCount);
       const rows = buildRows({ prompts, promptIds, completionIds, projectId: project.id, importId: batch.id, completionsPerTask: project.completionsPerTask });
-      await tx.prompt.createMany({ data: rows.prompts });
-      await tx.completion.createMany({ data: rows.completions });
-      await tx.task.createMany({ data: rows.tasks });
+      await insertRows(tx, rows);
       return { importId: batch.id, format, promptCount: prompts.length, completionCount: parsed.completionCount, taskCount: rows.tasks.length };
     },
     { timeout: IMPORT_TRANSACTION_TIMEOUT_MS, maxWait: 30_000 },
   );
 }
 
+/**
+ * One INSERT ... SELECT FROM unnest(arrays) per table: a single statement and a single round trip
+ * per table, whatever the number of rows (Prisma's createMany splits into many bound statements).
+ * A task's display order travels as an array literal because unnest flattens nested arrays.
+ */
+async function insertRows(tx: Tx, rows: ReturnType<typeof buildRows>) {
+  const p = rows.prompts;
+  await tx.$executeRaw`
+    INSERT INTO "Prompt" (id, "projectId", text, messages, split, "externalId", source, "importId")
+    SELECT * FROM unnest(${p.map((r) => r.id)}::int[], ${p.map((r) => r.projectId)}::int[], ${p.map((r) => r.text)}::text[],
+      ${p.map((r) => (r.messages ? JSON.stringify(r.messages) : null))}::jsonb[], ${p.map((r) => r.split)}::"PromptSplit"[],
+      ${p.map((r) => r.externalId)}::text[], ${p.map((r) => r.source)}::text[], ${p.map((r) => r.importId)}::int[])`;
+  const c = rows.completions;
+  await tx.$executeRaw`
+    INSERT INTO "Completion" (id, "promptId", text, source)
+    SELECT * FROM unnest(${c.map((r) => r.id)}::int[], ${c.map((r) => r.promptId)}::int[], ${c.map((r) => r.text)}::text[], ${c.map((r) => r.source)}::"CompletionSource"[])`;
+  const t = rows.tasks;
+  await tx.$executeRaw`
+    INSERT INTO "Task" ("projectId", "promptId", "completionIds")
+    SELECT project_id, prompt_id, completion_ids::int[]
+    FROM unnest(${t.map((r) => r.projectId)}::int[], ${t.map((r) => r.promptId)}::int[], ${t.map((r) => `{${r.completionIds.join(',')}}`)}::text[]) AS x(project_id, prompt_id, completion_ids)`;
+}
+
+type PromptRow = { id: number; projectId: number; text: string; messages: ChatMessage[] | null; split: 'TRAIN' | 'HELDOUT'; externalId: string | null; source: string; importId: number };
+type CompletionRow = { id: number; promptId: number; text: string; source: 'IMPORT' };
+type TaskRow = { projectId: number; promptId: number; completionIds: number[] };
+
 function buildRows(options: { prompts: ParsedPrompt[]; promptIds: number[]; completionIds: number[]; projectId: number; importId: number; completionsPerTask: number }) {
-  const prompts: Prisma.PromptCreateManyInput[] = [];
-  const completions: Prisma.CompletionCreateManyInput[] = [];
-  const tasks: Prisma.TaskCreateManyInput[] = [];
+  const prompts: PromptRow[] = [];
+  const completions: CompletionRow[] = [];
+  const tasks: TaskRow[] = [];
   let nextCompletion = 0;
   options.prompts.forEach((prompt, index) => {
     const promptId = options.promptIds[index];
@@ -64,7 +89,7 @@ function buildRows(options: { prompts: ParsedPrompt[]; promptIds: number[]; comp
       id: promptId,
       projectId: options.projectId,
       text: prompt.text,
-      messages: prompt.messages ?? Prisma.DbNull,
+      messages: prompt.messages,
       split: prompt.split,
       externalId: prompt.externalId,
       source: 'import',
