@@ -158,7 +158,14 @@ export async function saveModel(dir: string, model: GPT, meta: SaveModelMeta, op
 // ---------------------------------------------------------------------------------------------
 // Load
 
-export async function loadModel(dir: string, options: { baseDir?: string } = {}): Promise<LoadedModel> {
+export type LoadModelOptions = {
+  /** Base checkpoint of an adapter-only checkpoint (default: its manifest's `parent`). */
+  baseDir?: string;
+  /** Quantized weights keep their dequantised float copy after first use (see quantize-model.ts). */
+  cacheDequantized?: boolean;
+};
+
+export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const { manifest, tensors } = await loadCheckpoint(dir);
   if (manifest.kind === 'adapter') return loadAdapter(dir, manifest, tensors, options.baseDir);
 
@@ -170,7 +177,7 @@ export async function loadModel(dir: string, options: { baseDir?: string } = {})
       if (!data) continue;
       linear.weight?.dispose();
       linear.weight = null;
-      linear.quantized = createQuantizedWeight(data);
+      linear.quantized = createQuantizedWeight(data, { cacheDequantized: options.cacheDequantized });
     }
     // QLoRA's quantizeModelBase skips linears already quantized above, so this only adds adapters.
     if (manifest.peft && manifest.peft.method !== 'full') applyPeft(model, manifest.peft);

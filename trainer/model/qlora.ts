@@ -9,7 +9,7 @@
  * 4 bytes per block for its absmax.
  */
 import type { Linear } from './linear';
-import { DEFAULT_BLOCK_SIZE, quantizeLinear, type QuantScheme } from './quantize';
+import { DEFAULT_BLOCK_SIZE, quantizeLinear, type QuantizedWeightOptions, type QuantScheme } from './quantize';
 import type { GPT } from './transformer';
 
 /** Every linear projection inside the transformer blocks, in a stable order. */
@@ -18,9 +18,9 @@ export function blockLinears(model: GPT): Linear[] {
 }
 
 /** Quantizes every block linear's float weight (QLoRA uses 'nf4' / 'absmax4'; serving may use 'int8'). */
-export function quantizeModelBase(model: GPT, scheme: QuantScheme, blockSize = DEFAULT_BLOCK_SIZE): void {
+export function quantizeModelBase(model: GPT, scheme: QuantScheme, blockSize = DEFAULT_BLOCK_SIZE, options: QuantizedWeightOptions = {}): void {
   for (const linear of blockLinears(model)) {
-    if (!linear.quantized) quantizeLinear(linear, scheme, blockSize);
+    if (!linear.quantized) quantizeLinear(linear, scheme, blockSize, options);
   }
 }
 

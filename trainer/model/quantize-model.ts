@@ -23,13 +23,20 @@ export type ServingQuantization = {
   scheme: QuantScheme;
   /** Block size of the 4-bit schemes (ignored by int8, which scales per output channel). */
   blockSize?: number;
+  /**
+   * Keep each weight's dequantised float copy after first use (default false: dequantise in every
+   * forward, so device memory holds only the codes). On CPU backends without low-bit matmul
+   * kernels, on-the-fly dequantisation costs milliseconds per layer per forward, which dominates a
+   * KV-cached decode step; caching serves at float speed while the checkpoint stays small.
+   */
+  cacheDequantized?: boolean;
 };
 
 /** A quantized copy of `model` (which is left untouched). LoRA adapters must be merged first. */
 export function quantizeForServing(model: GPT, options: ServingQuantization): GPT {
   const copy = cloneModel(model);
   try {
-    quantizeModelBase(copy, options.scheme, options.blockSize ?? DEFAULT_BLOCK_SIZE);
+    quantizeModelBase(copy, options.scheme, options.blockSize ?? DEFAULT_BLOCK_SIZE, { cacheDequantized: options.cacheDequantized });
     return copy;
   } catch (error) {
     disposeGPT(copy);

@@ -14,10 +14,9 @@
  *
  * The JS-side functions produce what checkpoints store. `createQuantizedWeight` turns them into a
  * `QuantizedWeight` whose `dequantize()` rebuilds the float weight with tf ops inside the forward
- * pass (QLoRA dequantises on the fly). On the device, codes are packed 24 bits per int32 element
- * (six 4-bit codes or three 8-bit codes): tfjs has no uint8 tensors, and 24 bits stay exact even
- * where a backend computes integer division in float32. So a 4-bit base costs 0.67 bytes per weight
- * in memory instead of 4.
+ * pass (QLoRA dequantises on the fly). On the device, codes are packed 24 bits per float32 word
+ * (six 4-bit codes or three 8-bit codes; tfjs has no uint8 tensors), so a 4-bit base costs 0.67
+ * bytes per weight in memory instead of 4.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Linear, QuantizedWeight } from './linear';
@@ -184,77 +183,104 @@ export function quantizedElementCount(data: QuantizedData): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Device-side packing: 24 bits of codes per int32 element.
+// Device-side packing: 24 bits of codes per float32 word.
+//
+// Why float32 words in a planar layout: on wasm, integer floorDiv/mod and interleaving stacks are
+// slow, while float multiply/floor and concatenation run at memory speed. Integers below 2^24 are
+// exact in float32 and scaling by powers of two is exact, so floor(word / 16^k) recovers digits
+// exactly. Planar: with m = ceil(n / perWord) words, digit k of word j holds element k * m + j, so
+// unpacking is one concat of the perWord digit planes (no transpose).
 
-/** codes (each < 2^bits) -> int32 words holding 24 / bits codes each, first code in the lowest bits. */
-export function packCodesInt32(codes: Uint8Array, bits: 4 | 8): Int32Array {
+/** codes (each < 2^bits) -> m words holding 24 / bits codes each, planar (see above). */
+export function packCodes24(codes: Uint8Array, bits: 4 | 8): Float32Array {
   const perWord = 24 / bits;
-  const words = new Int32Array(Math.ceil(codes.length / perWord));
+  const m = Math.ceil(codes.length / perWord);
+  const words = new Float32Array(m);
   for (let i = 0; i < codes.length; i++) {
-    words[Math.floor(i / perWord)] += codes[i] * 2 ** (bits * (i % perWord));
+    if (codes[i] >= 2 ** bits) throw new Error(`packCodes24: code ${codes[i]} at ${i} does not fit in ${bits} bits`);
+    words[i % m] += codes[i] * 2 ** (bits * Math.floor(i / m));
   }
   return words;
 }
 
-/** words [m] int32 -> codes [m * 24 / bits] int32 (tf ops; call inside a tidy). */
+/** words [m] float32 -> codes [m * 24 / bits] float32 (integral values), planar order (tf ops; call inside a tidy). */
 export function unpackCodesTensor(words: tf.Tensor1D, bits: 4 | 8): tf.Tensor1D {
   const perWord = 24 / bits;
   const base = 2 ** bits;
-  const parts: tf.Tensor[] = [];
-  for (let k = 0; k < perWord; k++) {
-    const shifted = k === 0 ? words : tf.floorDiv(words, tf.scalar(base ** k, 'int32'));
-    parts.push(tf.mod(shifted, tf.scalar(base, 'int32')));
-  }
-  return tf.reshape(tf.stack(parts, 1), [-1]) as tf.Tensor1D; // [m, perWord] -> [m * perWord]
+  // floors[k] = floor(word / base^k); digit k = floors[k] - base * floors[k + 1].
+  const floors: tf.Tensor[] = [words];
+  for (let k = 1; k < perWord; k++) floors.push(tf.floor(tf.mul(words, 1 / base ** k)));
+  const digits = floors.map((f, k) => (k + 1 < perWord ? tf.sub(f, tf.mul(floors[k + 1], base)) : f));
+  return tf.concat(digits, 0) as tf.Tensor1D;
 }
+
+export type QuantizedWeightOptions = {
+  /**
+   * Keep the dequantised float weight after the first use (default false). Trades the memory
+   * saving for speed where it matters more: dequantising costs a few ms per weight, which a
+   * KV-cached decode step (a tiny matmul) would pay for every layer at every token.
+   */
+  cacheDequantized?: boolean;
+};
 
 /**
  * A `QuantizedWeight` for a linear layer: keeps the packed codes and scales on the device and
  * rebuilds the float [in, out] weight with tf ops on each `dequantize()`.
  */
-export function createQuantizedWeight(data: QuantizedData): QuantizedWeight {
+export function createQuantizedWeight(data: QuantizedData, options: QuantizedWeightOptions = {}): QuantizedWeight {
   const [rows, cols] = data.shape;
   const n = rows * cols;
+  const owned: tf.Tensor[] = [];
+  const keep = <T extends tf.Tensor>(t: T): T => {
+    owned.push(tf.keep(t));
+    return t;
+  };
+  let build: () => tf.Tensor2D;
   if (data.kind === 'int8') {
     const offset = new Uint8Array(n);
     for (let i = 0; i < n; i++) offset[i] = data.q[i] + 128;
-    const words = tf.keep(tf.tensor1d(packCodesInt32(offset, 8), 'int32'));
-    const scale = tf.keep(tf.tensor2d(data.scale, [1, cols]));
-    return {
-      data,
-      dequantize: () =>
-        tf.tidy(() => {
-          const codes = tf.slice(unpackCodesTensor(words, 8), 0, n); // [n] in 0..255
-          const q = tf.sub(tf.cast(codes, 'float32'), 128);
-          return tf.mul(tf.reshape(q, [rows, cols]), scale) as tf.Tensor2D; // [in, out] * [1, out]
-        }),
-      dispose: () => {
-        words.dispose();
-        scale.dispose();
-      },
+    const words = keep(tf.tensor1d(packCodes24(offset, 8)));
+    const scale = keep(tf.tensor2d(data.scale, [1, cols]));
+    build = () => {
+      const q = tf.sub(tf.slice(unpackCodesTensor(words, 8), 0, n), 128); // [n] in -128..127
+      return tf.mul(tf.reshape(q, [rows, cols]), scale) as tf.Tensor2D; // [in, out] * [1, out]
+    };
+  } else {
+    const { blockSize, scheme } = data;
+    const nBlocks = data.absmax.length;
+    if (nBlocks !== Math.ceil(n / blockSize)) throw new Error(`Quantized weight: ${nBlocks} block scales for ${n} values in blocks of ${blockSize}`);
+    const words = keep(tf.tensor1d(packCodes24(unpackNibbles(data.packed, n), 4)));
+    const absmax = keep(tf.tensor2d(data.absmax, [nBlocks, 1]));
+    const book = scheme === 'nf4' ? keep(tf.tensor2d(NF4_CODE_BOOK, [16, 1])) : null;
+    build = () => {
+      const codes = unpackCodesTensor(words, 4); // [>= n], integral floats 0..15
+      // absmax4's book is linear, (code - 7) / 7, so it needs no lookup. NF4 looks codes up as
+      // one-hot [len, 16] @ book [16, 1]: exact (one non-zero term), and on wasm twice as fast as
+      // tf.gather. The one-hot is made int32 then cast (wasm's float32 OneHot output is wrong).
+      const normalized = book
+        ? tf.reshape(tf.matMul(tf.cast(tf.oneHot(tf.cast(codes, 'int32'), 16), 'float32') as tf.Tensor2D, book), [-1])
+        : tf.mul(tf.sub(codes, 7), 1 / 7);
+      // Pad to whole blocks so each block is one row scaled by its absmax.
+      const total = nBlocks * blockSize;
+      const len = normalized.shape[0] ?? 0;
+      const padded = len >= total ? tf.slice(normalized, 0, total) : tf.pad(normalized, [[0, total - len]]);
+      const values = tf.reshape(tf.mul(tf.reshape(padded, [nBlocks, blockSize]), absmax), [-1]); // [nBlocks * blockSize]
+      return tf.reshape(tf.slice(values, 0, n), [rows, cols]) as tf.Tensor2D;
     };
   }
-  const { blockSize } = data;
-  const nBlocks = data.absmax.length;
-  if (nBlocks !== Math.ceil(n / blockSize)) throw new Error(`Quantized weight: ${nBlocks} block scales for ${n} values in blocks of ${blockSize}`);
-  const words = tf.keep(tf.tensor1d(packCodesInt32(unpackNibbles(data.packed, n), 4), 'int32'));
-  const absmax = tf.keep(tf.tensor2d(data.absmax, [nBlocks, 1]));
-  const book = tf.keep(tf.tensor1d(codeBook(data.scheme)));
+  let cached: tf.Tensor2D | null = null;
   return {
     data,
-    dequantize: () =>
-      tf.tidy(() => {
-        // Pad the codes to whole blocks so each block is one row scaled by its absmax.
-        const codes = unpackCodesTensor(words, 4); // [>= n]
-        const padded = codes.shape[0] >= nBlocks * blockSize ? tf.slice(codes, 0, nBlocks * blockSize) : tf.pad(codes, [[0, nBlocks * blockSize - codes.shape[0]]]);
-        const normalized = tf.reshape(tf.gather(book, padded), [nBlocks, blockSize]); // [nBlocks, blockSize]
-        const values = tf.reshape(tf.mul(normalized, absmax), [-1]); // [nBlocks * blockSize]
-        return tf.reshape(tf.slice(values, 0, n), [rows, cols]) as tf.Tensor2D;
-      }),
+    dequantize: () => {
+      if (cached) return cached;
+      const weight = tf.tidy(build);
+      if (options.cacheDequantized) cached = tf.keep(weight);
+      return weight;
+    },
     dispose: () => {
-      words.dispose();
-      absmax.dispose();
-      book.dispose();
+      tf.dispose(owned);
+      cached?.dispose();
+      cached = null;
     },
   };
 }
@@ -275,11 +301,11 @@ export function dequantizeData(data: QuantizedData): Float32Array {
  * Replaces a linear's float weight by its quantized form (the float variable is freed), so the
  * forward pass dequantises it on the fly. A LoRA adapter on the layer is kept.
  */
-export function quantizeLinear(linear: Linear, scheme: QuantScheme, blockSize = DEFAULT_BLOCK_SIZE): void {
+export function quantizeLinear(linear: Linear, scheme: QuantScheme, blockSize = DEFAULT_BLOCK_SIZE, options: QuantizedWeightOptions = {}): void {
   if (linear.quantized) throw new Error(`Quantize: ${linear.name} is already quantized`);
   if (!linear.weight) throw new Error(`Quantize: ${linear.name} has no float weight`);
   const data = quantizeTensor(linear.weight as tf.Tensor2D, scheme, blockSize);
-  linear.quantized = createQuantizedWeight(data);
+  linear.quantized = createQuantizedWeight(data, options);
   linear.weight.dispose();
   linear.weight = null;
 }

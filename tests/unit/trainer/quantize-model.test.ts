@@ -7,7 +7,7 @@ import { useBackend } from './setup-backend';
 import { applyPeft } from '@/trainer/model/peft';
 import { blockLinears } from '@/trainer/model/qlora';
 import { heldoutLoss, quantizationReport, quantizeForServing, type HeldoutBatch } from '@/trainer/model/quantize-model';
-import { disposeGPT, namedWeights, type GPT } from '@/trainer/model/transformer';
+import { disposeGPT, forward, namedWeights, type GPT } from '@/trainer/model/transformer';
 import { TINY_CONFIG, changedNames, createBaseModel, lmLoss, snapshotBase, train } from './peft-helpers';
 
 /** Rows counting up from each start, mod the vocabulary: inputs [B, 12] and next-token targets. */
@@ -75,6 +75,24 @@ describe('serving quantization', () => {
     expect(changedNames(before, snapshotBase(model))).toEqual([]);
     // 4-bit is smaller than int8 on disk.
     expect(reports[1].quantizedBytes).toBeLessThan(reports[0].quantizedBytes);
+  });
+
+  it('cacheDequantized serves the same logits, holding one float copy per block linear', () => {
+    const onTheFly = quantizeForServing(model, { scheme: 'nf4' });
+    const withoutCached = tf.memory().numTensors;
+    const cached = quantizeForServing(model, { scheme: 'nf4', cacheDequantized: true });
+    const inputs = batches[0].inputs;
+    const expected = tf.tidy(() => forward(onTheFly, inputs, { training: false }).dataSync());
+    const before = tf.memory().numTensors;
+    const first = tf.tidy(() => forward(cached, inputs, { training: false }).dataSync());
+    expect(tf.memory().numTensors).toBe(before + blockLinears(cached).length);
+    const second = tf.tidy(() => forward(cached, inputs, { training: false }).dataSync());
+    expect(tf.memory().numTensors).toBe(before + blockLinears(cached).length);
+    expect(Array.from(first)).toEqual(Array.from(expected));
+    expect(Array.from(second)).toEqual(Array.from(expected));
+    disposeGPT(cached);
+    expect(tf.memory().numTensors).toBe(withoutCached); // the cached copies are freed with the model
+    disposeGPT(onTheFly);
   });
 
   it('copies prompt-tuned models, and asks for LoRA to be merged first', () => {

@@ -8,7 +8,7 @@ import {
   dequantize4bit,
   dequantizeInt8,
   errorBound4bit,
-  packCodesInt32,
+  packCodes24,
   packNibbles,
   quantize4bit,
   quantizeInt8,
@@ -172,7 +172,10 @@ describe('quantize: tf-side dequantisation', () => {
     for (const bits of [4, 8] as const) {
       const codes = new Uint8Array(1000).map(() => Math.floor(next() * 2 ** bits));
       codes[0] = 2 ** bits - 1;
-      const unpacked = tf.tidy(() => unpackCodesTensor(tf.tensor1d(packCodesInt32(codes, bits), 'int32'), bits).arraySync());
+      const words = packCodes24(codes, bits);
+      expect(words.length).toBe(Math.ceil(1000 / (24 / bits)));
+      expect(Math.max(...words)).toBeLessThan(2 ** 24); // exact in float32
+      const unpacked = tf.tidy(() => unpackCodesTensor(tf.tensor1d(words), bits).arraySync());
       expect(unpacked.slice(0, 1000)).toEqual(Array.from(codes));
     }
   });
@@ -197,5 +200,18 @@ describe('quantize: tf-side dequantisation', () => {
       expect(maxDiff).toBeLessThan(1e-7);
       qw.dispose();
     }
+  });
+
+  it('cacheDequantized keeps one float weight until dispose', () => {
+    const data = { kind: '4bit' as const, ...quantize4bit(randomNormalArray(64 * 8, 6), [64, 8], { scheme: 'absmax4', blockSize: 64 }) };
+    const before = tf.memory().numTensors;
+    const qw = createQuantizedWeight(data, { cacheDequantized: true });
+    const first = tf.tidy(() => qw.dequantize());
+    const second = tf.tidy(() => qw.dequantize());
+    expect(second).toBe(first);
+    expect(first.isDisposed).toBe(false);
+    qw.dispose();
+    expect(first.isDisposed).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
