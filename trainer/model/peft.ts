@@ -14,9 +14,9 @@ import { addLora, loraVariables, mergeLoraInto } from './lora';
 import type { LoraTarget, PeftConfig } from './peft-config';
 import { addPrefixTuning, prefixTuningVariables } from './prefix-tuning';
 import { addPromptTuning, promptTuningVariables } from './prompt-tuning';
-import { blockLinears, quantizeModelBase } from './qlora';
+import { quantizeModelBase } from './qlora';
 import { quantizedElementCount } from './quantize';
-import { namedWeights, type GPT } from './transformer';
+import { modelLinears, namedWeights, type GPT } from './transformer';
 
 export { ZLoraTarget, ZPeftConfig, type LoraTarget, type PeftConfig } from './peft-config';
 
@@ -108,7 +108,7 @@ export function mergeLora(model: GPT): void {
   for (const linear of allLinears(model)) mergeLoraInto(linear);
 }
 
-/** Block linears plus an untied LM head. */
+/** Block linears plus an untied LM head (transformer.ts's checkpoint order). */
 export function allLinears(model: GPT): Linear[] {
-  return model.lmHead ? [...blockLinears(model), model.lmHead] : blockLinears(model);
+  return modelLinears(model);
 }
