@@ -41,7 +41,7 @@ export function readStoredForm(form: unknown): RatingForm {
   return ZRatingForm.parse(form);
 }
 
-export async function createProject(options: ProjectSettings & { createdById: string }) {
+export async function createProject(options: ProjectSettings & { createdById: string | null }) {
   assertFormFits(options.form, options.completionsPerTask);
   const project = await db.project.create({ data: options, select: projectAdminSelect });
   return { ...project, form: readStoredForm(project.form) };

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { db } from '@/server/db';
+import { DEMO_PAIRS } from '@/prisma/seed-data';
+import { DEMO_PROJECT_NAME, seedDemo } from '@/prisma/seed';
+import { callerFor, signIn } from '../helpers/api';
+
+async function countRows() {
+  const [users, projects, prompts, completions, tasks] = await Promise.all([db.user.count(), db.project.count(), db.prompt.count(), db.completion.count(), db.task.count()]);
+  return { users, projects, prompts, completions, tasks };
+}
+
+describe('demo seed', () => {
+  it('creates an admin, two annotators and a pairwise demo project, once', async () => {
+    const first = await seedDemo(db);
+    expect(first.isNewlySeeded).toBe(true);
+    expect(first.admin.email).toBe('admin@feedloop.local');
+    expect(first.annotators.map((a) => a.email)).toEqual(['ann1@feedloop.local', 'ann2@feedloop.local']);
+    const afterFirst = await countRows();
+    expect(afterFirst).toEqual({ users: 3, projects: 1, prompts: DEMO_PAIRS.length, completions: DEMO_PAIRS.length * 2, tasks: DEMO_PAIRS.length });
+    expect(DEMO_PAIRS.length).toBeGreaterThanOrEqual(20);
+
+    const second = await seedDemo(db);
+    expect(second).toEqual({ ...first, isNewlySeeded: false });
+    expect(await countRows()).toEqual(afterFirst);
+  });
+
+  it('the demo accounts sign in with the printed passwords and have their roles', async () => {
+    const seed = await seedDemo(db);
+    const adminHeaders = await signIn(seed.admin.email, seed.admin.password);
+    const admin = await (await callerFor({ id: '', email: seed.admin.email, password: seed.admin.password, role: 'admin', headers: adminHeaders })).session.me();
+    expect(admin?.role).toBe('admin');
+    for (const annotator of seed.annotators) {
+      const headers = await signIn(annotator.email, annotator.password);
+      const caller = await callerFor({ id: '', email: annotator.email, password: annotator.password, role: 'annotator', headers });
+      expect((await caller.session.me())?.role).toBe('annotator');
+      const projects = await caller.projects.list();
+      expect(projects).toEqual([expect.objectContaining({ name: DEMO_PROJECT_NAME, completionsPerTask: 2, tasksLeft: DEMO_PAIRS.length })]);
+    }
+  });
+
+  it('the demo project is pairwise with overlap 2; each task shows its prompt\'s two completions', async () => {
+    const project = await db.project.findFirstOrThrow({
+      where: { name: DEMO_PROJECT_NAME },
+      select: { overlap: true, completionsPerTask: true, form: true, createdBy: { select: { email: true } } },
+    });
+    expect(project).toMatchObject({ overlap: 2, completionsPerTask: 2, form: { questions: [{ type: 'pairwise' }] }, createdBy: { email: 'admin@feedloop.local' } });
+    const tasks = await db.task.findMany({ select: { completionIds: true, prompt: { select: { text: true, completions: { select: { id: true, text: true } } } } } });
+    for (const task of tasks) {
+      const pair = DEMO_PAIRS.find((p) => p.prompt === task.prompt.text);
+      expect(pair).toBeDefined();
+      expect(task.prompt.completions.map((c) => c.text).sort()).toEqual([pair?.better, pair?.worse].sort());
+      expect([...task.completionIds].sort()).toEqual(task.prompt.completions.map((c) => c.id).sort());
+    }
+  });
+});
