@@ -13,6 +13,10 @@
  * came back (expired lease, undo, reopened) is not lost. One call is one transaction of two
  * statements: lock a few candidates (FOR UPDATE SKIP LOCKED, so annotators asking at the same
  * time walk past each other's rows instead of queueing on them), then lease one of them.
+ *
+ * With an overlap above 1 a locked task may still have room for me once its holder commits, so
+ * when skipping locked rows finds nothing, the scan runs again waiting for the locks (held for a
+ * few milliseconds) instead of reporting an empty queue that is not empty.
  */
 import { db } from '../db';
 import { AppError } from '../errors';
@@ -24,7 +28,7 @@ import { NOW_UTC, type TaskView } from './task-view';
 export const MAX_ACTIVE_LEASES = 3;
 /** Rows locked per attempt: a few, so a lost race on one still leaves a task to lease. */
 const CANDIDATES_PER_ATTEMPT = 3;
-const MAX_ATTEMPTS = 4;
+const MAX_ATTEMPTS = 8;
 
 type ScanRow = {
   overlap: number | null;
@@ -34,34 +38,46 @@ type ScanRow = {
   candidateIds: number[] | null;
 };
 
+type Attempt = { kind: 'task'; task: TaskView } | { kind: 'empty' } | { kind: 'lost'; candidateIds: number[] };
+
 export async function findNextTask(options: { userId: string; projectId: number; excludeTaskIds?: number[] }): Promise<TaskView | null> {
   const { userId, projectId } = options;
   const excluded = [...new Set(options.excludeTaskIds ?? [])];
-  return db.$transaction(
-    async (tx) => {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        const scan = await scanQueue(tx, { userId, projectId, excluded });
-        if (scan.overlap === null || scan.leaseSeconds === null) throw new AppError('NOT_FOUND', `No project ${projectId}`);
-        if (scan.resumeTaskId !== null) {
-          const resumed = await renewLease(tx, { userId, taskId: scan.resumeTaskId, leaseSeconds: scan.leaseSeconds });
-          if (resumed) return resumed;
-          continue;
-        }
-        if (scan.activeLeases >= MAX_ACTIVE_LEASES) {
-          throw new AppError('TOO_MANY_REQUESTS', `You already hold ${scan.activeLeases} tasks in this project; submit or skip one first`);
-        }
-        const candidateIds = scan.candidateIds ?? [];
-        if (candidateIds.length === 0) return null;
-        const leased = await leaseCandidateTask(tx, { userId, projectId, candidateIds, overlap: scan.overlap, leaseSeconds: scan.leaseSeconds });
-        if (leased) return leased;
-        // Every candidate filled up between the two statements: look further.
-        excluded.push(...candidateIds);
-      }
-      return null;
-    },
-    // Under load the pool may be busy for a while; waiting is better than failing the request.
-    { maxWait: 15_000, timeout: 15_000 },
-  );
+  let isWaitingForLocks = false;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    // One transaction per attempt, so no attempt waits for a lock while holding another.
+    const outcome = await db.$transaction((tx) => claimTask(tx, { userId, projectId, excluded, isWaitingForLocks }), {
+      // Under load the pool may be busy for a while; waiting is better than failing the request.
+      maxWait: 15_000,
+      timeout: 15_000,
+    });
+    if (outcome.kind === 'task') return outcome.task;
+    if (outcome.kind === 'lost') {
+      // Every candidate filled up between the two statements: look further.
+      excluded.push(...outcome.candidateIds);
+      continue;
+    }
+    if (isWaitingForLocks) return null;
+    isWaitingForLocks = true;
+  }
+  return null;
+}
+
+async function claimTask(tx: Tx, options: { userId: string; projectId: number; excluded: number[]; isWaitingForLocks: boolean }): Promise<Attempt> {
+  const { userId, projectId } = options;
+  const scan = await scanQueue(tx, options);
+  if (scan.overlap === null || scan.leaseSeconds === null) throw new AppError('NOT_FOUND', `No project ${projectId}`);
+  if (scan.resumeTaskId !== null) {
+    const resumed = await renewLease(tx, { userId, taskId: scan.resumeTaskId, leaseSeconds: scan.leaseSeconds });
+    return resumed ? { kind: 'task', task: resumed } : { kind: 'lost', candidateIds: [scan.resumeTaskId] };
+  }
+  if (scan.activeLeases >= MAX_ACTIVE_LEASES) {
+    throw new AppError('TOO_MANY_REQUESTS', `You already hold ${scan.activeLeases} tasks in this project; submit or skip one first`);
+  }
+  const candidateIds = scan.candidateIds ?? [];
+  if (candidateIds.length === 0) return { kind: 'empty' };
+  const leased = await leaseCandidateTask(tx, { userId, projectId, candidateIds, overlap: scan.overlap, leaseSeconds: scan.leaseSeconds });
+  return leased ? { kind: 'task', task: leased } : { kind: 'lost', candidateIds };
 }
 
 /**
@@ -69,8 +85,11 @@ export async function findNextTask(options: { userId: string; projectId: number;
  * resumable lease exists nor the cap is reached) a few locked candidate tasks. The lease count in
  * here is a cheap pre-filter; lease-task.ts re-checks it exactly after the lock is held.
  */
-async function scanQueue(tx: Tx, options: { userId: string; projectId: number; excluded: number[] }): Promise<ScanRow> {
+async function scanQueue(tx: Tx, options: { userId: string; projectId: number; excluded: number[]; isWaitingForLocks: boolean }): Promise<ScanRow> {
   const { userId, projectId, excluded } = options;
+  // Waiting, lock a single row: a transaction that waits then holds no other lock, so it cannot deadlock.
+  const lock = options.isWaitingForLocks ? Prisma.sql`FOR UPDATE OF t` : Prisma.sql`FOR UPDATE OF t SKIP LOCKED`;
+  const limit = options.isWaitingForLocks ? 1 : CANDIDATES_PER_ATTEMPT;
   const isAvailable = Prisma.sql`
     t."projectId" = ${projectId}::int
     AND t.status = 'OPEN'
@@ -101,18 +120,18 @@ async function scanQueue(tx: Tx, options: { userId: string; projectId: number; e
         SELECT id FROM (
           SELECT t.id FROM "Task" t
           WHERE t.id > (SELECT "lastTaskId" FROM queue_cursor) AND ${isAvailable}
-          ORDER BY t.id LIMIT ${CANDIDATES_PER_ATTEMPT}::int
-          FOR UPDATE OF t SKIP LOCKED
+          ORDER BY t.id LIMIT ${limit}::int
+          ${lock}
         ) above
         UNION ALL
         SELECT id FROM (
           SELECT t.id FROM "Task" t
           WHERE t.id <= (SELECT "lastTaskId" FROM queue_cursor) AND ${isAvailable}
-          ORDER BY t.id LIMIT ${CANDIDATES_PER_ATTEMPT}::int
-          FOR UPDATE OF t SKIP LOCKED
+          ORDER BY t.id LIMIT ${limit}::int
+          ${lock}
         ) wrapped
       ) both_ways
-      LIMIT ${CANDIDATES_PER_ATTEMPT}::int
+      LIMIT ${limit}::int
     )
     SELECT
       (SELECT overlap FROM project) AS overlap,
