@@ -7,7 +7,11 @@ export function LoginForm() {
   const [error, setError] = useState<string | null>(null);
   const [isPending, setIsPending] = useState(false);
 
-  async function signIn(formData: FormData) {
+  async function signIn(event: React.FormEvent<HTMLFormElement>) {
+    // A plain submit handler, not a form action: React resets a form after its action, which
+    // would clear the email on every failed attempt.
+    event.preventDefault();
+    const formData = new FormData(event.currentTarget);
     setError(null);
     setIsPending(true);
     const email = String(formData.get('email') ?? '').trim();
@@ -23,7 +27,7 @@ export function LoginForm() {
   }
 
   return (
-    <form action={signIn} className="mt-6 flex flex-col gap-4">
+    <form onSubmit={signIn} className="mt-6 flex flex-col gap-4">
       <label className="flex flex-col gap-1 text-sm font-medium text-slate-700">
         Email
         <input name="email" type="email" required autoComplete="username" autoFocus data-testid="login-email" className="rounded-md border border-slate-300 px-3 py-2 font-normal outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-100" />

@@ -1,9 +1,12 @@
 import Link from 'next/link';
 import { getServerCaller } from '../_trpc/server';
+import { requireUser } from '../_lib/require-user';
 
 export const metadata = { title: 'Annotate · Feedloop' };
 
 export default async function AnnotateProjectsPage() {
+  // Layout and page render in parallel: the page must not call the API before the redirect.
+  await requireUser();
   const caller = await getServerCaller();
   const projects = await caller.projects.list();
   return (

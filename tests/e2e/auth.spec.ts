@@ -29,17 +29,21 @@ test('[ADMIN] the session cookie is HttpOnly and SameSite; sign-out ends the ses
 
 test('[ANONYMOUS] a wrong password says so; too many attempts are refused for a minute', async ({ page, e2e }) => {
   await page.goto('/login');
+  /** One sign-in through the form; returns the HTTP status the auth endpoint answered. */
   const attempt = async (password: string) => {
     await page.getByTestId('login-email').fill(e2e.adminEmail);
     await page.getByTestId('login-password').fill(password);
+    const response = page.waitForResponse((r) => r.url().includes('/api/auth/sign-in/email'));
     await page.getByTestId('login-submit').click();
+    const status = (await response).status();
     await expect(page.getByTestId('login-submit')).toBeEnabled();
+    return status;
   };
-  await attempt('not the password');
+  expect(await attempt('not the password')).toBe(401);
   await expect(page.getByTestId('login-error')).toHaveText('Wrong email or password');
-  for (let i = 1; i < e2e.signInLimit; i++) await attempt('not the password');
+  for (let i = 1; i < e2e.signInLimit; i++) expect(await attempt('not the password')).toBe(401);
   // Over the limit: refused even with the right password, from this address.
-  await attempt(e2e.adminPassword);
+  expect(await attempt(e2e.adminPassword)).toBe(429);
   await expect(page.getByTestId('login-error')).toHaveText('Too many attempts, wait a minute');
   await expect(page).toHaveURL(/\/login/);
 });

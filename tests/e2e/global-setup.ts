@@ -1,6 +1,8 @@
 /**
  * Starts the application under test (tests/e2e/test-server.ts) in a child process and hands its
  * address and database to the tests through the environment; the returned function stops it.
+ * To iterate quickly, start the server once by hand and export E2E_BASE_URL, E2E_DATABASE_URL,
+ * E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD and E2E_SIGNIN_LIMIT: the specs then run against it.
  */
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -9,6 +11,8 @@ import type { E2EServerInfo } from './test-server';
 const root = path.resolve(__dirname, '../..');
 
 export default async function globalSetup() {
+  // An instance already running (`npx tsx tests/e2e/test-server.ts`, its E2E_* values exported): use it.
+  if (process.env.E2E_BASE_URL && process.env.E2E_DATABASE_URL) return async () => {};
   const tsxCli = path.join(root, 'node_modules/tsx/dist/cli.mjs');
   const child = spawn(process.execPath, [tsxCli, path.join(__dirname, 'test-server.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
 

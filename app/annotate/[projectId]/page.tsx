@@ -2,9 +2,12 @@ import { notFound } from 'next/navigation';
 import { TRPCError } from '@trpc/server';
 import { ZRatingForm } from '@/server/forms/schema';
 import { getServerCaller } from '../../_trpc/server';
+import { requireUser } from '../../_lib/require-user';
 import { AnnotateWorkspace } from '../../_components/annotate/annotate-workspace';
 
 export default async function AnnotateProjectPage({ params }: { params: Promise<{ projectId: string }> }) {
+  // Layout and page render in parallel: the page must not call the API before the redirect.
+  await requireUser();
   const { projectId: raw } = await params;
   const projectId = Number(raw);
   if (!Number.isInteger(projectId) || projectId <= 0) notFound();
