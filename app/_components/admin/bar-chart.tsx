@@ -16,7 +16,7 @@ export function StackedBarChart({ rows, series, title, testId }: { rows: BarRow[
   const barWidth = CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH;
   const height = rows.length * ROW_HEIGHT + 4;
   return (
-    <figure data-testid={testId}>
+    <figure data-testid={testId} className="w-full">
       <figcaption className="mb-1 flex flex-wrap items-center gap-3 text-xs text-slate-500">
         <span className="font-medium text-slate-700">{title}</span>
         {series.map((s) => (

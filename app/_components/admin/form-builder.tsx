@@ -110,7 +110,7 @@ function QuestionEditor({ question, onChange }: { question: Question; onChange: 
       <div className="grid grid-cols-[10rem_1fr_auto] items-end gap-2">
         <label>
           <span className={labelClass}>Id</span>
-          <input className={`${inputClass} font-mono`} value={question.id} onChange={(e) => onChange({ ...question, id: e.target.value })} />
+          <input className={`${inputClass} font-mono text-xs`} value={question.id} onChange={(e) => onChange({ ...question, id: e.target.value })} />
         </label>
         <label>
           <span className={labelClass}>Label</span>
@@ -126,11 +126,11 @@ function QuestionEditor({ question, onChange }: { question: Question; onChange: 
   );
 }
 
-function NumberField({ label, value, onChange, min = 0, max = 9 }: { label: string; value: number; onChange: (value: number) => void; min?: number; max?: number }) {
+function NumberField({ label, value, onChange, min = 0, max = 9, isLabelHidden = false }: { label: string; value: number; onChange: (value: number) => void; min?: number; max?: number; isLabelHidden?: boolean }) {
   return (
-    <label className="w-20">
-      <span className={labelClass}>{label}</span>
-      <input type="number" className={inputClass} min={min} max={max} value={value} onChange={(e) => onChange(Number(e.target.value))} />
+    <label className="w-16">
+      <span className={isLabelHidden ? 'sr-only' : labelClass}>{label}</span>
+      <input type="number" className={`${inputClass} py-1 text-xs`} min={min} max={max} value={value} onChange={(e) => onChange(Number(e.target.value))} />
     </label>
   );
 }
@@ -156,12 +156,12 @@ function TypeSpecificFields({ question, onChange }: { question: Question; onChan
           </div>
           <div>
             <span className={labelClass}>Score labels (optional)</span>
-            <div className="mt-1 flex flex-wrap gap-1.5">
+            <div className="grid grid-cols-[repeat(auto-fill,minmax(9rem,1fr))] gap-1.5">
               {scores.map((score) => (
                 <label key={score} className="flex items-center gap-1 text-xs">
                   <span className="w-3 text-right font-mono text-slate-500">{score}</span>
                   <input
-                    className={`${inputClass} w-28 py-1 text-xs`}
+                    className={`${inputClass} py-1 text-xs`}
                     value={question.labels[String(score)] ?? ''}
                     maxLength={60}
                     onChange={(e) => {
@@ -189,25 +189,31 @@ function TypeSpecificFields({ question, onChange }: { question: Question; onChan
     case 'attributes':
       return (
         <div className="space-y-1.5">
-          <span className={labelClass}>Attributes</span>
+          <div className="grid grid-cols-[9rem_1fr_4rem_4rem_2rem] gap-2 text-xs font-medium text-slate-600">
+            <span>Attribute name</span>
+            <span>Label</span>
+            <span>Min</span>
+            <span>Max</span>
+          </div>
           {question.attributes.map((attribute, i) => {
             const setAttribute = (patch: Partial<typeof attribute>) =>
               onChange({ ...question, attributes: question.attributes.map((a, j) => (j === i ? { ...a, ...patch } : a)) });
             return (
-              <div key={i} className="flex items-end gap-2">
-                <label className="w-36">
+              <div key={i} className="grid grid-cols-[9rem_1fr_4rem_4rem_2rem] items-center gap-2">
+                <label>
                   <span className="sr-only">Name</span>
-                  <input className={`${inputClass} font-mono text-xs`} placeholder="name" value={attribute.name} onChange={(e) => setAttribute({ name: e.target.value })} />
+                  <input className={`${inputClass} py-1 font-mono text-xs`} placeholder="name" value={attribute.name} onChange={(e) => setAttribute({ name: e.target.value })} />
                 </label>
-                <label className="flex-1">
+                <label>
                   <span className="sr-only">Label</span>
-                  <input className={`${inputClass} text-xs`} placeholder="Label" value={attribute.label} onChange={(e) => setAttribute({ label: e.target.value })} />
+                  <input className={`${inputClass} py-1 text-xs`} placeholder="Label" value={attribute.label} onChange={(e) => setAttribute({ label: e.target.value })} />
                 </label>
-                <NumberField label="Min" value={attribute.min} onChange={(min) => setAttribute({ min })} />
-                <NumberField label="Max" value={attribute.max} min={1} onChange={(max) => setAttribute({ max })} />
+                <NumberField label="Min" isLabelHidden value={attribute.min} onChange={(min) => setAttribute({ min })} />
+                <NumberField label="Max" isLabelHidden value={attribute.max} min={1} onChange={(max) => setAttribute({ max })} />
                 <button
                   type="button"
-                  className={`${smallButtonClass} mb-1.5`}
+                  aria-label={`Remove ${attribute.label}`}
+                  className={smallButtonClass}
                   disabled={question.attributes.length <= 1}
                   onClick={() => onChange({ ...question, attributes: question.attributes.filter((_, j) => j !== i) })}
                 >

@@ -14,9 +14,8 @@ import { ProjectFlagged } from './project-flagged';
 import { ProjectImport } from './project-import';
 import { ProjectOverview } from './project-overview';
 import { ProjectSettings } from './project-settings';
+import { PROJECT_TABS, type ProjectTab } from './project-tabs';
 
-export const PROJECT_TABS = ['overview', 'import', 'annotations', 'flagged', 'settings'] as const;
-export type ProjectTab = (typeof PROJECT_TABS)[number];
 
 const TAB_LABELS: Record<ProjectTab, string> = { overview: 'Overview', import: 'Import', annotations: 'Annotations', flagged: 'Flagged', settings: 'Settings' };
 
@@ -26,6 +25,7 @@ export function ProjectAdmin({ projectId, initialTab }: { projectId: number; ini
   // The annotator view has the guidelines and form; the admin list adds overlap and the time windows.
   const project = useQuery(trpc.projects.get.queryOptions({ projectId }));
   const settings = useQuery({ ...trpc.projects.adminList.queryOptions(), select: (rows) => rows.find((row) => row.id === projectId) });
+  const flaggedCount = settings.data?.taskCounts.flagged ?? 0;
 
   const chooseTab = (next: ProjectTab) => {
     setTab(next);
@@ -64,6 +64,7 @@ export function ProjectAdmin({ projectId, initialTab }: { projectId: number; ini
             className={`-mb-px border-b-2 px-3 py-1.5 text-sm font-medium ${tab === name ? 'border-indigo-600 text-indigo-700' : 'border-transparent text-slate-500 hover:text-slate-800'}`}
           >
             {TAB_LABELS[name]}
+            {name === 'flagged' && flaggedCount > 0 && <span className="ml-1.5 rounded-full bg-amber-100 px-1.5 text-xs text-amber-800">{flaggedCount}</span>}
           </button>
         ))}
       </nav>

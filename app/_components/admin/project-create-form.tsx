@@ -65,7 +65,8 @@ export function ProjectCreateForm() {
     trpc.projects.create.mutationOptions({
       onSuccess: async (project) => {
         await queryClient.invalidateQueries(trpc.projects.adminList.queryFilter());
-        router.push(`/admin/projects/${project.id}`);
+        // A new project has no tasks yet: importing them is the next step.
+        router.push(`/admin/projects/${project.id}?tab=import`);
       },
     }),
   );

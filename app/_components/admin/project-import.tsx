@@ -18,10 +18,10 @@ async function readImportFile(file: File): Promise<LoadedFile> {
   if (file.name.toLowerCase().endsWith('.gz')) {
     const stream = file.stream().pipeThrough(new DecompressionStream('gzip'));
     const content = await new Response(stream).text();
-    return { fileName: file.name.slice(0, -3), content, bytes: content.length };
+    return { fileName: file.name.slice(0, -3), content, bytes: new Blob([content]).size };
   }
   const content = await file.text();
-  return { fileName: file.name, content, bytes: content.length };
+  return { fileName: file.name, content, bytes: file.size };
 }
 
 function formatBytes(n: number): string {
@@ -136,7 +136,7 @@ export function ProjectImport({ projectId }: { projectId: number }) {
                       {row.split === 'HELDOUT' && ' · held out'}
                     </div>
                     {row.messages ? (
-                      <ol className="space-y-1">
+                      <ol className="max-h-64 space-y-1 overflow-y-auto">
                         {row.messages.map((message, j) => (
                           <li key={j}>
                             <span className="text-[10px] font-semibold uppercase text-slate-500">{message.role}</span>
@@ -184,7 +184,7 @@ export function ProjectImport({ projectId }: { projectId: number }) {
 /** Untrusted file content (already cut short by the server): safe markdown, scrollable when long. */
 function TextCell({ text }: { text: string }) {
   return (
-    <div className="max-h-32 overflow-y-auto text-xs leading-relaxed text-slate-800">
+    <div className="max-h-40 overflow-y-auto text-xs leading-relaxed text-slate-800">
       <MarkdownView text={text} />
     </div>
   );

@@ -37,7 +37,7 @@ export function ProjectOverview({ projectId }: { projectId: number }) {
         {annotationsByAnnotator.length === 0 ? (
           <p className="px-3 py-4 text-sm text-slate-500">No annotations yet.</p>
         ) : (
-          <div className="grid gap-4 p-3 xl:grid-cols-[1fr_auto]">
+          <div className="grid items-start gap-4 p-3 xl:grid-cols-[1fr_30rem]">
             <table className={tableClass} data-testid="annotator-stats">
               <thead>
                 <tr>

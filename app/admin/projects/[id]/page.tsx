@@ -1,5 +1,6 @@
 import { notFound } from 'next/navigation';
-import { PROJECT_TABS, ProjectAdmin, type ProjectTab } from '@/app/_components/admin/project-admin';
+import { ProjectAdmin } from '@/app/_components/admin/project-admin';
+import { PROJECT_TABS, type ProjectTab } from '@/app/_components/admin/project-tabs';
 
 export const metadata = { title: 'Project · Feedloop' };
 
