@@ -12,7 +12,7 @@ fs.mkdirSync(resultsDir, { recursive: true });
 
 type Totals = { passed: number; failed: number; skipped: number };
 
-function run(label: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
+function run(label: string, command: string, args: string[], env: Record<string, string> = {}): number {
   console.log(`\n=== ${label}: ${command} ${args.join(' ')}\n`);
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
   return result.status ?? 1;

@@ -44,7 +44,8 @@ type Role = 'anonymous' | 'annotator' | 'admin';
 const ROLES: Role[] = ['anonymous', 'annotator', 'admin'];
 
 function declaredProcedures(): Map<string, Access | undefined> {
-  const procedures = appRouter._def.procedures as Record<string, { _def: { meta?: { access?: Access } } }>;
+  // At run time tRPC keeps a flat map of dotted paths to procedures.
+  const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { meta?: { access?: Access } } }>;
   return new Map(Object.entries(procedures).map(([name, procedure]) => [name, procedure._def.meta?.access]));
 }
 
