@@ -4,7 +4,8 @@
  * Why a custom matmul gradient: on the wasm backend only a plain 2-D product with no transpose
  * flag reaches the fast XNNPACK kernel; tf.matMul's built-in gradient uses transpose flags and
  * falls back to a scalar loop (~20x slower). Writing the gradient with explicit tf.transpose keeps
- * every product of a training step on the fast path (measured: 6-7x faster steps).
+ * every product of a training step on the fast path (measured: 6-7x faster steps). On backends
+ * without this trap (tensorflow, cpu) the same code is merely equivalent.
  *
  * Why two small wasm kernels of our own (registered lazily, wasm only):
  * - `FeedloopSlicedMatMul`: a batched product [N, M, K] @ [N, K, P] is, on wasm, a scalar loop
@@ -18,23 +19,50 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** a @ b for 2-D tensors, with a gradient that stays on the fast kernel. a: [M, K], b: [K, N] -> [M, N]. */
-const fastMatMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([a, b]);
-  return {
-    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved;
-      return [
-        tf.matMul(dy as tf.Tensor2D, tf.transpose(sb as tf.Tensor2D)), // [M, N] @ [N, K]
-        tf.matMul(tf.transpose(sa as tf.Tensor2D), dy as tf.Tensor2D), // [K, M] @ [M, N]
-      ];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]);
+/**
+ * a @ b for 2-D tensors as a kernel of our own, `FeedloopMatMul`: its forward is the backend's
+ * stock BatchMatMul with no transpose flags, and its registered gradient is
+ *   da = dy @ transpose(b),  db = transpose(a) @ dy
+ * with explicit transposes, so on wasm every product stays on XNNPACK. A registered gradient
+ * (rather than tf.customGrad) is computed per input and lazily: the engine skips db when b is
+ * not trained, e.g. a frozen base weight under LoRA, which saves a third of the backward matmuls.
+ */
+const MATMUL = 'FeedloopMatMul';
+let matMulGradientRegistered = false;
 
+function ensureMatMulKernel(): void {
+  const backendName = tf.getBackend();
+  if (!tf.getKernel(MATMUL, backendName)) {
+    const stock = tf.getKernel('BatchMatMul', backendName);
+    if (!stock) throw new Error(`matMul2d: backend ${backendName} has no BatchMatMul kernel`);
+    tf.registerKernel({
+      kernelName: MATMUL,
+      backendName,
+      kernelFunc: ({ inputs, backend }) => stock.kernelFunc({ inputs, backend, attrs: { transposeA: false, transposeB: false } }),
+    });
+  }
+  if (!matMulGradientRegistered) {
+    tf.registerGradient({
+      kernelName: MATMUL,
+      inputsToSave: ['a', 'b'],
+      gradFunc: (dy, saved) => {
+        const [a, b] = saved as tf.Tensor2D[];
+        const g = dy as tf.Tensor2D;
+        return {
+          a: () => tf.matMul(g, tf.transpose(b)), // [M, N] @ [N, K]
+          b: () => tf.matMul(tf.transpose(a), g), // [K, M] @ [M, N]
+        };
+      },
+    });
+    matMulGradientRegistered = true;
+  }
+}
+
+/** a @ b for 2-D tensors, with a gradient that stays on the fast kernel. a: [M, K], b: [K, N] -> [M, N]. */
 export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return fastMatMul(a, b) as tf.Tensor2D;
+  tf.util.assert(a.rank === 2 && b.rank === 2 && a.shape[1] === b.shape[0], () => `matMul2d: shapes [${a.shape}] and [${b.shape}] do not chain`);
+  ensureMatMulKernel();
+  return tf.engine().runKernel(MATMUL, { a, b }, {}) as tf.Tensor2D;
 }
 
 /** x @ w over the last axis of x. x: [..., K], w: [K, N] -> [..., N]. */

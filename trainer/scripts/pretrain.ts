@@ -173,7 +173,7 @@ async function main(): Promise<void> {
   const rng = mulberry32(args.seed);
   console.log(`[pretrain] ${backend.name}: ${params.toLocaleString()} parameters, ${train.length} training chats (${trainPacked.ids.length.toLocaleString()} tokens), ${args.steps} steps of ${args.batch} x ${args.seq}`);
 
-  const bar = new cliProgress.SingleBar({ format: 'pretrain |{bar}| {value}/{total} steps | loss {loss} | {tps} tok/s | lr {lr} | eta {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar({ format: 'pretrain |{bar}| {value}/{total} steps | loss {loss} | {tps} tok/s | lr {lr} | eta {eta_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 30_000 }, cliProgress.Presets.shades_classic);
   bar.start(args.steps, 0, { loss: '-', tps: '-', lr: '-' });
   const started = performance.now();
   let smoothed: number | null = null;

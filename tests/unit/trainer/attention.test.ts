@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { useBackend } from './setup-backend';
 import { causalSelfAttention, type AttentionWeights } from '@/trainer/model/attention';
 import { createLinear } from '@/trainer/model/linear';
-import { batchMatMul } from '@/trainer/model/ops';
+import { batchMatMul, matMul2d } from '@/trainer/model/ops';
 import { attentionRows, maxAbsDiff, readWeights, type Matrix } from './naive-gpt';
 
 function randomWeights(c: number, seed: number): AttentionWeights {
@@ -68,6 +68,39 @@ describe('batchMatMul (wasm per-slice kernel)', () => {
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([a, b, r]);
     }
+  });
+});
+
+describe('matMul2d (registered kernel with explicit-transpose gradient)', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+
+  it('forward and gradients equal plain loops; gradient only for what is asked', () => {
+    const [m, k, n] = [7, 5, 3];
+    const a = tf.randomNormal([m, k], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const b = tf.randomNormal([k, n], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const r = tf.randomNormal([m, n], 0, 1, 'float32', 3) as tf.Tensor2D;
+    const [A, B, R] = [a, b, r].map((t) => t.arraySync() as number[][]);
+    const want = new Float64Array(m * n);
+    const wantDa = new Float64Array(m * k);
+    const wantDb = new Float64Array(k * n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let q = 0; q < k; q++) {
+      want[i * n + j] += A[i][q] * B[q][j];
+      wantDa[i * k + q] += R[i][j] * B[q][j];
+      wantDb[q * n + j] += A[i][q] * R[i][j];
+    }
+    const before = tf.memory().numTensors;
+    const out = matMul2d(a, b);
+    const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(matMul2d(x as tf.Tensor2D, y as tf.Tensor2D), r)))([a, b]);
+    const onlyA = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(matMul2d(x as tf.Tensor2D, b), r)))(a);
+    expect(maxAbsDiff(out.dataSync(), want)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(da.dataSync(), wantDa)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(db.dataSync(), wantDb)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(onlyA.dataSync(), wantDa)).toBeLessThan(1e-4);
+    tf.dispose([out, da, db, onlyA]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([a, b, r]);
   });
 });
 
