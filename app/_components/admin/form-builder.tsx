@@ -144,6 +144,12 @@ function Toggle({ label, checked, onChange }: { label: string; checked: boolean;
   );
 }
 
+/** Drops score labels that a new range no longer contains. */
+function withinRange<Q extends { min: number; max: number; labels: Record<string, string> }>(question: Q): Q {
+  const labels = Object.fromEntries(Object.entries(question.labels).filter(([score]) => Number(score) >= question.min && Number(score) <= question.max));
+  return { ...question, labels };
+}
+
 function TypeSpecificFields({ question, onChange }: { question: Question; onChange: (question: Question) => void }) {
   switch (question.type) {
     case 'likert': {
@@ -151,8 +157,8 @@ function TypeSpecificFields({ question, onChange }: { question: Question; onChan
       return (
         <div className="space-y-2">
           <div className="flex gap-2">
-            <NumberField label="Min" value={question.min} onChange={(min) => onChange({ ...question, min })} />
-            <NumberField label="Max" value={question.max} min={1} onChange={(max) => onChange({ ...question, max })} />
+            <NumberField label="Min" value={question.min} onChange={(min) => onChange(withinRange({ ...question, min }))} />
+            <NumberField label="Max" value={question.max} min={1} onChange={(max) => onChange(withinRange({ ...question, max }))} />
           </div>
           <div>
             <span className={labelClass}>Score labels (optional)</span>

@@ -140,7 +140,8 @@ export function ProjectCreateForm() {
         </section>
       </div>
 
-      <aside className="space-y-4">
+      {/* Sticky, so Create stays in view while a long custom form is built. */}
+      <aside className="space-y-4 lg:sticky lg:top-16 lg:self-start">
         <section className={`${cardClass} space-y-3 p-4`}>
           <label className="block">
             <span className={labelClass}>Overlap</span>
