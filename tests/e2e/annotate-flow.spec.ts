@@ -75,6 +75,10 @@ test('[ANNOTATOR] rates three tasks with the keyboard, undoes one, flags one; HT
   await page.getByTestId(`project-card-${projectId}`).click();
   await expect(page).toHaveURL(new RegExp(`/annotate/${projectId}$`));
   await expect(page.getByTestId('guidelines-panel')).toContainText('more helpful');
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('shortcuts-help')).toBeVisible();
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('shortcuts-help')).toBeHidden();
 
   const prompt = page.getByTestId('task-prompt');
   const choiceButton = (choice: string) => page.getByTestId(`pairwise-preference-${choice}`);

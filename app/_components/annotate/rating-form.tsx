@@ -10,7 +10,7 @@ import { completionLabel, moveInOrder, type CompletionView, type Draft, type Que
 
 type ChangeDraft = (questionId: string, next: QuestionDraft) => void;
 
-const chip = 'rounded-md border px-2.5 py-1 text-sm transition-colors focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-300';
+const chip = 'rounded-md border px-2.5 py-1 text-sm focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-300';
 const chipOff = 'border-slate-200 bg-white text-slate-700 hover:border-slate-300 hover:bg-slate-50';
 const chipOn = 'border-indigo-600 bg-indigo-600 text-white';
 
@@ -35,20 +35,21 @@ export function PerCompletionControls({ questions, draft, completion, onChange }
           return (
             <div key={question.id} className="flex flex-col gap-1.5">
               <span className="text-xs font-medium text-slate-500">{question.label}</span>
-              <div className="flex flex-wrap gap-1.5">
+              <div className="grid auto-cols-fr grid-flow-col gap-1.5">
                 {range(question.min, question.max).map((score) => (
-                  <button
-                    key={score}
-                    type="button"
-                    data-testid={`likert-${question.id}-${completion.id}-${score}`}
-                    aria-pressed={d.scores[key] === score}
-                    className={`${chip} min-w-9 ${d.scores[key] === score ? chipOn : chipOff}`}
-                    onClick={() => onChange(question.id, { ...d, scores: { ...d.scores, [key]: score } })}
-                    title={question.labels[String(score)]}
-                  >
-                    <span className="font-semibold">{score}</span>
-                    {question.labels[String(score)] && <span className="ml-1.5 text-xs opacity-80">{question.labels[String(score)]}</span>}
-                  </button>
+                  <div key={score} className="flex min-w-0 flex-col items-stretch gap-0.5">
+                    <button
+                      type="button"
+                      data-testid={`likert-${question.id}-${completion.id}-${score}`}
+                      aria-pressed={d.scores[key] === score}
+                      className={`${chip} font-semibold ${d.scores[key] === score ? chipOn : chipOff}`}
+                      onClick={() => onChange(question.id, { ...d, scores: { ...d.scores, [key]: score } })}
+                      title={question.labels[String(score)]}
+                    >
+                      {score}
+                    </button>
+                    {question.labels[String(score)] && <span className="truncate text-center text-[10px] leading-tight text-slate-400">{question.labels[String(score)]}</span>}
+                  </div>
                 ))}
               </div>
             </div>
@@ -81,20 +82,22 @@ export function PerCompletionControls({ questions, draft, completion, onChange }
             <div key={question.id} className="flex flex-col gap-1.5">
               <span className="text-xs font-medium text-slate-500">{question.label}</span>
               {question.attributes.map((attribute) => (
-                <div key={attribute.name} className="flex flex-wrap items-center gap-1.5">
-                  <span className="w-32 text-sm text-slate-700">{attribute.label}</span>
-                  {range(attribute.min, attribute.max).map((score) => (
-                    <button
-                      key={score}
-                      type="button"
-                      data-testid={`attribute-${question.id}-${completion.id}-${attribute.name}-${score}`}
-                      aria-pressed={scores[attribute.name] === score}
-                      className={`${chip} min-w-8 px-2 py-0.5 ${scores[attribute.name] === score ? chipOn : chipOff}`}
-                      onClick={() => onChange(question.id, { ...d, scores: { ...d.scores, [key]: { ...scores, [attribute.name]: score } } })}
-                    >
-                      {score}
-                    </button>
-                  ))}
+                <div key={attribute.name} className="flex flex-col gap-1">
+                  <span className="text-sm text-slate-700">{attribute.label}</span>
+                  <div className="grid auto-cols-fr grid-flow-col gap-1">
+                    {range(attribute.min, attribute.max).map((score) => (
+                      <button
+                        key={score}
+                        type="button"
+                        data-testid={`attribute-${question.id}-${completion.id}-${attribute.name}-${score}`}
+                        aria-pressed={scores[attribute.name] === score}
+                        className={`${chip} px-1 py-0.5 ${scores[attribute.name] === score ? chipOn : chipOff}`}
+                        onClick={() => onChange(question.id, { ...d, scores: { ...d.scores, [key]: { ...scores, [attribute.name]: score } } })}
+                      >
+                        {score}
+                      </button>
+                    ))}
+                  </div>
                 </div>
               ))}
             </div>
