@@ -67,10 +67,12 @@ export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 
 /** x @ w over the last axis of x. x: [..., K], w: [K, N] -> [..., N]. */
 export function matMulLast(x: tf.Tensor, w: tf.Tensor2D): tf.Tensor {
-  const [k, n] = w.shape;
-  const lead = x.shape.slice(0, -1);
-  const y = matMul2d(tf.reshape(x, [-1, k]) as tf.Tensor2D, w);
-  return tf.reshape(y, [...lead, n]);
+  return tf.tidy(() => {
+    const [k, n] = w.shape;
+    const lead = x.shape.slice(0, -1);
+    const y = matMul2d(tf.reshape(x, [-1, k]) as tf.Tensor2D, w);
+    return tf.reshape(y, [...lead, n]);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,6 +265,10 @@ const ONE_HOT_MAX_ROWS = 4096;
  * UnsortedSegmentSum registered above.
  */
 export function embedRows(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
+  return tf.tidy(() => embedRowsUntidied(ids, table));
+}
+
+function embedRowsUntidied(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
   const [v, c] = table.shape;
   const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
   let rows: tf.Tensor2D;
@@ -310,7 +316,9 @@ export function gelu(x: tf.Tensor): tf.Tensor {
 
 /** LayerNorm over the last axis. x: [..., C], gamma/beta: [C]. */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
-  return tf.add(tf.mul(normalized, gamma), beta);
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+    return tf.add(tf.mul(normalized, gamma), beta);
+  });
 }

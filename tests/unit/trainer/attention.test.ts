@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { useBackend } from './setup-backend';
 import { causalSelfAttention, type AttentionWeights } from '@/trainer/model/attention';
 import { createLinear } from '@/trainer/model/linear';
-import { batchMatMul, matMul2d } from '@/trainer/model/ops';
+import { batchMatMul, embedRows, matMul2d } from '@/trainer/model/ops';
 import { attentionRows, maxAbsDiff, readWeights, type Matrix } from './naive-gpt';
 
 function randomWeights(c: number, seed: number): AttentionWeights {
@@ -101,6 +101,34 @@ describe('matMul2d (registered kernel with explicit-transpose gradient)', () => 
     tf.dispose([out, da, db, onlyA]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([a, b, r]);
+  });
+});
+
+describe('embedRows', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+
+  it('looks rows up and scatters gradients back, for a small table (one-hot product) and a large one (gather + JS UnsortedSegmentSum)', () => {
+    for (const v of [50, 5000]) {
+      const c = 3;
+      const table = tf.randomNormal([v, c], 0, 1, 'float32', v) as tf.Tensor2D;
+      const ids = [[4, 7, 4], [v - 1, 0, 7]];
+      const idsT = tf.tensor2d(ids, undefined, 'int32');
+      const r = tf.randomNormal([2, 3, c], 0, 1, 'float32', 1);
+      const before = tf.memory().numTensors;
+      const out = embedRows(idsT, table);
+      const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embedRows(idsT, t as tf.Tensor2D), r)))(table);
+      const T = table.arraySync() as number[][];
+      const R = r.arraySync() as number[][][];
+      expect(maxAbsDiff(out.dataSync(), ids.flat().flatMap((id) => T[id]))).toBeLessThan(1e-6);
+      const want = new Float64Array(v * c);
+      ids.forEach((row, b) => row.forEach((id, t) => R[b][t].forEach((g, d) => (want[id * c + d] += g))));
+      expect(maxAbsDiff(grad.dataSync(), want)).toBeLessThan(1e-5);
+      tf.dispose([out, grad]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([table, idsT, r]);
+    }
   });
 });
 
