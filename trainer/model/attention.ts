@@ -50,14 +50,16 @@ export function causalSelfAttention(x: tf.Tensor3D, w: AttentionWeights, options
 
   // [B, T, C] -> [B, T, H, hd]; queries pre-scaled by 1/sqrt(hd) (cheaper than scaling [T, T] scores)
   const split = (y: tf.Tensor) => tf.reshape(y, [b, t, h, hd]);
-  const q = tf.transpose(split(tf.mul(applyLinear(x, w.q, linear), 1 / Math.sqrt(hd))), [0, 2, 1, 3]); // [B, H, T, hd]
+  // [B, T, H, hd] -> [B, H, T, hd]; with one position (decoding) the layouts coincide: a free reshape
+  const headsFirst = (y: tf.Tensor) => (t === 1 ? tf.reshape(y, [b, h, t, hd]) : tf.transpose(y, [0, 2, 1, 3]));
+  const q = headsFirst(split(tf.mul(applyLinear(x, w.q, linear), 1 / Math.sqrt(hd)))); // [B, H, T, hd]
   const k = split(applyLinear(x, w.k, linear)); // [B, T, H, hd]
-  const v = tf.transpose(split(applyLinear(x, w.v, linear)), [0, 2, 1, 3]); // [B, H, T, hd]
+  const v = headsFirst(split(applyLinear(x, w.v, linear))); // [B, H, T, hd]
 
   let out: tf.Tensor; // [B, H, T, hd]
   let kv: LayerKV | null = null;
   if (options.past) {
-    const keys = tf.concat([options.past.keys, tf.transpose(k, [0, 2, 1, 3])], 2) as tf.Tensor4D; // [B, H, Tk, hd]
+    const keys = tf.concat([options.past.keys, headsFirst(k)], 2) as tf.Tensor4D; // [B, H, Tk, hd]
     const values = tf.concat([options.past.values, v], 2) as tf.Tensor4D;
     const scores = tf.add(tf.matMul(q, keys, false, true), options.mask); // [B, H, T, Tk]
     out = tf.matMul(tf.softmax(scores), values);
@@ -79,7 +81,7 @@ export function causalSelfAttention(x: tf.Tensor3D, w: AttentionWeights, options
     if (options.returnKV) kv = { keys: tf.transpose(keysT, [0, 1, 3, 2]), values };
   }
 
-  const merged = tf.reshape(tf.transpose(out, [0, 2, 1, 3]), [b, t, c]); // [B, T, C]
+  const merged = tf.reshape(t === 1 ? out : tf.transpose(out, [0, 2, 1, 3]), [b, t, c]); // [B, T, C]
   let y = applyLinear(merged, w.o, linear) as tf.Tensor3D;
   if (options.training && options.dropout && options.dropout > 0) y = tf.dropout(y, options.dropout) as tf.Tensor3D;
   return { y, kv };

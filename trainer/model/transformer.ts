@@ -198,6 +198,8 @@ function positionEmbeddings(model: GPT, rows: number, start: number, tq: number,
   const tooLong = () => `forward: sequence of ${start + tq} positions exceeds blockSize ${blockSize}`;
   if (!padding || padding.every((p) => p === 0)) {
     tf.util.assert(start + tq <= blockSize, tooLong);
+    // Decoding reads one row: a lookup, since the wasm Slice copies the whole table first.
+    if (tq === 1) return embedRows(tf.tensor1d([start], 'int32'), model.wpe as tf.Tensor2D); // [1, C]
     return tf.slice(model.wpe, [start, 0], [tq, dModel]); // [Tq, C], broadcast over rows
   }
   const positions = new Int32Array(rows * tq);
