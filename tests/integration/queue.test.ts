@@ -92,3 +92,24 @@ describe('queue.progress', () => {
     expect((await taskRow(fixture.taskIds[0])).submittedCount).toBe(1);
   });
 });
+
+describe('session lookup on the queue path (fast path in server/auth.ts)', () => {
+  it('a forged or unsigned session cookie is anonymous', async () => {
+    const annotator = await createSignedInUser('annotator');
+    const cookie = annotator.headers.get('cookie') ?? '';
+    const forged = cookie.replace(/(session_token=[^.;]+)\.[^;]*/, '$1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D');
+    const unsigned = cookie.replace(/(session_token=[^.;]+)\.[^;]*/, '$1');
+    for (const value of [forged, unsigned]) {
+      const api = await callerFor({ ...annotator, headers: new Headers({ cookie: value }) });
+      await expect(api.queue.progress({ projectId: 1 })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    }
+  });
+
+  it('a session due for its sliding refresh still works (better-auth refreshes it)', async () => {
+    const annotator = await createSignedInUser('annotator');
+    await db.$executeRaw`UPDATE session SET "expiresAt" = "expiresAt" - interval '2 days' WHERE "userId" = ${annotator.id}`;
+    expect((await (await callerFor(annotator)).session.me())?.id).toBe(annotator.id);
+    const session = await db.session.findFirstOrThrow({ where: { userId: annotator.id }, select: { expiresAt: true } });
+    expect(session.expiresAt.getTime()).toBeGreaterThan(Date.now() + 6.5 * 24 * 3600 * 1000);
+  });
+});

@@ -1,0 +1,212 @@
+/**
+ * The annotation-path benchmark: `npm run bench:annotate`.
+ *
+ * 1. Starts an embedded PostgreSQL in a temporary directory (or uses BENCH_DATABASE_URL, which it
+ *    fills: give it an empty database), applies the migrations, and fills 200,000 tasks with the
+ *    first 10,000 annotations (bench/lib/fill-annotate-db.ts explains the data).
+ * 2. Builds the Next.js app when the build is missing or stale, starts `next start` on a free port
+ *    against that database, and signs in 100 annotator accounts through /api/auth/sign-in/email.
+ * 3. Measures at 10,000 annotations: 100 annotators loop queue.next -> annotations.submit.
+ * 4. Fills up to 1,000,000 annotations and measures again: the main figures.
+ * 5. Reference: plain single-row INSERTs into the same "Annotation" table through `pg`, with as
+ *    many concurrent clients as the server's database pool (DATABASE_POOL_SIZE).
+ * 6. Prints the figures, writes bench/results/annotate.json, stops everything and removes the
+ *    temporary directory.
+ *
+ * Knobs (environment): BENCH_SECONDS (30), BENCH_WARMUP_SECONDS (3), BENCH_CHECKPOINT_SECONDS
+ * (15), BENCH_ANNOTATORS (100), BENCH_POOL_SIZE (20), BENCH_REFERENCE_SECONDS (10),
+ * BENCH_DATABASE_URL.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { hashPassword } from 'better-auth/crypto';
+import { startEmbeddedPostgres, findFreePort } from '../scripts/embedded-postgres';
+import { applyMigrations } from '../prisma/migrate';
+import { BENCH_ANNOTATORS, BENCH_PASSWORD, REFERENCE_USERS, TASKS, benchEmail, fillAnnotations, fillProject, resetAfterMeasurement, vacuumAnalyze } from './lib/fill-annotate-db';
+import { buildIfStale, startNextServer, type RunningServer } from './lib/next-server';
+import { runAnnotators, signIn, type LoadResult } from './lib/http-annotator';
+import { round2, summarize } from './lib/stats';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const CHECKPOINT_SECONDS = Number(process.env.BENCH_CHECKPOINT_SECONDS ?? 15);
+const ANNOTATORS = Math.min(BENCH_ANNOTATORS, Number(process.env.BENCH_ANNOTATORS ?? BENCH_ANNOTATORS));
+const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 20);
+const REFERENCE_SECONDS = Number(process.env.BENCH_REFERENCE_SECONDS ?? 10);
+const CHECKPOINT_ANNOTATIONS = 10_000;
+const TOTAL_ANNOTATIONS = 1_000_000;
+const resultsPath = path.join(__dirname, 'results', 'annotate.json');
+
+const cleanups: (() => Promise<void>)[] = [];
+async function cleanUp() {
+  while (cleanups.length) {
+    const step = cleanups.pop();
+    try {
+      await step?.();
+    } catch (error) {
+      console.error('cleanup:', error instanceof Error ? error.message : error);
+    }
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void cleanUp().then(() => process.exit(130));
+  });
+}
+
+function describeLoad(label: string, load: LoadResult) {
+  const next = summarize(load.nextMs);
+  const submit = summarize(load.submitMs);
+  const errors = [...load.errors.entries()].map(([k, v]) => `${v}x ${k}`).join('; ');
+  console.log(`\n${label}: ${ANNOTATORS} annotators, ${load.seconds}s measured`);
+  console.log(`  queue.next          ${(next.count / load.seconds).toFixed(0).padStart(6)} /s   p50 ${next.p50.toFixed(1)} ms   p95 ${next.p95.toFixed(1)} ms   p99 ${next.p99.toFixed(1)} ms   max ${next.max.toFixed(0)} ms`);
+  console.log(`  annotations.submit  ${(submit.count / load.seconds).toFixed(0).padStart(6)} /s   p50 ${submit.p50.toFixed(1)} ms   p95 ${submit.p95.toFixed(1)} ms   p99 ${submit.p99.toFixed(1)} ms   max ${submit.max.toFixed(0)} ms`);
+  if (load.emptyQueue) console.log(`  empty-queue answers: ${load.emptyQueue}`);
+  if (errors) console.log(`  errors: ${errors}`);
+  return { next, submit };
+}
+
+/** Plain single-row INSERTs into "Annotation" through pg, `concurrency` clients for `seconds`. */
+async function measurePlainInserts(url: string, options: { projectId: number; concurrency: number; seconds: number }): Promise<number> {
+  const pool = new pg.Pool({ connectionString: url, max: options.concurrency });
+  let next = 0;
+  let done = 0;
+  const stopAt = performance.now() + options.seconds * 1000;
+  const worker = async () => {
+    const client = await pool.connect();
+    try {
+      while (performance.now() < stopAt) {
+        const n = next++;
+        const taskId = (n % TASKS) + 1;
+        const userId = `ref-${Math.floor(n / TASKS) % REFERENCE_USERS}`;
+        await client.query(
+          `INSERT INTO "Annotation" ("clientId", "taskId", "projectId", "userId", status, answer, "timeSpentMs", "createdAt")
+           VALUES ($1, $2, $3, $4, 'SUBMITTED', $5::jsonb, $6, now() AT TIME ZONE 'UTC')`,
+          [`ref-${n}`, taskId, options.projectId, userId, JSON.stringify({ preference: { type: 'pairwise', choice: 'A' } }), 5000],
+        );
+        done++;
+      }
+    } finally {
+      client.release();
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  await pool.end();
+  return done / options.seconds;
+}
+
+async function main() {
+  const startedAt = new Date();
+  console.log(`bench:annotate on ${os.cpus().length}x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+
+  // 1. database
+  let url = process.env.BENCH_DATABASE_URL;
+  if (!url) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'feedloop-bench-'));
+    cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    const database = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), database: 'bench', settings: { max_connections: '200', shared_buffers: '512MB' } });
+    cleanups.push(() => database.stop());
+    url = database.url;
+    console.log(`Embedded PostgreSQL in ${dir} (default durability: fsync and synchronous_commit on)`);
+  }
+  await applyMigrations(url);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  cleanups.push(() => client.end());
+
+  console.log(`Filling ${TASKS.toLocaleString()} tasks and ${CHECKPOINT_ANNOTATIONS.toLocaleString()} annotations...`);
+  const fillStarted = performance.now();
+  const projectId = await fillProject(client, { passwordHash: await hashPassword(BENCH_PASSWORD) });
+  await fillAnnotations(client, { projectId, from: 0, to: CHECKPOINT_ANNOTATIONS });
+  await vacuumAnalyze(client);
+  const lastFillAnnotationId = (await client.query<{ max: number }>(`SELECT max(id) AS max FROM "Annotation"`)).rows[0].max;
+
+  // 2. server
+  buildIfStale();
+  const port = await findFreePort();
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'feedloop-bench-log-'));
+  cleanups.push(async () => fs.rmSync(logDir, { recursive: true, force: true }));
+  const server: RunningServer = await startNextServer({
+    port,
+    logFile: path.join(logDir, 'next.log'),
+    env: {
+      DATABASE_URL: url,
+      DATABASE_POOL_SIZE: String(POOL_SIZE),
+      BETTER_AUTH_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+      APP_URL: `http://127.0.0.1:${port}`,
+      AUTH_SIGNIN_LIMIT_PER_MINUTE: '100000',
+    },
+  });
+  cleanups.push(() => server.stop());
+  console.log(`Next.js production server at ${server.url} (pool ${POOL_SIZE}); signing in ${ANNOTATORS} annotators...`);
+  const cookies: string[] = [];
+  for (let i = 0; i < ANNOTATORS; i += 10) {
+    cookies.push(...(await Promise.all(Array.from({ length: Math.min(10, ANNOTATORS - i) }, (_, j) => signIn(server.url, benchEmail(i + j), BENCH_PASSWORD)))));
+  }
+
+  // 3. checkpoint at 10k
+  const atCheckpoint = describeLoad(
+    `At ${CHECKPOINT_ANNOTATIONS.toLocaleString()} annotations`,
+    await runAnnotators({ baseUrl: server.url, projectId, cookies, seconds: CHECKPOINT_SECONDS, warmupSeconds: WARMUP_SECONDS }),
+  );
+  await resetAfterMeasurement(client, { lastFillAnnotationId });
+
+  // 4. fill to 1M and measure
+  console.log(`\nFilling up to ${TOTAL_ANNOTATIONS.toLocaleString()} annotations...`);
+  await fillAnnotations(client, { projectId, from: CHECKPOINT_ANNOTATIONS, to: TOTAL_ANNOTATIONS });
+  await vacuumAnalyze(client);
+  const fillSeconds = (performance.now() - fillStarted) / 1000;
+  const annotationRows = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM "Annotation"`)).rows[0].n);
+  console.log(`  ${annotationRows.toLocaleString()} annotations in the table`);
+  const loadBefore = os.loadavg()[0];
+  const main = await runAnnotators({ baseUrl: server.url, projectId, cookies, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
+  const atMillion = describeLoad(`At ${TOTAL_ANNOTATIONS.toLocaleString()} annotations`, main);
+  await server.stop();
+
+  // 5. reference
+  const plainInsertPerSecond = await measurePlainInserts(url, { projectId, concurrency: POOL_SIZE, seconds: REFERENCE_SECONDS });
+  const submitPerSecond = main.submitted / main.seconds;
+  console.log(`\nReference: plain single-row INSERTs via pg, ${POOL_SIZE} concurrent clients: ${plainInsertPerSecond.toFixed(0)} /s`);
+  console.log(`Submit throughput is ${((100 * submitPerSecond) / plainInsertPerSecond).toFixed(0)}% of the plain-INSERT rate (target >= 50%)`);
+  console.log(`next p50 at 1M / at 10k: ${(atMillion.next.p50 / atCheckpoint.next.p50).toFixed(2)}x (target <= 1.5x)`);
+
+  const results = {
+    submit_p50_ms: round2(atMillion.submit.p50),
+    submit_p95_ms: round2(atMillion.submit.p95),
+    submit_p99_ms: round2(atMillion.submit.p99),
+    next_p50_ms: round2(atMillion.next.p50),
+    next_p95_ms: round2(atMillion.next.p95),
+    next_p99_ms: round2(atMillion.next.p99),
+    submit_per_s: round2(submitPerSecond),
+    next_per_s: round2(atMillion.next.count / main.seconds),
+    plain_insert_per_s: round2(plainInsertPerSecond),
+    next_p50_ms_at_10k: round2(atCheckpoint.next.p50),
+    next_p99_ms_at_10k: round2(atCheckpoint.next.p99),
+    next_p50_ms_at_1m: round2(atMillion.next.p50),
+    annotations_in_table: annotationRows,
+    annotators: ANNOTATORS,
+    db_pool_size: POOL_SIZE,
+    plain_insert_concurrency: POOL_SIZE,
+    measured_seconds: SECONDS,
+    errors: [...main.errors.values()].reduce((a, b) => a + b, 0),
+    fill_seconds: round2(fillSeconds),
+    load_average_before_run: round2(loadBefore),
+    machine: `${os.cpus().length}x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}`,
+    date: startedAt.toISOString(),
+  };
+  fs.mkdirSync(path.dirname(resultsPath), { recursive: true });
+  fs.writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nWrote ${path.relative(process.cwd(), resultsPath)}`);
+  console.log('Reproduce: npm run bench:annotate   (knobs: BENCH_SECONDS, BENCH_ANNOTATORS, BENCH_POOL_SIZE, BENCH_DATABASE_URL)');
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error instanceof Error ? error.stack : error);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await cleanUp();
+  });

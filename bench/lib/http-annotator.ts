@@ -1,0 +1,86 @@
+/**
+ * Simulated annotators driving the real HTTP API: sign in through better-auth, then loop
+ * queue.next -> annotations.submit as fast as the server answers (no think time: the benchmark
+ * measures the server at saturation). Requests are plain tRPC HTTP calls with superjson bodies.
+ */
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import superjson from 'superjson';
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+
+type Response = { status: number; body: string; setCookie: string[] };
+
+function post(url: string, body: string, headers: Record<string, string>): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (c: Buffer) => chunks.push(c));
+      response.on('end', () => {
+        const setCookie = response.headers['set-cookie'] ?? [];
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), setCookie });
+      });
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** Signs in; returns the Cookie header value carrying the session. */
+export async function signIn(baseUrl: string, email: string, password: string): Promise<string> {
+  const response = await post(`${baseUrl}/api/auth/sign-in/email`, JSON.stringify({ email, password }), { origin: baseUrl });
+  if (response.status !== 200) throw new Error(`sign-in failed for ${email}: ${response.status} ${response.body.slice(0, 200)}`);
+  return response.setCookie.map((c) => c.split(';')[0]).join('; ');
+}
+
+async function callTrpc<T>(baseUrl: string, path: string, input: unknown, cookie: string): Promise<T> {
+  const response = await post(`${baseUrl}/api/trpc/${path}`, JSON.stringify(superjson.serialize(input)), { cookie, origin: baseUrl });
+  const parsed = JSON.parse(response.body) as { result?: { data: { json: unknown; meta?: unknown } }; error?: { json: { message: string; data?: { code?: string } } } };
+  if (response.status !== 200 || !parsed.result) throw new Error(`${path}: ${response.status} ${parsed.error?.json.data?.code ?? ''} ${parsed.error?.json.message ?? response.body.slice(0, 200)}`);
+  return superjson.deserialize(parsed.result.data as Parameters<typeof superjson.deserialize>[0]) as T;
+}
+
+export type LoadResult = { nextMs: number[]; submitMs: number[]; submitted: number; emptyQueue: number; errors: Map<string, number>; seconds: number };
+
+/**
+ * Runs `cookies.length` annotators for `seconds` (after `warmupSeconds` not recorded).
+ */
+export async function runAnnotators(options: { baseUrl: string; projectId: number; cookies: string[]; seconds: number; warmupSeconds: number }): Promise<LoadResult> {
+  const { baseUrl, projectId } = options;
+  const result: LoadResult = { nextMs: [], submitMs: [], submitted: 0, emptyQueue: 0, errors: new Map(), seconds: options.seconds };
+  const start = performance.now();
+  const measureFrom = start + options.warmupSeconds * 1000;
+  const stopAt = measureFrom + options.seconds * 1000;
+  const choices = ['A', 'B', 'tie', 'both_bad'] as const;
+
+  const annotator = async (cookie: string) => {
+    while (performance.now() < stopAt) {
+      try {
+        const t0 = performance.now();
+        const task = await callTrpc<{ taskId: number } | null>(baseUrl, 'queue.next', { projectId, excludeTaskIds: [] }, cookie);
+        const t1 = performance.now();
+        if (t0 >= measureFrom && t1 <= stopAt) result.nextMs.push(t1 - t0);
+        if (!task) {
+          result.emptyQueue++;
+          await new Promise((r) => setTimeout(r, 50));
+          continue;
+        }
+        const answer = { preference: { type: 'pairwise', choice: choices[Math.floor(Math.random() * 4)] } };
+        const t2 = performance.now();
+        await callTrpc(baseUrl, 'annotations.submit', { clientId: randomUUID(), taskId: task.taskId, answer, timeSpentMs: 3000 + Math.floor(Math.random() * 20000) }, cookie);
+        const t3 = performance.now();
+        if (t2 >= measureFrom && t3 <= stopAt) {
+          result.submitMs.push(t3 - t2);
+          result.submitted++;
+        }
+      } catch (error) {
+        const key = String(error instanceof Error ? error.message : error).slice(0, 120);
+        result.errors.set(key, (result.errors.get(key) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  };
+  await Promise.all(options.cookies.map((cookie) => annotator(cookie)));
+  return result;
+}
