@@ -1,11 +1,13 @@
 'use client';
 import { useState } from 'react';
 import { authClient } from '../_lib/auth-client';
+import { useIsHydrated } from './use-is-hydrated';
 
 /** Email + password sign-in; on success a full navigation to the user's home page by role. */
 export function LoginForm() {
   const [error, setError] = useState<string | null>(null);
   const [isPending, setIsPending] = useState(false);
+  const isHydrated = useIsHydrated();
 
   async function signIn(event: React.FormEvent<HTMLFormElement>) {
     // A plain submit handler, not a form action: React resets a form after its action, which
@@ -27,7 +29,7 @@ export function LoginForm() {
   }
 
   return (
-    <form onSubmit={signIn} className="mt-6 flex flex-col gap-4">
+    <form onSubmit={signIn} method="post" className="mt-6 flex flex-col gap-4">
       <label className="flex flex-col gap-1 text-sm font-medium text-slate-700">
         Email
         <input name="email" type="email" required autoComplete="username" autoFocus data-testid="login-email" className="rounded-md border border-slate-300 px-3 py-2 font-normal outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-100" />
@@ -41,7 +43,7 @@ export function LoginForm() {
           {error}
         </p>
       )}
-      <button type="submit" disabled={isPending} data-testid="login-submit" className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60">
+      <button type="submit" disabled={isPending || !isHydrated} data-testid="login-submit" className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60">
         {isPending ? 'Signing in…' : 'Sign in'}
       </button>
     </form>
