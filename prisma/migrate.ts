@@ -43,11 +43,33 @@ function loadRuntime(): Promise<SchemaEngineModule> {
   return runtimePromise;
 }
 
+type PgAdapter = Awaited<ReturnType<PrismaPg['connect']>>;
+
+/**
+ * The pg adapter runs a migration script by splitting it at every ';', which breaks any script
+ * holding a function body, a DO block or a ';' in a comment. Send scripts whole instead, as
+ * `prisma migrate deploy` does: a query without parameters goes out on PostgreSQL's simple query
+ * protocol, which runs several statements in one message.
+ */
+function sendScriptsWhole(factory: PrismaPg): PrismaPg {
+  const wholeScripts = (adapter: PgAdapter): PgAdapter => {
+    adapter.executeScript = async (script: string) => {
+      await adapter.executeRaw({ sql: script, args: [], argTypes: [] });
+    };
+    return adapter;
+  };
+  const connect = factory.connect.bind(factory);
+  const connectToShadowDb = factory.connectToShadowDb.bind(factory);
+  factory.connect = async () => wholeScripts(await connect());
+  factory.connectToShadowDb = async () => wholeScripts(await connectToShadowDb());
+  return factory;
+}
+
 async function withEngine<T>(databaseUrl: string, run: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   const runtime = await loadRuntime();
   // Our own pool, so its connections close when we are done (the engine does not close them).
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool));
+  const adapter = bindMigrationAwareSqlAdapterFactory(sendScriptsWhole(new PrismaPg(pool)));
   const schema = fs.readFileSync(schemaPath, 'utf8');
   const log = (message: string) => {
     if (process.env.MIGRATE_DEBUG) console.error('[migrate]', message);
