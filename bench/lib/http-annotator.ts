@@ -1,7 +1,9 @@
 /**
  * Simulated annotators driving the real HTTP API: sign in through better-auth, then loop
- * queue.next -> annotations.submit as fast as the server answers (no think time: the benchmark
- * measures the server at saturation). Requests are plain tRPC HTTP calls with superjson bodies.
+ * queue.next -> annotations.submit. Without think time they go as fast as the server answers
+ * (the server at saturation); with `thinkMs` each one reads its task for a while before
+ * submitting, like a person (latency below saturation). Requests are plain tRPC HTTP calls with
+ * superjson bodies.
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -46,7 +48,15 @@ export type LoadResult = { nextMs: number[]; submitMs: number[]; submitted: numb
 /**
  * Runs `cookies.length` annotators for `seconds` (after `warmupSeconds` not recorded).
  */
-export async function runAnnotators(options: { baseUrl: string; projectId: number; cookies: string[]; seconds: number; warmupSeconds: number }): Promise<LoadResult> {
+export async function runAnnotators(options: {
+  baseUrl: string;
+  projectId: number;
+  cookies: string[];
+  seconds: number;
+  warmupSeconds: number;
+  /** Pause between receiving a task and submitting it: uniform in [min, max] ms. */
+  thinkMs?: [number, number];
+}): Promise<LoadResult> {
   const { baseUrl, projectId } = options;
   const result: LoadResult = { nextMs: [], submitMs: [], submitted: 0, emptyQueue: 0, errors: new Map(), seconds: options.seconds };
   const start = performance.now();
@@ -65,6 +75,10 @@ export async function runAnnotators(options: { baseUrl: string; projectId: numbe
           result.emptyQueue++;
           await new Promise((r) => setTimeout(r, 50));
           continue;
+        }
+        if (options.thinkMs) {
+          const [min, max] = options.thinkMs;
+          await new Promise((r) => setTimeout(r, min + Math.random() * (max - min)));
         }
         const answer = { preference: { type: 'pairwise', choice: choices[Math.floor(Math.random() * 4)] } };
         const t2 = performance.now();
