@@ -1,4 +1,7 @@
 /**
+ * Pure zod, no server imports: the rating page imports it too, so the browser checks an answer
+ * exactly as the server will.
+ *
  * The rating form a project shows, and the answers it accepts.
  *
  * A form is a list of questions; an answer maps each question id to that question's answer.

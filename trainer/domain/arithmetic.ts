@@ -12,7 +12,7 @@
  * Operations: addition and subtraction of 1-3 digit numbers (results never negative), and a 1-3
  * digit number times a single digit 2-9. Format details are in trainer/domain/README.md.
  */
-import { mulberry32, pickOne, randomInt, type Rng } from './random';
+import { mulberry32, pickOne, randomInt, type Rng } from '../model/random';
 
 export type Operation = '+' | '-' | '*';
 export type ArithmeticProblem = { op: Operation; a: number; b: number };

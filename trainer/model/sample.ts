@@ -18,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tokenizer } from './tokenizer';
 import { disposeKVCache, forwardHidden, forwardWithCache, logitsFromHidden, type GPT, type KVCache } from './transformer';
+import { mulberry32 } from './random';
 
 export type SampleOptions = {
   maxNewTokens: number;
@@ -47,17 +48,6 @@ export type Sample = {
   finishReason: 'stop' | 'length' | 'eos';
 };
 
-/** mulberry32: a small, fast, well-mixed 32-bit PRNG; enough for sampling. */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Row = {
   prompt: number[];
@@ -76,7 +66,7 @@ export async function sample(model: GPT, tokenizer: Tokenizer, promptIds: number
   tf.util.assert(options.temperature >= 0, () => 'sample: temperature must be >= 0');
   const { blockSize } = model.config;
   const virtual = model.promptTuning ? model.promptTuning.embeddings.shape[0] ?? 0 : 0;
-  const rng = createRng(options.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const rng = mulberry32(options.seed ?? Math.floor(Math.random() * 2 ** 32));
 
   const rows: Row[] = [];
   promptIds.forEach((prompt, p) => {

@@ -21,16 +21,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import cliProgress from 'cli-progress';
 import { selectBackend } from '../model/backend';
 import { BUILTIN_CONFIG } from '../model/config';
-import { encodeChat, encodePrompt } from '../model/chat-template';
+import { encodePrompt, type ChatMessage } from '../model/chat-template';
 import { loadModel, saveModel } from '../model/model-checkpoint';
 import { sample } from '../model/sample';
 import { createTokenizer, type Tokenizer } from '../model/tokenizer';
 import { createGPT, disposeGPT, forward, namedWeights, type GPT } from '../model/transformer';
 import { generateCorpus, judge, type ArithmeticExample } from '../domain/arithmetic';
-import { mulberry32 } from '../domain/random';
+import { mulberry32 } from '../model/random';
 import { crossEntropyLoss } from '../train/losses';
 import { createAdamW, disposeAdamW, learningRateAt } from '../train/optimizer';
 import { trainStep } from '../train/loop';
+import { makeBatch, packChats, type TokenBatch } from '../train/chat-batches';
+
+const toChat = (e: ArithmeticExample): ChatMessage[] => [
+  { role: 'user', content: e.prompt },
+  { role: 'assistant', content: e.completion },
+];
 
 type Args = {
   steps: number;
@@ -74,49 +80,11 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-/** All chats as one token stream, with the loss mask and where each chat starts. */
-type Packed = { ids: Int32Array; mask: Float32Array; starts: number[] };
-
-function pack(tok: Tokenizer, examples: ArithmeticExample[]): Packed {
-  const ids: number[] = [];
-  const mask: number[] = [];
-  const starts: number[] = [];
-  for (const e of examples) {
-    const chat = encodeChat(tok, [{ role: 'user', content: e.prompt }, { role: 'assistant', content: e.completion }]);
-    starts.push(ids.length);
-    ids.push(...chat.ids);
-    mask.push(...chat.assistantMask);
-  }
-  return { ids: Int32Array.from(ids), mask: Float32Array.from(mask), starts };
+function lossOf(model: GPT, batch: TokenBatch, training: boolean): tf.Scalar {
+  return crossEntropyLoss(forward(model, batch.inputs, { training }), batch.targets, batch.mask);
 }
 
-type Batch = { x: tf.Tensor2D; y: tf.Tensor2D; mask: tf.Tensor2D };
-
-/** Rows of seq+1 tokens starting at the given chat starts: x = tokens[0..seq), y = tokens[1..seq]. */
-function makeBatch(data: Packed, chatIndices: number[], seq: number): Batch {
-  const b = chatIndices.length;
-  const x = new Int32Array(b * seq);
-  const y = new Int32Array(b * seq);
-  const m = new Float32Array(b * seq);
-  chatIndices.forEach((c, r) => {
-    const start = data.starts[c];
-    for (let t = 0; t < seq; t++) {
-      const i = start + t;
-      // Past the end of the stream: wrap to the beginning (a chat boundary), masked out anyway.
-      const inside = i + 1 < data.ids.length;
-      x[r * seq + t] = inside ? data.ids[i] : data.ids[0];
-      y[r * seq + t] = inside ? data.ids[i + 1] : data.ids[0];
-      m[r * seq + t] = inside ? data.mask[i + 1] : 0;
-    }
-  });
-  return { x: tf.tensor2d(x, [b, seq], 'int32'), y: tf.tensor2d(y, [b, seq], 'int32'), mask: tf.tensor2d(m, [b, seq]) };
-}
-
-function lossOf(model: GPT, batch: Batch, training: boolean): tf.Scalar {
-  return crossEntropyLoss(forward(model, batch.x, { training }), batch.y, batch.mask);
-}
-
-function heldoutLoss(model: GPT, batches: Batch[]): number {
+function heldoutLoss(model: GPT, batches: TokenBatch[]): number {
   let total = 0;
   for (const batch of batches) total += tf.tidy(() => lossOf(model, batch, false).dataSync()[0]);
   return total / batches.length;
@@ -147,7 +115,7 @@ async function main(): Promise<void> {
   const backend = await selectBackend();
   const tok = createTokenizer('byte');
   const heldout = generateCorpus({ count: Math.max(args.evalPrompts, 256), seed: args.seed + 1, split: 'heldout' });
-  const heldoutPacked = pack(tok, heldout);
+  const heldoutPacked = packChats(tok, heldout.map(toChat));
   const heldoutBatches = [0, 1, 2, 3].map((k) => makeBatch(heldoutPacked, Array.from({ length: args.batch }, (_, r) => k * args.batch + r), args.seq));
   const evalPrompts = heldout.slice(0, args.evalPrompts).map((e) => e.prompt);
 
@@ -164,7 +132,7 @@ async function main(): Promise<void> {
   // Enough distinct training chats that no chat is seen more than ~once at the default length.
   const rowsNeeded = args.steps * args.batch;
   const train = generateCorpus({ count: Math.max(2000, rowsNeeded), seed: args.seed, split: 'train' });
-  const trainPacked = pack(tok, train);
+  const trainPacked = packChats(tok, train.map(toChat));
   const model = createGPT(BUILTIN_CONFIG, { seed: args.seed });
   const vars = [...namedWeights(model).values()];
   const params = vars.reduce((s, v) => s + v.size, 0);

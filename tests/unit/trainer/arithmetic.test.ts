@@ -9,7 +9,7 @@ import {
   splitOf,
   type ArithmeticProblem,
 } from '@/trainer/domain/arithmetic';
-import { mulberry32 } from '@/trainer/domain/random';
+import { mulberry32 } from '@/trainer/model/random';
 
 /** bryc's reference mulberry32, verbatim in behaviour (unmasked accumulator). */
 function referenceMulberry32(a: number): () => number {

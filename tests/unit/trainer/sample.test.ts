@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from './setup-backend';
 import type { GPTConfig } from '@/trainer/model/config';
 import { createVariable } from '@/trainer/model/linear';
-import { chooseToken, createRng, sample } from '@/trainer/model/sample';
+import { chooseToken, sample } from '@/trainer/model/sample';
+import { mulberry32 } from '@/trainer/model/random';
 import { createTokenizer } from '@/trainer/model/tokenizer';
 import { createGPT, disposeGPT, forward, namedWeights, type GPT } from '@/trainer/model/transformer';
 import { crossEntropyLoss } from '@/trainer/train/losses';
@@ -153,7 +154,7 @@ describe('sampling a trained model: eos and stop sequences', () => {
 describe('chooseToken', () => {
   it('draws from softmax(logits / T), restricted to the top k', () => {
     const logits = Float32Array.from([2, 1, 0, -1]);
-    const rng = createRng(1);
+    const rng = mulberry32(1);
     const counts = [0, 0, 0, 0];
     const draws = 20000;
     for (let i = 0; i < draws; i++) counts[chooseToken(logits, { temperature: 2 }, rng)]++;
