@@ -4,7 +4,7 @@
  * 1. Starts an embedded PostgreSQL in a temporary directory (or uses BENCH_DATABASE_URL, which it
  *    fills: give it an empty database), applies the migrations, and fills 200,000 tasks with the
  *    first 10,000 annotations (bench/lib/fill-annotate-db.ts explains the data).
- * 2. Builds the Next.js app when the build is missing or stale, starts `next start` on a free port
+ * 2. Builds the Next.js app when the build is missing or stale, starts the production server (server/http/main.ts, as `npm start` does) on a free port
  *    against that database, and signs in 100 annotator accounts through /api/auth/sign-in/email.
  * 3. Measures at 10,000 annotations: 100 annotators loop queue.next -> annotations.submit.
  * 4. Fills up to 1,000,000 annotations and measures again: the main figures.
@@ -30,7 +30,7 @@ import { hashPassword } from 'better-auth/crypto';
 import { startEmbeddedPostgres, findFreePort } from '../scripts/embedded-postgres';
 import { applyMigrations } from '../prisma/migrate';
 import { BENCH_ANNOTATORS, BENCH_PASSWORD, REFERENCE_USERS, TASKS, benchEmail, fillAnnotations, fillProject, resetAfterMeasurement, vacuumAnalyze } from './lib/fill-annotate-db';
-import { buildIfStale, startNextServer, type RunningServer } from './lib/next-server';
+import { buildIfStale, startWebServer, type WebServer } from '../scripts/web-server';
 import { runAnnotators, signIn, type LoadResult } from './lib/http-annotator';
 import { round2, summarize } from './lib/stats';
 
@@ -131,13 +131,13 @@ async function main() {
   const lastFillAnnotationId = (await client.query<{ max: number }>(`SELECT max(id) AS max FROM "Annotation"`)).rows[0].max;
 
   // 2. server
-  buildIfStale();
+  buildIfStale({ log: (line) => console.log(line) });
   const port = await findFreePort();
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'feedloop-bench-log-'));
   cleanups.push(async () => fs.rmSync(logDir, { recursive: true, force: true }));
-  const server: RunningServer = await startNextServer({
+  const server: WebServer = await startWebServer({
     port,
-    logFile: path.join(logDir, 'next.log'),
+    logFile: path.join(logDir, 'web.log'),
     env: {
       DATABASE_URL: url,
       DATABASE_POOL_SIZE: String(POOL_SIZE),
@@ -147,7 +147,7 @@ async function main() {
     },
   });
   cleanups.push(() => server.stop());
-  console.log(`Next.js production server at ${server.url} (pool ${POOL_SIZE}); signing in ${ANNOTATORS} annotators...`);
+  console.log(`Production server at ${server.url} (pool ${POOL_SIZE}); signing in ${ANNOTATORS} annotators...`);
   const cookies: string[] = [];
   for (let i = 0; i < ANNOTATORS; i += 10) {
     cookies.push(...(await Promise.all(Array.from({ length: Math.min(10, ANNOTATORS - i) }, (_, j) => signIn(server.url, benchEmail(i + j), BENCH_PASSWORD)))));

@@ -8,10 +8,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { startEmbeddedPostgres, findFreePort } from './embedded-postgres';
 import { applyMigrations } from '../prisma/migrate';
-import { isBuildStale } from './build-freshness';
+import { buildIfStale, startWebServer } from './web-server';
 
 const root = path.resolve(__dirname, '..');
 const dataDir = path.join(root, '.data');
@@ -56,13 +56,6 @@ async function isPortFree(candidate: number): Promise<boolean> {
   });
 }
 
-function ensureBuild() {
-  if (!isBuildStale(root)) return;
-  log('building the web app (first start, or the sources changed) ...');
-  const result = spawnSync(process.execPath, [nextBin, 'build'], { cwd: root, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
-  if (result.status !== 0) throw new Error('next build failed');
-}
-
 function checkBaseModel() {
   const config = path.join(root, 'trainer/assets/base-model/config.json');
   if (fs.existsSync(config)) log('built-in base model: trainer/assets/base-model (try `npm run model:sample`)');
@@ -85,12 +78,17 @@ async function main() {
   await db.$disconnect();
   checkBaseModel();
 
-  if (!isDev) ensureBuild();
-  const web = spawn(process.execPath, [nextBin, isDev ? 'dev' : 'start', '-p', String(port)], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, NODE_ENV: isDev ? 'development' : 'production', NEXT_TELEMETRY_DISABLED: '1' },
-  });
+  let web: ChildProcess;
+  if (isDev) {
+    web = spawn(process.execPath, [nextBin, 'dev', '-p', String(port)], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, NODE_ENV: 'development', NEXT_TELEMETRY_DISABLED: '1' },
+    });
+  } else {
+    buildIfStale({ log });
+    web = (await startWebServer({ port, host: process.env.HOST ?? '0.0.0.0', timeoutMs: 120_000 })).process;
+  }
 
   console.log('');
   log(`Feedloop is running at ${process.env.APP_URL}`);

@@ -13,6 +13,9 @@ const ZEnv = z.object({
   BETTER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters'),
   /** The public URL of the web app (cookies and redirects are issued for it). */
   APP_URL: z.string().url().default('http://localhost:3000'),
+  /** Where the production server listens (server/http/main.ts). */
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
   /** Sign-in attempts allowed per client address per minute. */
   AUTH_SIGNIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
 });

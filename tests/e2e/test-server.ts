@@ -5,22 +5,20 @@
  * an embedded PostgreSQL in a temporary directory with a fresh migrated database, an admin
  * account written directly through the accounts service (the admin UI is under test, not used to
  * bootstrap), a production build of the web app (rebuilt only when older than the sources), and
- * `next start` on a free port. When everything answers it prints one line,
+ * the production server (server/http/main.ts) on a free port. When everything answers it prints one line,
  * `E2E_READY {json}`, and it stops it all on SIGTERM.
  *
  * Also handy by hand: `npx tsx tests/e2e/test-server.ts` gives a throwaway instance.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
 import { startTestServer, createTestDatabase } from '../helpers/test-database';
 import { findFreePort } from '../../scripts/embedded-postgres';
-import { isBuildStale } from '../../scripts/build-freshness';
+import { buildIfStale, startWebServer } from '../../scripts/web-server';
 
 export type E2EServerInfo = { baseUrl: string; databaseUrl: string; adminEmail: string; adminPassword: string; signInLimitPerMinute: number };
 
 const root = path.resolve(__dirname, '../..');
-const nextBin = path.join(root, 'node_modules/next/dist/bin/next');
 const logFile = path.join(root, 'test-results/e2e-server.log');
 /** Low enough that the rate-limit test reaches it quickly; each test signs in from its own address. */
 const SIGN_IN_LIMIT = 10;
@@ -49,8 +47,7 @@ async function main() {
   const databaseUrl = await createTestDatabase(postgres.adminUrl, 'feedloop_e2e');
   const port = await findFreePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  const env = {
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '10',
     BETTER_AUTH_SECRET: 'e2e-test-secret-e2e-test-secret-0123456789',
@@ -68,23 +65,16 @@ async function main() {
   await createUserAccount({ ...admin, name: 'E2E Admin', role: 'admin' });
   await db.$disconnect();
 
-  if (isBuildStale(root)) {
-    log('building the web app (no build, or sources changed) ...');
-    const buildStarted = Date.now();
-    const build = spawnSync(process.execPath, [nextBin, 'build'], { cwd: root, stdio: ['ignore', 2, 2], env: { ...env, NODE_ENV: 'production' } });
-    if (build.status !== 0) throw new Error('next build failed');
-    log(`built in ${Math.round((Date.now() - buildStarted) / 1000)} s`);
-  } else {
-    log('reusing the existing build (newer than the sources)');
-  }
+  const buildStarted = Date.now();
+  if (buildIfStale({ log })) log(`built in ${Math.round((Date.now() - buildStarted) / 1000)} s`);
+  else log('reusing the existing build (newer than the sources)');
 
-  fs.mkdirSync(path.dirname(logFile), { recursive: true });
-  const serverLog = fs.openSync(logFile, 'w');
-  const web = spawn(process.execPath, [nextBin, 'start', '-H', '127.0.0.1', '-p', String(port)], { cwd: root, stdio: ['ignore', serverLog, serverLog], env: { ...env, NODE_ENV: 'production' } });
+  fs.rmSync(logFile, { force: true });
+  const web = await startWebServer({ port, host: '127.0.0.1', env, logFile });
   let isStopping = false;
-  web.on('exit', (code) => {
+  web.process.on('exit', (code) => {
     if (!isStopping) {
-      log(`next start exited early (code ${code}); see ${logFile}`);
+      log(`the web server exited early (code ${code}); see ${logFile}`);
       void postgres.stop().finally(() => process.exit(1));
     }
   });
@@ -92,10 +82,7 @@ async function main() {
   const stop = async () => {
     if (isStopping) return;
     isStopping = true;
-    const exited = new Promise((resolve) => web.once('exit', resolve));
-    web.kill('SIGTERM');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-    if (web.exitCode === null) web.kill('SIGKILL');
+    await web.stop();
     await postgres.stop();
     process.exit(0);
   };
