@@ -4,6 +4,7 @@
  * the same authentication as a browser request.
  */
 import { randomBytes } from 'node:crypto';
+import { TRPCError } from '@trpc/server';
 import { auth, type Role } from '@/server/auth';
 import { createUserAccount } from '@/server/services/users';
 import { createCaller } from '@/server/api/root';
@@ -30,4 +31,15 @@ export async function signIn(email: string, password: string): Promise<Headers> 
 /** A tRPC caller for a signed-in user, or anonymous when no user is given. */
 export async function callerFor(user?: TestUser | null) {
   return createCaller(await createContext({ headers: user?.headers ?? new Headers() }));
+}
+
+/** Awaits a call that must fail and returns its tRPC error (code, message, data) for assertions. */
+export async function catchTrpcError(promise: Promise<unknown>): Promise<TRPCError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
 }

@@ -6,7 +6,7 @@ import { TRPCError } from '@trpc/server';
 import { db } from '@/server/db';
 import { FORM_PRESETS } from '@/server/forms/schema';
 import { formatHhConversation } from '@/server/services/import/hh';
-import { callerFor, createSignedInUser, type TestUser } from '../helpers/api';
+import { type TestUser, callerFor, catchTrpcError, createSignedInUser } from '../helpers/api';
 
 const HH_FILE = path.resolve('../shared/data/hh-rlhf-harmless-base-test.jsonl.gz');
 
@@ -20,16 +20,6 @@ async function createProject(options: { preset: keyof typeof FORM_PRESETS; compl
 async function countRows() {
   const [importBatches, prompts, completions, tasks] = await Promise.all([db.importBatch.count(), db.prompt.count(), db.completion.count(), db.task.count()]);
   return { importBatches, prompts, completions, tasks };
-}
-
-async function catchTrpcError(promise: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 beforeAll(async () => {

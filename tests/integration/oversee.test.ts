@@ -3,17 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { db } from '@/server/db';
 import { FORM_PRESETS } from '@/server/forms/schema';
-import { callerFor, createSignedInUser, type TestUser } from '../helpers/api';
-
-async function catchTrpcError(promise: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
+import { type TestUser, callerFor, catchTrpcError, createSignedInUser } from '../helpers/api';
 
 let admin: TestUser;
 let ann1: TestUser;

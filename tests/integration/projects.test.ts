@@ -3,20 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { db } from '@/server/db';
 import { FORM_PRESETS } from '@/server/forms/schema';
-import { callerFor, createSignedInUser, type TestUser } from '../helpers/api';
+import { type TestUser, callerFor, catchTrpcError, createSignedInUser } from '../helpers/api';
 
 let admin: TestUser;
 let annotator: TestUser;
-
-async function catchTrpcError(promise: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const pairwise = { name: 'Pairwise', guidelines: '# Be kind\nPrefer **helpful** answers.', form: FORM_PRESETS.pairwise, overlap: 2, completionsPerTask: 2 };
 

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { db } from '@/server/db';
-import { callerFor, createSignedInUser, signIn } from '../helpers/api';
-
-async function catchTrpcError(promise: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
+import { callerFor, catchTrpcError, createSignedInUser, signIn } from '../helpers/api';
 
 describe('users (admin)', () => {
   it('creates an annotator who can sign in; lists public fields only', async () => {
