@@ -16,18 +16,10 @@ import {
   unpackNibbles,
   type QuantScheme4,
 } from '@/trainer/model/quantize';
+import { mulberry32 } from '@/trainer/model/random';
 
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers, so failures reproduce. */
+const rng = mulberry32;
 
 function randomNormalArray(n: number, seed: number, std = 0.02): Float32Array {
   const next = rng(seed);
