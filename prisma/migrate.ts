@@ -21,6 +21,8 @@ const prismaDir = path.resolve(__dirname);
 const schemaPath = path.join(prismaDir, 'schema.prisma');
 const migrationsDir = path.join(prismaDir, 'migrations');
 const lockfileName = 'migration_lock.toml';
+/** The schema as of the last migration; see createMigration. */
+const snapshotName = 'schema.snapshot.prisma';
 const filters = { externalTables: [], externalEnums: [] };
 
 type SchemaEngineModule = typeof import('@prisma/schema-engine-wasm/schema_engine_bg');
@@ -51,25 +53,38 @@ type PgAdapter = Awaited<ReturnType<PrismaPg['connect']>>;
  * `prisma migrate deploy` does: a query without parameters goes out on PostgreSQL's simple query
  * protocol, which runs several statements in one message.
  */
-function sendScriptsWhole(factory: PrismaPg): PrismaPg {
-  const wholeScripts = (adapter: PgAdapter): PgAdapter => {
+/**
+ * Wraps the adapter factory so that scripts go whole (see above) and every connection it opens is
+ * disposed exactly once when we are done: the engine does not dispose them, and an open
+ * connection keeps a database from being dropped or used as a template.
+ */
+function managedFactory(config: pg.PoolConfig): { factory: PrismaPg; disposeAll: () => Promise<void> } {
+  const factory = new PrismaPg(config);
+  const opened: PgAdapter[] = [];
+  const prepare = (adapter: PgAdapter): PgAdapter => {
     adapter.executeScript = async (script: string) => {
       await adapter.executeRaw({ sql: script, args: [], argTypes: [] });
     };
+    const dispose = adapter.dispose.bind(adapter);
+    let disposed: Promise<void> | null = null;
+    adapter.dispose = () => (disposed ??= dispose());
+    opened.push(adapter);
     return adapter;
   };
   const connect = factory.connect.bind(factory);
   const connectToShadowDb = factory.connectToShadowDb.bind(factory);
-  factory.connect = async () => wholeScripts(await connect());
-  factory.connectToShadowDb = async () => wholeScripts(await connectToShadowDb());
-  return factory;
+  factory.connect = async () => prepare(await connect());
+  factory.connectToShadowDb = async () => prepare(await connectToShadowDb());
+  const disposeAll = async () => {
+    for (const adapter of [...opened].reverse()) await adapter.dispose();
+  };
+  return { factory, disposeAll };
 }
 
 async function withEngine<T>(databaseUrl: string, run: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   const runtime = await loadRuntime();
-  // Our own pool, so its connections close when we are done (the engine does not close them).
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  const adapter = bindMigrationAwareSqlAdapterFactory(sendScriptsWhole(new PrismaPg(pool)));
+  const { factory, disposeAll } = managedFactory({ ...poolConfigFromUrl(databaseUrl), max: 2 });
+  const adapter = bindMigrationAwareSqlAdapterFactory(factory);
   const schema = fs.readFileSync(schemaPath, 'utf8');
   const log = (message: string) => {
     if (process.env.MIGRATE_DEBUG) console.error('[migrate]', message);
@@ -79,8 +94,25 @@ async function withEngine<T>(databaseUrl: string, run: (engine: SchemaEngine) =>
     return await run(engine);
   } finally {
     engine.free();
-    await pool.end();
+    await disposeAll();
   }
+}
+
+/**
+ * Discrete connection settings rather than a connection string: the adapter makes a shadow
+ * database by overriding `database`, which a connection string would silently win over.
+ */
+function poolConfigFromUrl(databaseUrl: string): pg.PoolConfig {
+  const url = new URL(databaseUrl);
+  const sslmode = url.searchParams.get('sslmode');
+  return {
+    host: decodeURIComponent(url.hostname) || undefined,
+    port: url.port ? Number(url.port) : undefined,
+    user: decodeURIComponent(url.username) || undefined,
+    password: decodeURIComponent(url.password) || undefined,
+    database: decodeURIComponent(url.pathname.slice(1)) || undefined,
+    ssl: sslmode === 'require' || sslmode === 'verify-full' ? { rejectUnauthorized: sslmode === 'verify-full' } : undefined,
+  };
 }
 
 function readMigrationList() {
@@ -107,12 +139,26 @@ export async function applyMigrations(databaseUrl: string): Promise<string[]> {
   });
 }
 
-/** Writes prisma/migrations/<timestamp>_<name>/migration.sql with the SQL that brings the migrations up to the schema. */
+/**
+ * Writes prisma/migrations/<timestamp>_<name>/migration.sql with the SQL that takes the schema as
+ * of the last migration (kept in prisma/migrations/schema.snapshot.prisma) to the current one.
+ *
+ * Why a snapshot rather than replaying the migrations on a shadow database, as `prisma migrate
+ * dev` does: the wasm engine cannot introspect PostgreSQL through the pg adapter (it fails on
+ * the catalog's "char" columns), while a diff of two schema files needs no database at all.
+ * SQL added by hand to a migration (functions, for instance) stays out of the diff either way.
+ */
 export async function createMigration(databaseUrl: string, name: string): Promise<string | null> {
   const list = readMigrationList();
+  const snapshotPath = path.join(migrationsDir, snapshotName);
+  if (list.migrationDirectories.length > 0 && !fs.existsSync(snapshotPath)) {
+    throw new Error(`${path.relative(process.cwd(), snapshotPath)} is missing: copy the schema as of the last migration there first`);
+  }
+  const schema = fs.readFileSync(schemaPath, 'utf8');
   const sql = await withEngine(databaseUrl, async (engine) => {
-    const from = list.migrationDirectories.length === 0 ? { tag: 'empty' as const } : { tag: 'migrations' as const, ...list };
-    const schema = fs.readFileSync(schemaPath, 'utf8');
+    const from = fs.existsSync(snapshotPath)
+      ? { tag: 'schemaDatamodel' as const, files: [{ path: snapshotPath, content: fs.readFileSync(snapshotPath, 'utf8') }] }
+      : { tag: 'empty' as const };
     const result = await engine.diff({ from, to: { tag: 'schemaDatamodel', files: [{ path: schemaPath, content: schema }] }, script: true, exitCode: null, filters });
     return result.stdout ?? '';
   });
@@ -121,6 +167,7 @@ export async function createMigration(databaseUrl: string, name: string): Promis
   const dir = path.join(migrationsDir, `${stamp}_${name.replace(/[^a-z0-9_]+/gi, '_')}`);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'migration.sql'), sql);
+  fs.writeFileSync(snapshotPath, schema);
   const lockPath = path.join(migrationsDir, lockfileName);
   if (!fs.existsSync(lockPath)) {
     fs.writeFileSync(lockPath, '# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "postgresql"\n');
