@@ -1,11 +1,12 @@
 /** Project lists: the admin's (with counts of work) and the annotator's (with what is left for them). */
 import { db } from '../db';
+import { readStoredForm } from './projects';
 
 export async function listProjectsForAdmin() {
   const [projects, taskGroups, annotationGroups, promptGroups] = await Promise.all([
     db.project.findMany({
       orderBy: { id: 'desc' },
-      select: { id: true, name: true, overlap: true, completionsPerTask: true, leaseSeconds: true, undoSeconds: true, createdAt: true, updatedAt: true },
+      select: { id: true, name: true, form: true, overlap: true, completionsPerTask: true, leaseSeconds: true, undoSeconds: true, createdAt: true, updatedAt: true },
     }),
     db.task.groupBy({ by: ['projectId', 'status'], _count: { _all: true } }),
     db.annotation.groupBy({ by: ['projectId', 'status'], _count: { _all: true } }),
@@ -18,6 +19,7 @@ export async function listProjectsForAdmin() {
     const annotationCount = (status: string) => annotations.find((g) => g.status === status)?._count._all ?? 0;
     return {
       ...project,
+      form: readStoredForm(project.form),
       promptCount: promptGroups.find((g) => g.projectId === project.id)?._count._all ?? 0,
       taskCounts: { total: tasks.reduce((sum, g) => sum + g._count._all, 0), open: taskCount('OPEN'), done: taskCount('DONE'), flagged: taskCount('FLAGGED') },
       annotationCounts: {

@@ -43,7 +43,7 @@ export function ProjectsTable() {
                 <span className="ml-2 text-xs text-slate-400">#{project.id}</span>
               </td>
               <td className={tdClass}>
-                <FormCell projectId={project.id} />
+                <span>{describeForm(project.form)}</span>
                 <span className="ml-1 text-xs text-slate-400">· k={project.completionsPerTask}</span>
               </td>
               <td className={`${tdClass} text-right tabular-nums`}>{project.overlap}</td>
@@ -57,14 +57,4 @@ export function ProjectsTable() {
       </table>
     </div>
   );
-}
-
-/**
- * The form type, from the project's own view: the admin list carries counts but not the form.
- * httpBatchLink sends these per-row queries as one request, and the project page reuses them.
- */
-function FormCell({ projectId }: { projectId: number }) {
-  const trpc = useTRPC();
-  const project = useQuery(trpc.projects.get.queryOptions({ projectId }));
-  return <span>{project.data ? describeForm(project.data.form) : '…'}</span>;
 }

@@ -43,15 +43,8 @@ export const ZProjectAdmin = z.object({
 });
 
 const ZCounts = { total: z.number(), open: z.number(), done: z.number(), flagged: z.number() };
-export const ZProjectAdminRow = z.object({
-  id: z.number(),
-  name: z.string(),
-  overlap: z.number(),
-  completionsPerTask: z.number(),
-  leaseSeconds: z.number(),
-  undoSeconds: z.number(),
-  createdAt: z.date(),
-  updatedAt: z.date(),
+/** A project in the admin's list: its settings and form (no guidelines) with counts of its work. */
+export const ZProjectAdminRow = ZProjectAdmin.omit({ guidelines: true }).extend({
   promptCount: z.number(),
   taskCounts: z.object(ZCounts),
   annotationCounts: z.object({ total: z.number(), submitted: z.number(), skipped: z.number(), flagged: z.number() }),
