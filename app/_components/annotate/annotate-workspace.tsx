@@ -87,7 +87,10 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
   const answersByTask = useRef(new Map<number, Answer>());
   const cardRefs = useRef<(HTMLElement | null)[]>([]);
 
-  const progressQuery = useQuery(trpc.queue.progress.queryOptions({ projectId: project.id }));
+  // Progress is counted on the server now and then (at start, every minute, when the queue runs
+  // out, after an undo) and moved locally after each saved answer: counting open tasks after every
+  // submit would put a count over the whole project on the annotation path.
+  const progressQuery = useQuery({ ...trpc.queue.progress.queryOptions({ projectId: project.id }), refetchInterval: 60_000 });
   const lastQuery = useQuery(trpc.annotations.last.queryOptions({ projectId: project.id }));
 
   useEffect(() => {
@@ -108,6 +111,18 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
   const refreshProgress = useCallback(() => {
     void queryClient.invalidateQueries({ queryKey: trpc.queue.progress.queryKey({ projectId: project.id }) });
   }, [queryClient, trpc, project.id]);
+  const countSaved = useCallback(
+    (kind: 'submitted' | 'skipped' | 'flagged') => {
+      queryClient.setQueryData(trpc.queue.progress.queryKey({ projectId: project.id }), (old) =>
+        old && {
+          doneToday: old.doneToday + (kind === 'submitted' ? 1 : 0),
+          doneTotal: old.doneTotal + (kind === 'submitted' ? 1 : 0),
+          remaining: Math.max(0, old.remaining - 1),
+        },
+      );
+    },
+    [queryClient, trpc, project.id],
+  );
 
   // ───────────── fetching: keep one task on screen and one ready behind it ─────────────
   const needsFetch = !queue.isExhausted && (queue.current === null || queue.upcoming.length === 0);
@@ -121,6 +136,8 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
       setFetchError(null);
       if (!task) {
         setQueue((prev) => ({ ...prev, isExhausted: true }));
+        // The exact count once the last answers are saved.
+        void Promise.allSettled([...pendingRequests.current]).then(refreshProgress);
         return false;
       }
       // The screen changed while the request was out (an undo, a restore): ask again.
@@ -139,7 +156,7 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
     } finally {
       isFetchingRef.current = false;
     }
-  }, [client, project.id, makeView]);
+  }, [client, project.id, makeView, refreshProgress]);
 
   const [fetchTick, setFetchTick] = useState(0);
   const ignoredFetches = useRef(0);
@@ -187,6 +204,7 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
           const info = describeError(error);
           if (info.code === 'CONFLICT' || info.code === 'NOT_FOUND') {
             toast.show(`Task #${taskId}: ${info.message}. Moved on.`, 'info');
+            refreshProgress();
           } else {
             toast.show(`Could not save task #${taskId}: ${info.message}`, 'error');
             restore(view);
@@ -195,7 +213,6 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
         .finally(() => {
           pendingTaskIds.current.delete(taskId);
           pendingRequests.current.delete(request);
-          refreshProgress();
         });
       pendingRequests.current.add(request);
     },
@@ -217,20 +234,21 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
       view,
       () => client.annotations.submit.mutate({ clientId: view.clientId, taskId: view.task.taskId, answer, timeSpentMs }),
       (result) => {
+        countSaved('submitted');
         answersByTask.current.set(view.task.taskId, answer);
         setUndoableUntil(toDate(result.undoableUntil));
         setNow(Date.now());
       },
     );
-  }, [form, toast, advance, sendInBackground, client]);
+  }, [form, toast, advance, sendInBackground, client, countSaved]);
 
   const skip = useCallback(() => {
     const view = queueRef.current.current;
     if (!view || pendingTaskIds.current.has(view.task.taskId)) return;
     const timeSpentMs = Math.round(performance.now() - view.shownAt);
     advance();
-    sendInBackground(view, () => client.annotations.skip.mutate({ clientId: view.clientId, taskId: view.task.taskId, timeSpentMs }), () => {});
-  }, [advance, sendInBackground, client]);
+    sendInBackground(view, () => client.annotations.skip.mutate({ clientId: view.clientId, taskId: view.task.taskId, timeSpentMs }), () => countSaved('skipped'));
+  }, [advance, sendInBackground, client, countSaved]);
 
   const flag = useCallback(
     (reason: string) => {
@@ -239,9 +257,12 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
       if (!view || pendingTaskIds.current.has(view.task.taskId)) return;
       const timeSpentMs = Math.round(performance.now() - view.shownAt);
       advance();
-      sendInBackground(view, () => client.annotations.flag.mutate({ clientId: view.clientId, taskId: view.task.taskId, reason, timeSpentMs }), () => toast.show('Flagged. Thanks — an admin will look at it.', 'success'));
+      sendInBackground(view, () => client.annotations.flag.mutate({ clientId: view.clientId, taskId: view.task.taskId, reason, timeSpentMs }), () => {
+        countSaved('flagged');
+        toast.show('Flagged. Thanks — an admin will look at it.', 'success');
+      });
     },
-    [advance, sendInBackground, client, toast],
+    [advance, sendInBackground, client, toast, countSaved],
   );
 
   const isUndoing = useRef(false);
