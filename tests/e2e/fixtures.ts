@@ -7,7 +7,7 @@
  */
 import { randomInt } from 'node:crypto';
 import pg from 'pg';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
 
 export type E2EEnvironment = { baseUrl: string; adminEmail: string; adminPassword: string; signInLimit: number };
 
@@ -44,4 +44,18 @@ export async function signIn(page: Page, email: string, password: string, expect
   await page.getByTestId('login-password').fill(password);
   await page.getByTestId('login-submit').click();
   await expect(page).toHaveURL(expectedPath);
+}
+
+/** Signs in through the auth API, without a page: `request` then carries the session cookie. */
+export async function signInByApi(request: APIRequestContext, e2e: E2EEnvironment, email: string, password: string) {
+  const response = await request.post('/api/auth/sign-in/email', { data: { email, password }, headers: { origin: e2e.baseUrl } });
+  expect(response.status(), await response.text()).toBe(200);
+}
+
+/** Calls a tRPC mutation (superjson envelope) as whoever `request` is signed in as; returns its output. */
+export async function callMutation<T>(request: APIRequestContext, procedure: string, input: unknown): Promise<T> {
+  const response = await request.post(`/api/trpc/${procedure}`, { data: { json: input } });
+  const text = await response.text();
+  if (!response.ok()) throw new Error(`${procedure} answered ${response.status()}: ${text}`);
+  return (JSON.parse(text) as { result: { data: { json: T } } }).result.data.json;
 }

@@ -29,8 +29,14 @@ type RouterOutputs = inferRouterOutputs<AppRouter>;
 /** A task as the queue serves it: prompt, completions in display order, lease. */
 export type TaskView = NonNullable<RouterOutputs['queue']['next']>;
 
-/** One showing of a task: its own client id, display time and draft answer. */
-type View = { task: TaskView; clientId: string; shownAt: number; draft: Draft };
+/** One showing of a task: its own client id, display time, draft answer, and whether the annotator changed it. */
+type View = { task: TaskView; clientId: string; shownAt: number; draft: Draft; isEdited: boolean };
+
+/**
+ * The second press of a double Enter (or click) lands on the task that replaced the one just
+ * sent; a task untouched and on screen for less than this is not submitted.
+ */
+const DOUBLE_SUBMIT_MS = 500;
 
 type QueueState = {
   current: View | null;
@@ -106,7 +112,7 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
   }, [undoableUntil]);
   const canUndo = undoableUntil !== null && undoableUntil.getTime() > now;
 
-  const makeView = useCallback((task: TaskView, draft?: Draft): View => ({ task, clientId: crypto.randomUUID(), shownAt: performance.now(), draft: draft ?? createDraft(form, task.completions) }), [form]);
+  const makeView = useCallback((task: TaskView, draft?: Draft): View => ({ task, clientId: crypto.randomUUID(), shownAt: performance.now(), draft: draft ?? createDraft(form, task.completions), isEdited: false }), [form]);
 
   const refreshProgress = useCallback(() => {
     void queryClient.invalidateQueries({ queryKey: trpc.queue.progress.queryKey({ projectId: project.id }) });
@@ -222,6 +228,7 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
   const submit = useCallback(() => {
     const view = queueRef.current.current;
     if (!view || pendingTaskIds.current.has(view.task.taskId)) return;
+    if (!view.isEdited && performance.now() - view.shownAt < DOUBLE_SUBMIT_MS) return;
     const answer = draftToAnswer(form, view.draft, view.task.completions);
     const problems = findAnswerProblems(form, view.task.completions.map((c) => c.id), answer);
     if (problems.length) {
@@ -305,7 +312,7 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
           if (d.type === 'edit' && !d.isEdited && chosen) draft = { ...draft, [id]: { ...d, baseCompletionId: chosen.id, text: chosen.text } };
         }
       }
-      return { ...prev, current: { ...prev.current, draft } };
+      return { ...prev, current: { ...prev.current, draft, isEdited: true } };
     });
   }, []);
 
@@ -576,9 +583,8 @@ function TaskPanel({ view, perCompletionQuestions, taskQuestions, focusedIndex, 
             tabIndex={0}
             data-testid={`completion-${index}`}
             data-completion-id={completion.id}
-            onFocus={(event) => {
-              if (event.target === event.currentTarget) onFocusCompletion(index);
-            }}
+            // Focus anywhere in the card (Tab or Shift+Tab onto its buttons) makes it the scored one.
+            onFocus={() => onFocusCompletion(index)}
             onMouseDown={() => onFocusCompletion(index)}
             className={`flex min-w-0 flex-col overflow-hidden rounded-2xl border bg-white shadow-sm outline-none transition-shadow ${focusedIndex === index ? 'border-indigo-400 ring-2 ring-indigo-100' : 'border-slate-200'}`}
           >
