@@ -6,8 +6,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { GPTConfig } from '@/trainer/model/config';
-import { allLinears } from '@/trainer/model/peft';
-import { createGPT, forward, namedWeights, type GPT } from '@/trainer/model/transformer';
+import { allLinears, applyPeft, trainableVariables, type PeftConfig } from '@/trainer/model/peft';
+import { crossEntropyLoss } from '@/trainer/train/losses';
+import { trainStep } from '@/trainer/train/loop';
+import { createAdamW, disposeAdamW } from '@/trainer/train/optimizer';
+import { createGPT, disposeGPT, forward, namedWeights, type GPT } from '@/trainer/model/transformer';
 
 export const TINY_CONFIG: GPTConfig = {
   vocabSize: 48,
@@ -121,4 +124,25 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/**
+ * Three steps of the product's own training path (trainer/train/loop.ts trainStep with AdamW,
+ * moments allocated up front) on a tiny model under `peft`. Returns the tensor count before the
+ * first step and after the third, and the three losses.
+ */
+export function runProductTrainingSteps(peft: PeftConfig, seed: number): { tensorsBefore: number; tensorsAfter: number; losses: number[] } {
+  const model = createBaseModel(seed);
+  const batch = toyBatch(TINY_CONFIG);
+  applyPeft(model, peft, { seed: seed + 1 });
+  const vars = trainableVariables(model, peft);
+  const optimizer = createAdamW({ learningRate: 1e-2 }, vars);
+  const step = () => trainStep(vars, () => crossEntropyLoss(forward(model, batch.inputs, { training: true }), batch.targets), optimizer).loss;
+  const tensorsBefore = tf.memory().numTensors;
+  const losses = [step(), step(), step()];
+  const tensorsAfter = tf.memory().numTensors;
+  disposeAdamW(optimizer);
+  disposeGPT(model);
+  tf.dispose([batch.inputs, batch.targets]);
+  return { tensorsBefore, tensorsAfter, losses };
 }

@@ -1,14 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from './setup-backend';
-import { crossEntropyLoss } from '@/trainer/train/losses';
-import { trainStep } from '@/trainer/train/loop';
-import { createAdamW, disposeAdamW } from '@/trainer/train/optimizer';
 import { allLinears, applyPeft, countParameters, mergeLora, trainableVariables } from '@/trainer/model/peft';
 import { blockLinears, isBaseQuantized } from '@/trainer/model/qlora';
 import { dequantize4bit, errorBound4bit } from '@/trainer/model/quantize';
-import { disposeGPT, forward, namedWeights } from '@/trainer/model/transformer';
-import { TINY_CONFIG, changedNames, createBaseModel, logitsOf, maxAbsDiff, snapshotBase, toyBatch, train } from './peft-helpers';
+import { disposeGPT, namedWeights } from '@/trainer/model/transformer';
+import { TINY_CONFIG, changedNames, createBaseModel, logitsOf, maxAbsDiff, snapshotBase, toyBatch, train, runProductTrainingSteps } from './peft-helpers';
 
 describe('QLoRA', () => {
   beforeAll(async () => {
@@ -90,21 +87,8 @@ describe('QLoRA', () => {
   });
 
   it('a QLoRA training step leaks no tensor', () => {
-    const model = createBaseModel(7);
-    const batch = toyBatch(TINY_CONFIG);
-    applyPeft(model, qlora, { seed: 8 });
-    const vars = trainableVariables(model, qlora);
-    // The product's path: trainer/train/loop.ts trainStep with AdamW, moments allocated up front.
-    const optimizer = createAdamW({ learningRate: 1e-2 }, vars);
-    const step = () => trainStep(vars, () => crossEntropyLoss(forward(model, batch.inputs, { training: true }), batch.targets), optimizer);
-    const before = tf.memory().numTensors;
-    const first = step();
-    step();
-    const third = step();
-    expect(tf.memory().numTensors).toBe(before);
-    expect(third.loss).toBeLessThan(first.loss);
-    disposeAdamW(optimizer);
-    disposeGPT(model);
-    tf.dispose([batch.inputs, batch.targets]);
+    const { tensorsBefore, tensorsAfter, losses } = runProductTrainingSteps(qlora, 7);
+    expect(tensorsAfter).toBe(tensorsBefore);
+    expect(losses[2]).toBeLessThan(losses[0]);
   });
 });
