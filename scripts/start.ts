@@ -56,10 +56,25 @@ async function isPortFree(candidate: number): Promise<boolean> {
   });
 }
 
-function checkBaseModel() {
+/**
+ * Shows that the built-in base model is there and answers: one greedy answer, sampled in a child
+ * process (the trainer's TensorFlow.js stays out of this supervisor) after the app is up.
+ */
+function showBaseModel() {
   const config = path.join(root, 'trainer/assets/base-model/config.json');
-  if (fs.existsSync(config)) log('built-in base model: trainer/assets/base-model (try `npm run model:sample`)');
-  else log('built-in base model missing: run `npm run model:pretrain` to train it');
+  if (!fs.existsSync(config)) {
+    log('built-in base model missing: run `npm run model:pretrain` to train it');
+    return;
+  }
+  const tsxCli = path.join(root, 'node_modules/tsx/dist/cli.mjs');
+  const child = spawn(process.execPath, [tsxCli, path.join(root, 'trainer/scripts/sample.ts'), 'What is 47 + 38?'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.on('exit', (code) => {
+    const answer = output.split('\n').find((line) => line.startsWith('A: '));
+    if (code === 0 && answer) log(`built-in base model (trainer/assets/base-model), asked "What is 47 + 38?": ${answer.slice(3)}  — more: npm run model:sample`);
+    else log('built-in base model: trainer/assets/base-model (try `npm run model:sample`)');
+  });
 }
 
 async function main() {
@@ -76,7 +91,6 @@ async function main() {
   const { seedDemo } = await import('../prisma/seed');
   const demo = await seedDemo(db);
   await db.$disconnect();
-  checkBaseModel();
 
   let web: ChildProcess;
   if (isDev) {
@@ -95,6 +109,7 @@ async function main() {
   log(`  admin:      ${demo.admin.email} / ${demo.admin.password}`);
   for (const annotator of demo.annotators) log(`  annotator:  ${annotator.email} / ${annotator.password}`);
   log('Press Ctrl+C to stop.');
+  showBaseModel();
 
   let stopping = false;
   const stop = async (code: number) => {
