@@ -35,8 +35,3 @@ export async function findQueueProgress(options: { userId: string; projectId: nu
           WHERE a."userId" = ${userId} AND a."projectId" = ${projectId}::int AND t.status = 'OPEN') AS remaining`;
   return rows[0];
 }
-
-/** Open tasks an annotator has not answered in a project (see findQueueProgress for what is counted). */
-export async function countRemainingTasks(options: { userId: string; projectId: number }): Promise<number> {
-  return (await findQueueProgress(options)).remaining;
-}

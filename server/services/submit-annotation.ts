@@ -10,7 +10,8 @@
  */
 import { db } from '../db';
 import { AppError } from '../errors';
-import { ZRatingForm, findAnswerProblems, type Answer } from '../forms/schema';
+import { findAnswerProblems, type Answer } from '../forms/schema';
+import { readStoredForm } from './projects';
 import { NOW_UTC } from './task-view';
 import { isUniqueViolation, matchRetry, type ExistingAnnotation } from './annotation-idempotency';
 
@@ -69,9 +70,7 @@ export async function submitAnnotation(options: { userId: string; clientId: stri
   if (task.status === 'FLAGGED') throw new AppError('CONFLICT', 'This task was flagged and has left the queue');
   if (task.status === 'DONE') throw new AppError('CONFLICT', `This task already has its ${task.overlap} answers`);
 
-  const form = ZRatingForm.safeParse(task.form);
-  if (!form.success) throw new Error(`Project ${task.projectId} has an invalid stored form`);
-  const problems = findAnswerProblems(form.data, task.completionIds, answer);
+  const problems = findAnswerProblems(readStoredForm(task.form), task.completionIds, answer);
   if (problems.length > 0) throw new AppError('BAD_REQUEST', `Invalid answer: ${problems[0]}`, { problems });
 
   const editTexts = Object.values(answer).flatMap((a) => (a.type === 'edit' ? [a.text] : []));

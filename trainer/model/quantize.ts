@@ -173,11 +173,6 @@ export function dequantize4bit(qw: Quantized4bit): Float32Array {
   return out;
 }
 
-/** Bytes a quantized weight occupies in a checkpoint (codes + scales). */
-export function quantizedByteSize(data: QuantizedData): number {
-  return data.kind === 'int8' ? data.q.length + 4 * data.scale.length : data.packed.length + 4 * data.absmax.length;
-}
-
 export function quantizedElementCount(data: QuantizedData): number {
   return data.shape[0] * data.shape[1];
 }
@@ -291,10 +286,6 @@ export function quantizeTensor(w: tf.Tensor2D, scheme: QuantScheme, blockSize = 
   const values = w.dataSync() as Float32Array;
   if (scheme === 'int8') return { kind: 'int8', ...quantizeInt8(values, shape) };
   return { kind: '4bit', ...quantize4bit(values, shape, { scheme, blockSize }) };
-}
-
-export function dequantizeData(data: QuantizedData): Float32Array {
-  return data.kind === 'int8' ? dequantizeInt8(data) : dequantize4bit(data);
 }
 
 /**

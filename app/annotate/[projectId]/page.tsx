@@ -1,6 +1,5 @@
 import { notFound } from 'next/navigation';
 import { TRPCError } from '@trpc/server';
-import { ZRatingForm } from '@/server/forms/schema';
 import { getServerCaller } from '../../_trpc/server';
 import { requireUser } from '../../_lib/require-user';
 import { AnnotateWorkspace } from '../../_components/annotate/annotate-workspace';
@@ -17,5 +16,5 @@ export default async function AnnotateProjectPage({ params }: { params: Promise<
     throw error;
   });
   if (!project) notFound();
-  return <AnnotateWorkspace project={{ id: projectId, name: project.name, guidelines: project.guidelines, form: ZRatingForm.parse(project.form), completionsPerTask: project.completionsPerTask }} />;
+  return <AnnotateWorkspace project={{ id: projectId, name: project.name, guidelines: project.guidelines, form: project.form, completionsPerTask: project.completionsPerTask }} />;
 }
