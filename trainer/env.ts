@@ -15,6 +15,14 @@ export const ZTrainerEnv = z.object({
   DATA_DIR: z.string().min(1).default('./.data/artifacts'),
   /** Optional here; the worker entry point requires it. */
   DATABASE_URL: z.string().url().optional(),
+  /** How often a running job reports that it is alive (and reads cancel requests). */
+  WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  /** A running job silent for this long was held by a dead worker: retried or failed. */
+  WORKER_STALE_SECONDS: z.coerce.number().int().min(2).max(3600).default(30),
+  /** How often an idle worker looks for a job. */
+  WORKER_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Comma-separated job kinds this worker takes (default: all). */
+  WORKER_KINDS: z.string().regex(/^[a-z_]+(,[a-z_]+)*$/).optional(),
 });
 export type TrainerEnv = z.infer<typeof ZTrainerEnv>;
 

@@ -18,6 +18,7 @@ export async function AppHeader() {
               <>
                 <NavLink href="/admin" testId="nav-projects">Projects</NavLink>
                 <NavLink href="/admin/users" testId="nav-users">Users</NavLink>
+                <NavLink href="/admin/workers" testId="nav-workers">Workers</NavLink>
               </>
             )}
             <NavLink href="/annotate" testId="nav-annotate">Annotate</NavLink>

@@ -6,6 +6,7 @@ import { overseeRouter } from './routers/oversee';
 import { projectsRouter } from './routers/projects';
 import { queueRouter } from './routers/queue';
 import { sessionRouter } from './routers/session';
+import { trainingRouter } from './routers/training';
 import { usersRouter } from './routers/users';
 
 export const appRouter = createTRPCRouter({
@@ -15,6 +16,7 @@ export const appRouter = createTRPCRouter({
   projects: projectsRouter,
   queue: queueRouter,
   session: sessionRouter,
+  training: trainingRouter,
   users: usersRouter,
 });
 

@@ -3,17 +3,9 @@
  * task, each shown in an order drawn with crypto randomness (Fisher-Yates over crypto.randomInt).
  * The order is stored with the task, so position bias stays measurable.
  */
-import { randomInt } from 'node:crypto';
+import { shuffleWithCrypto } from '../jobs/display-order';
 
-/** Shuffles a copy of the list uniformly at random. */
-export function shuffleWithCrypto<T>(items: readonly T[]): T[] {
-  const shuffled = [...items];
-  for (let i = shuffled.length - 1; i > 0; i -= 1) {
-    const j = randomInt(i + 1);
-    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
-  }
-  return shuffled;
-}
+export { shuffleWithCrypto };
 
 /** Why a prompt with this many completions cannot be split into tasks, or null when it can. */
 export function findCompletionCountProblem(completionCount: number, completionsPerTask: number): string | null {

@@ -8,10 +8,24 @@
  * Merging folds the update into the weight (W += A B * alpha / rank) so inference costs exactly a
  * plain linear. A quantized base (QLoRA) is dequantised first and becomes a float weight: merging
  * into 4-bit codes would add the quantization error of the sum on top of the adapter.
+ *
+ * This file is LoRA's one home: the adapter type, its scale, its forward term (which linear.ts
+ * adds to the base product) and its life cycle on a layer.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createVariable, type Linear, type LoraAdapter } from './linear';
-import { matMul2d } from './ops';
+import type { Linear } from './linear';
+import { matMul2d, matMulLast } from './ops';
+import { createPeftVariable, createVariable } from './variables';
+
+export type LoraAdapter = {
+  /** [in, rank], random init */
+  a: tf.Variable;
+  /** [rank, out], zero init so a fresh adapter leaves the output unchanged */
+  b: tf.Variable;
+  rank: number;
+  alpha: number;
+  dropout: number;
+};
 
 export type LoraOptions = {
   /** Rank r of the update (PEFT default 8). */
@@ -24,6 +38,18 @@ export type LoraOptions = {
   seed?: number;
 };
 
+/** alpha / rank: keeps the update's size comparable when the rank changes. */
+export function loraScale(adapter: LoraAdapter): number {
+  return adapter.alpha / adapter.rank;
+}
+
+/** The adapter's term of the layer output, (dropout(x) A B) * alpha / rank. x: [..., in] -> [..., out]. */
+export function loraUpdate(x: tf.Tensor, adapter: LoraAdapter, options: { training: boolean }): tf.Tensor {
+  const input = options.training && adapter.dropout > 0 ? tf.dropout(x, adapter.dropout) : x;
+  const update = matMulLast(matMulLast(input, adapter.a as tf.Tensor2D), adapter.b as tf.Tensor2D);
+  return tf.mul(update, loraScale(adapter));
+}
+
 /** Attaches a fresh adapter to `linear` (which must not have one) and returns it. */
 export function addLora(linear: Linear, options: LoraOptions): LoraAdapter {
   const { rank, alpha, dropout, seed } = options;
@@ -33,8 +59,8 @@ export function addLora(linear: Linear, options: LoraOptions): LoraAdapter {
   if (!(dropout >= 0 && dropout < 1)) throw new Error(`LoRA: dropout must be in [0, 1), got ${dropout}`);
   const bound = 1 / Math.sqrt(linear.inFeatures);
   const adapter: LoraAdapter = {
-    a: createVariable(() => tf.randomUniform([linear.inFeatures, rank], -bound, bound, 'float32', seed)), // [in, r]
-    b: createVariable(() => tf.zeros([rank, linear.outFeatures])), // [r, out]
+    a: createPeftVariable('lora_a', () => tf.randomUniform([linear.inFeatures, rank], -bound, bound, 'float32', seed)), // [in, r]
+    b: createPeftVariable('lora_b', () => tf.zeros([rank, linear.outFeatures])), // [r, out]
     rank,
     alpha,
     dropout,
@@ -45,7 +71,7 @@ export function addLora(linear: Linear, options: LoraOptions): LoraAdapter {
 
 /** The float update A B * alpha / rank, [in, out]. Call inside a tidy. */
 export function loraDelta(adapter: LoraAdapter): tf.Tensor2D {
-  return tf.mul(matMul2d(adapter.a as tf.Tensor2D, adapter.b as tf.Tensor2D), adapter.alpha / adapter.rank) as tf.Tensor2D;
+  return tf.mul(matMul2d(adapter.a as tf.Tensor2D, adapter.b as tf.Tensor2D), loraScale(adapter)) as tf.Tensor2D;
 }
 
 /**

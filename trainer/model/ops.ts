@@ -75,6 +75,32 @@ export function matMulLast(x: tf.Tensor, w: tf.Tensor2D): tf.Tensor {
   });
 }
 
+/**
+ * x @ W over the last axis of x, for a frozen W that `rebuild` makes on demand (a quantized base
+ * dequantised from its codes: QLoRA). x: [..., K], W: [K, N] -> [..., N].
+ *
+ * Why a custom gradient: W's construction (unpacking codes, a one-hot code-book lookup, block
+ * scaling) would otherwise run under gradient recording, and every op on the way would keep its
+ * inputs for a backward pass that never needs them (W is frozen), several times the weight's
+ * float size per layer until backward. Inside tf.customGrad's forward nothing is recorded, so
+ * only what the gradient needs is kept: nothing at all, since dx = dy @ W^T rebuilds W (the same
+ * trade bitsandbytes makes for 4-bit weights: dequantise again rather than store a float copy).
+ * There is no gradient for W or its codes.
+ */
+export function matMulLastFrozen(x: tf.Tensor, rebuild: () => tf.Tensor2D, shape: [number, number]): tf.Tensor {
+  const [k, n] = shape;
+  const frozenProduct = tf.customGrad(((x2d: tf.Tensor, _save: tf.GradSaveFunc) => ({
+    value: matMul2d(x2d as tf.Tensor2D, rebuild()),
+    // [M, N] @ [N, K], explicit transpose so the product stays on the fast kernel (see above)
+    gradFunc: (dy: tf.Tensor) => [tf.tidy(() => tf.matMul(dy as tf.Tensor2D, tf.transpose(rebuild())))],
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return tf.tidy(() => {
+    const lead = x.shape.slice(0, -1);
+    const y = frozenProduct(tf.reshape(x, [-1, k])) as tf.Tensor;
+    return tf.reshape(y, [...lead, n]);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Batched matmul with fast kernels and gradients on wasm
 

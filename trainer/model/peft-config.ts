@@ -1,39 +1,5 @@
 /**
- * The PEFT settings stored in every checkpoint manifest and sent in training-job payloads.
- * Lives on its own (not in peft.ts) so checkpoint.ts can validate manifests without importing the
- * model code; peft.ts re-exports it.
+ * The PEFT settings live in the job contract (server/jobs/peft-config.ts): the admin's round form
+ * sends them, checkpoints store them. Re-exported here so model code keeps one local import.
  */
-import { z } from 'zod';
-
-/** Projections a LoRA adapter can attach to: attention q/k/v/o and the MLP's fc/proj. */
-export const ZLoraTarget = z.enum(['q', 'k', 'v', 'o', 'fc', 'proj']);
-export type LoraTarget = z.infer<typeof ZLoraTarget>;
-
-const loraFields = {
-  /** Rank r of the update A [in, r] @ B [r, out]; 4-16 is typical. */
-  rank: z.number().int().positive(),
-  /** Scale: the update is multiplied by alpha / rank, so changing r keeps the step size comparable. */
-  alpha: z.number().positive(),
-  /** Dropout on the adapter's input while training. */
-  dropout: z.number().min(0).lt(1),
-  /** Which projections get adapters; q and v is the original paper's choice. */
-  targets: z.array(ZLoraTarget).min(1),
-};
-
-export const ZPeftConfig = z.discriminatedUnion('method', [
-  z.object({ method: z.literal('full') }),
-  z.object({ method: z.literal('lora'), ...loraFields }),
-  z.object({
-    method: z.literal('qlora'),
-    ...loraFields,
-    /** 4-bit code book for the frozen base: NF4 (normal-float levels) or uniform absmax levels. */
-    scheme: z.enum(['nf4', 'absmax4']),
-    /** Weights per absmax scale (QLoRA uses 64). */
-    blockSize: z.number().int().positive(),
-  }),
-  /** k learned embeddings placed before the input tokens. */
-  z.object({ method: z.literal('prompt'), numVirtualTokens: z.number().int().positive() }),
-  /** k learned key/value positions in every layer. */
-  z.object({ method: z.literal('prefix'), numVirtualTokens: z.number().int().positive() }),
-]);
-export type PeftConfig = z.infer<typeof ZPeftConfig>;
+export { ZLoraTarget, ZPeftConfig, type LoraTarget, type PeftConfig } from '../../server/jobs/peft-config';

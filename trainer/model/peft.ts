@@ -16,22 +16,15 @@ import { addPrefixTuning, prefixTuningVariables } from './prefix-tuning';
 import { addPromptTuning, promptTuningVariables } from './prompt-tuning';
 import { quantizeModelBase } from './qlora';
 import { quantizedElementCount } from './quantize';
-import { modelLinears, namedWeights, type GPT } from './transformer';
+import { blockProjection, modelLinears, namedWeights, type GPT } from './transformer';
 
 export { ZLoraTarget, ZPeftConfig, type LoraTarget, type PeftConfig } from './peft-config';
 
 /** The target projections of every block, layer by layer. */
 export function targetLinears(model: GPT, targets: readonly LoraTarget[]): Linear[] {
-  const pick: Record<LoraTarget, (b: GPT['blocks'][number]) => Linear> = {
-    q: (b) => b.attn.q,
-    k: (b) => b.attn.k,
-    v: (b) => b.attn.v,
-    o: (b) => b.attn.o,
-    fc: (b) => b.mlp.fc,
-    proj: (b) => b.mlp.proj,
-  };
   if (targets.length === 0) throw new Error('LoRA: targets must name at least one projection');
-  return model.blocks.flatMap((block) => targets.map((t) => pick[t](block)));
+  // LoraTarget (the job contract's names) must stay a subset of BLOCK_PROJECTIONS: tsc checks it here.
+  return model.blocks.flatMap((block) => targets.map((target) => blockProjection(block, target)));
 }
 
 /** Adds what `config` trains to the model (adapters, virtual tokens, prefixes) or quantizes its base. */

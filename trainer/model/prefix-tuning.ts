@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { headDim } from './config';
-import { createVariable } from './linear';
+import { createPeftVariable } from './variables';
 import type { GPT } from './transformer';
 
 export type PrefixTuningOptions = {
@@ -33,8 +33,8 @@ export function addPrefixTuning(model: GPT, options: PrefixTuningOptions): void 
   const keys: tf.Variable[] = [];
   const values: tf.Variable[] = [];
   for (let l = 0; l < nLayer; l++) {
-    keys.push(createVariable(() => tf.randomNormal(shape, 0, std, 'float32', seedOf(2 * l))));
-    values.push(createVariable(() => tf.randomNormal(shape, 0, std, 'float32', seedOf(2 * l + 1))));
+    keys.push(createPeftVariable('prefix_keys', () => tf.randomNormal(shape, 0, std, 'float32', seedOf(2 * l))));
+    values.push(createPeftVariable('prefix_values', () => tf.randomNormal(shape, 0, std, 'float32', seedOf(2 * l + 1))));
   }
   model.prefixTuning = { keys, values };
 }

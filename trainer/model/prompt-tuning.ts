@@ -10,7 +10,7 @@
  * frequent ones, so we sample ids below min(vocabSize, 5000).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createVariable } from './linear';
+import { createPeftVariable } from './variables';
 import type { GPT } from './transformer';
 
 export type PromptTuningOptions = {
@@ -30,7 +30,7 @@ export function addPromptTuning(model: GPT, options: PromptTuningOptions): void 
     throw new Error(`Prompt tuning: ${P} virtual tokens leave no room in a context of ${model.config.blockSize}`);
   }
   const limit = Math.min(model.config.vocabSize, INIT_VOCAB_LIMIT);
-  const embeddings = createVariable(() => {
+  const embeddings = createPeftVariable('prompt_tuning', () => {
     const ids = tf.randomUniform([P], 0, limit, 'int32', options.seed) as tf.Tensor1D; // [P]
     return tf.gather(model.wte, ids); // [P, C]
   });

@@ -8,13 +8,24 @@
  * In memory a 4-bit weight costs 4/6 of a byte per element on the device (see quantize.ts) plus
  * 4 bytes per block for its absmax.
  */
+import type * as tf from '@tensorflow/tfjs-core';
 import type { Linear } from './linear';
-import { DEFAULT_BLOCK_SIZE, quantizeLinear, type QuantizedWeightOptions, type QuantScheme } from './quantize';
-import type { GPT } from './transformer';
+import { createQuantizedWeight, DEFAULT_BLOCK_SIZE, quantizeTensor, type QuantizedWeightOptions, type QuantScheme } from './quantize';
+import { blockLinears, type GPT } from './transformer';
 
-/** Every linear projection inside the transformer blocks, in a stable order. */
-export function blockLinears(model: GPT): Linear[] {
-  return model.blocks.flatMap((block) => [block.attn.q, block.attn.k, block.attn.v, block.attn.o, block.mlp.fc, block.mlp.proj]);
+export { blockLinears } from './transformer';
+
+/**
+ * Replaces a linear's float weight by its quantized form (the float variable is freed), so the
+ * forward pass dequantises it on the fly. A LoRA adapter on the layer is kept.
+ */
+export function quantizeLinear(linear: Linear, scheme: QuantScheme, blockSize = DEFAULT_BLOCK_SIZE, options: QuantizedWeightOptions = {}): void {
+  if (linear.quantized) throw new Error(`Quantize: ${linear.name} is already quantized`);
+  if (!linear.weight) throw new Error(`Quantize: ${linear.name} has no float weight`);
+  const data = quantizeTensor(linear.weight as tf.Tensor2D, scheme, blockSize);
+  linear.quantized = createQuantizedWeight(data, options);
+  linear.weight.dispose();
+  linear.weight = null;
 }
 
 /** Quantizes every block linear's float weight (QLoRA uses 'nf4' / 'absmax4'; serving may use 'int8'). */

@@ -17,9 +17,11 @@
  * pass (QLoRA dequantises on the fly). On the device, codes are packed 24 bits per float32 word
  * (six 4-bit codes or three 8-bit codes; tfjs has no uint8 tensors), so a 4-bit base costs 0.67
  * bytes per weight in memory instead of 4.
+ *
+ * A leaf module: codecs and their device form only. Wiring a quantized weight into a layer
+ * (quantizeLinear) lives in qlora.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Linear, QuantizedWeight } from './linear';
 
 export type QuantScheme4 = 'nf4' | 'absmax4';
 export type QuantScheme = 'int8' | QuantScheme4;
@@ -43,6 +45,15 @@ export type Quantized4bit = {
 };
 
 export type QuantizedData = ({ kind: 'int8' } & QuantizedInt8) | ({ kind: '4bit' } & Quantized4bit);
+
+/** A frozen base weight kept in low precision and dequantised for each use (QLoRA). */
+export type QuantizedWeight = {
+  /** The quantized codes and scales as checkpoints store them. */
+  data: QuantizedData;
+  /** Returns the float weight [in, out]; called inside the caller's tf.tidy. */
+  dequantize(): tf.Tensor2D;
+  dispose(): void;
+};
 
 export const DEFAULT_BLOCK_SIZE = 64;
 
@@ -198,15 +209,22 @@ export function packCodes24(codes: Uint8Array, bits: 4 | 8): Float32Array {
   return words;
 }
 
-/** words [m] float32 -> codes [m * 24 / bits] float32 (integral values), planar order (tf ops; call inside a tidy). */
-export function unpackCodesTensor(words: tf.Tensor1D, bits: 4 | 8): tf.Tensor1D {
+/**
+ * words [m] float32 -> the 24 / bits digit planes, each [m] float32 (integral values): plane k holds
+ * elements k * m .. k * m + m - 1 (tf ops; call inside a tidy).
+ */
+export function unpackCodePlanes(words: tf.Tensor1D, bits: 4 | 8): tf.Tensor1D[] {
   const perWord = 24 / bits;
   const base = 2 ** bits;
   // floors[k] = floor(word / base^k); digit k = floors[k] - base * floors[k + 1].
-  const floors: tf.Tensor[] = [words];
-  for (let k = 1; k < perWord; k++) floors.push(tf.floor(tf.mul(words, 1 / base ** k)));
-  const digits = floors.map((f, k) => (k + 1 < perWord ? tf.sub(f, tf.mul(floors[k + 1], base)) : f));
-  return tf.concat(digits, 0) as tf.Tensor1D;
+  const floors: tf.Tensor1D[] = [words];
+  for (let k = 1; k < perWord; k++) floors.push(tf.floor(tf.mul(words, 1 / base ** k)) as tf.Tensor1D);
+  return floors.map((f, k) => (k + 1 < perWord ? (tf.sub(f, tf.mul(floors[k + 1], base)) as tf.Tensor1D) : f));
+}
+
+/** words [m] float32 -> codes [m * 24 / bits] float32 (integral values), planar order (tf ops; call inside a tidy). */
+export function unpackCodesTensor(words: tf.Tensor1D, bits: 4 | 8): tf.Tensor1D {
+  return tf.concat(unpackCodePlanes(words, bits), 0) as tf.Tensor1D;
 }
 
 export type QuantizedWeightOptions = {
@@ -230,6 +248,9 @@ export function createQuantizedWeight(data: QuantizedData, options: QuantizedWei
     owned.push(tf.keep(t));
     return t;
   };
+  // Each stage of a build runs in its own tidy, so its temporaries are freed before the next stage
+  // starts: the peak is a few float copies of one weight rather than the sum of every intermediate
+  // (the NF4 one-hot alone is 32 bytes per element, looked up one digit plane at a time).
   let build: () => tf.Tensor2D;
   if (data.kind === 'int8') {
     const offset = new Uint8Array(n);
@@ -237,8 +258,8 @@ export function createQuantizedWeight(data: QuantizedData, options: QuantizedWei
     const words = keep(tf.tensor1d(packCodes24(offset, 8)));
     const scale = keep(tf.tensor2d(data.scale, [1, cols]));
     build = () => {
-      const q = tf.sub(tf.slice(unpackCodesTensor(words, 8), 0, n), 128); // [n] in -128..127
-      return tf.mul(tf.reshape(q, [rows, cols]), scale) as tf.Tensor2D; // [in, out] * [1, out]
+      const q = tf.tidy(() => tf.sub(tf.slice(unpackCodesTensor(words, 8), 0, n), 128)); // [n] in -128..127
+      return disposeAfter(q, () => tf.mul(tf.reshape(q, [rows, cols]), scale) as tf.Tensor2D); // [in, out] * [1, out]
     };
   } else {
     const { blockSize, scheme } = data;
@@ -247,20 +268,25 @@ export function createQuantizedWeight(data: QuantizedData, options: QuantizedWei
     const words = keep(tf.tensor1d(packCodes24(unpackNibbles(data.packed, n), 4)));
     const absmax = keep(tf.tensor2d(data.absmax, [nBlocks, 1]));
     const book = scheme === 'nf4' ? keep(tf.tensor2d(NF4_CODE_BOOK, [16, 1])) : null;
+    // absmax4's book is linear, (code - 7) / 7, so it needs no lookup. NF4 looks codes up as
+    // one-hot [len, 16] @ book [16, 1]: exact (one non-zero term), and on wasm twice as fast as
+    // tf.gather. The one-hot is made int32 then cast (wasm's float32 OneHot output is wrong).
+    const lookup = (codes: tf.Tensor1D): tf.Tensor1D =>
+      book
+        ? (tf.reshape(tf.matMul(tf.cast(tf.oneHot(tf.cast(codes, 'int32'), 16), 'float32') as tf.Tensor2D, book), [-1]) as tf.Tensor1D)
+        : (tf.mul(tf.sub(codes, 7), 1 / 7) as tf.Tensor1D);
     build = () => {
-      const codes = unpackCodesTensor(words, 4); // [>= n], integral floats 0..15
-      // absmax4's book is linear, (code - 7) / 7, so it needs no lookup. NF4 looks codes up as
-      // one-hot [len, 16] @ book [16, 1]: exact (one non-zero term), and on wasm twice as fast as
-      // tf.gather. The one-hot is made int32 then cast (wasm's float32 OneHot output is wrong).
-      const normalized = book
-        ? tf.reshape(tf.matMul(tf.cast(tf.oneHot(tf.cast(codes, 'int32'), 16), 'float32') as tf.Tensor2D, book), [-1])
-        : tf.mul(tf.sub(codes, 7), 1 / 7);
+      const normalized = tf.tidy(() => {
+        const planes = tf.tidy(() => unpackCodePlanes(words, 4)); // 6 x [m], integral floats 0..15
+        const looked = planes.map((plane) => disposeAfter(plane, () => tf.tidy(() => lookup(plane))));
+        return disposeAfter(looked, () => tf.concat(looked, 0)); // [>= n]
+      });
       // Pad to whole blocks so each block is one row scaled by its absmax.
       const total = nBlocks * blockSize;
       const len = normalized.shape[0] ?? 0;
-      const padded = len >= total ? tf.slice(normalized, 0, total) : tf.pad(normalized, [[0, total - len]]);
-      const values = tf.reshape(tf.mul(tf.reshape(padded, [nBlocks, blockSize]), absmax), [-1]); // [nBlocks * blockSize]
-      return tf.reshape(tf.slice(values, 0, n), [rows, cols]) as tf.Tensor2D;
+      const padded = disposeAfter(normalized, () => (len >= total ? tf.slice(normalized, 0, total) : tf.pad(normalized, [[0, total - len]])));
+      const values = disposeAfter(padded, () => tf.mul(tf.reshape(padded, [nBlocks, blockSize]), absmax)); // [nBlocks, blockSize]
+      return disposeAfter(values, () => tf.reshape(tf.slice(tf.reshape(values, [-1]), 0, n), [rows, cols]) as tf.Tensor2D);
     };
   }
   let cached: tf.Tensor2D | null = null;
@@ -280,23 +306,17 @@ export function createQuantizedWeight(data: QuantizedData, options: QuantizedWei
   };
 }
 
+/** Runs `next` in a tidy, then frees `inputs`: one stage of a pipeline that keeps only its latest result. */
+function disposeAfter<T extends tf.Tensor>(inputs: tf.Tensor | tf.Tensor[], next: () => T): T {
+  const out = tf.tidy(next);
+  tf.dispose(inputs);
+  return out;
+}
+
 /** Quantizes a float tensor [in, out] (read synchronously) into the given scheme. */
 export function quantizeTensor(w: tf.Tensor2D, scheme: QuantScheme, blockSize = DEFAULT_BLOCK_SIZE): QuantizedData {
   const shape: [number, number] = [w.shape[0], w.shape[1]];
   const values = w.dataSync() as Float32Array;
   if (scheme === 'int8') return { kind: 'int8', ...quantizeInt8(values, shape) };
   return { kind: '4bit', ...quantize4bit(values, shape, { scheme, blockSize }) };
-}
-
-/**
- * Replaces a linear's float weight by its quantized form (the float variable is freed), so the
- * forward pass dequantises it on the fly. A LoRA adapter on the layer is kept.
- */
-export function quantizeLinear(linear: Linear, scheme: QuantScheme, blockSize = DEFAULT_BLOCK_SIZE, options: QuantizedWeightOptions = {}): void {
-  if (linear.quantized) throw new Error(`Quantize: ${linear.name} is already quantized`);
-  if (!linear.weight) throw new Error(`Quantize: ${linear.name} has no float weight`);
-  const data = quantizeTensor(linear.weight as tf.Tensor2D, scheme, blockSize);
-  linear.quantized = createQuantizedWeight(data, options);
-  linear.weight.dispose();
-  linear.weight = null;
 }

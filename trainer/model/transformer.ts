@@ -16,8 +16,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { causalSelfAttention, type LayerKV } from './attention';
 import { headDim, validateConfig, type GPTConfig } from './config';
-import { applyLinear, createLinear, createVariable, type Linear } from './linear';
+import { applyLinear, createLinear, type Linear } from './linear';
 import { embedRows, gelu, layerNorm, matMulLast } from './ops';
+import { createVariable } from './variables';
 
 export type LayerNorm = { name: string; gamma: tf.Variable; beta: tf.Variable };
 
@@ -257,12 +258,22 @@ function addNorm(map: Map<string, tf.Variable>, norm: LayerNorm): void {
   map.set(`${norm.name}.beta`, norm.beta);
 }
 
-/** Every linear of the model, in checkpoint order. */
+/** The six projections of a block, in checkpoint order: the one list every caller walks. */
+export const BLOCK_PROJECTIONS = ['q', 'k', 'v', 'o', 'fc', 'proj'] as const;
+export type BlockProjection = (typeof BLOCK_PROJECTIONS)[number];
+
+export function blockProjection(block: Block, name: BlockProjection): Linear {
+  return name === 'fc' || name === 'proj' ? block.mlp[name] : block.attn[name];
+}
+
+/** Every projection inside the transformer blocks (the LM head excluded), layer by layer. */
+export function blockLinears(model: GPT): Linear[] {
+  return model.blocks.flatMap((block) => BLOCK_PROJECTIONS.map((name) => blockProjection(block, name)));
+}
+
+/** Every linear of the model, in checkpoint order: the block projections, then an untied LM head. */
 export function modelLinears(model: GPT): Linear[] {
-  const linears: Linear[] = [];
-  for (const block of model.blocks) linears.push(block.attn.q, block.attn.k, block.attn.v, block.attn.o, block.mlp.fc, block.mlp.proj);
-  if (model.lmHead) linears.push(model.lmHead);
-  return linears;
+  return model.lmHead ? [...blockLinears(model), model.lmHead] : blockLinears(model);
 }
 
 /**
@@ -277,10 +288,10 @@ export function namedWeights(model: GPT): Map<string, tf.Variable> {
   map.set('wpe', model.wpe);
   for (const block of model.blocks) {
     addNorm(map, block.ln1);
-    for (const linear of [block.attn.q, block.attn.k, block.attn.v, block.attn.o]) addLinear(map, linear);
-    addNorm(map, block.ln2);
-    addLinear(map, block.mlp.fc);
-    addLinear(map, block.mlp.proj);
+    for (const name of BLOCK_PROJECTIONS) {
+      if (name === 'fc') addNorm(map, block.ln2); // ln2 sits between attention and MLP in checkpoint order
+      addLinear(map, blockProjection(block, name));
+    }
   }
   addNorm(map, model.lnF);
   if (model.lmHead) addLinear(map, model.lmHead);

@@ -1,6 +1,6 @@
 'use client';
 /**
- * One project's admin page: a header and five tabs. The tab lives in the URL (?tab=import) so a
+ * One project's admin page: a header and six tabs. The tab lives in the URL (?tab=import) so a
  * link or a reload lands on the same tab.
  */
 import { useState } from 'react';
@@ -15,9 +15,10 @@ import { ProjectImport } from './project-import';
 import { ProjectOverview } from './project-overview';
 import { ProjectSettings } from './project-settings';
 import { PROJECT_TABS, type ProjectTab } from './project-tabs';
+import { TrainingTab } from './training/training-tab';
 
 
-const TAB_LABELS: Record<ProjectTab, string> = { overview: 'Overview', import: 'Import', annotations: 'Annotations', flagged: 'Flagged', settings: 'Settings' };
+const TAB_LABELS: Record<ProjectTab, string> = { overview: 'Overview', import: 'Import', annotations: 'Annotations', flagged: 'Flagged', training: 'Training', settings: 'Settings' };
 
 export function ProjectAdmin({ projectId, initialTab }: { projectId: number; initialTab: ProjectTab }) {
   const trpc = useTRPC();
@@ -73,6 +74,7 @@ export function ProjectAdmin({ projectId, initialTab }: { projectId: number; ini
         {tab === 'import' && <ProjectImport projectId={projectId} />}
         {tab === 'annotations' && <ProjectAnnotations projectId={projectId} />}
         {tab === 'flagged' && <ProjectFlagged projectId={projectId} />}
+        {tab === 'training' && <TrainingTab projectId={projectId} />}
         {tab === 'settings' &&
           (project.data && settings.data ? (
             <ProjectSettings key={settings.data.updatedAt.getTime()} projectId={projectId} initial={{ name: project.data.name, guidelines: project.data.guidelines, overlap: settings.data.overlap }} />

@@ -1,0 +1,53 @@
+/** Training rounds, model versions, generation and the worker queue: admins only. */
+import { z } from 'zod';
+import { ZGenerationSettings, ZRoundConfig, ZRoundSchedule } from '../../jobs/contracts';
+import {
+  cancelJob,
+  cancelRound,
+  compareVersions,
+  getRound,
+  getTrainingOverview,
+  getTrainingSettings,
+  getWorkersAndQueue,
+  promoteVersion,
+  queueGeneration,
+  resetToBaseModel,
+  setProjectSecret,
+  startRound,
+  updateTrainingSettings,
+} from '../../services/training-rounds';
+import { adminProcedure, createTRPCRouter } from '../trpc';
+
+const ZId = z.number().int().min(1).max(2_147_483_647);
+const ZProjectInput = z.object({ projectId: ZId });
+
+export const trainingRouter = createTRPCRouter({
+  overview: adminProcedure.input(ZProjectInput).query(({ input }) => getTrainingOverview(input)),
+  round: adminProcedure.input(z.object({ runId: ZId })).query(({ input }) => getRound(input)),
+  startRound: adminProcedure
+    .input(z.object({ projectId: ZId, config: ZRoundConfig }))
+    .mutation(({ ctx, input }) => startRound({ projectId: input.projectId, config: input.config, userId: ctx.user.id })),
+  cancelRound: adminProcedure.input(z.object({ runId: ZId })).mutation(({ input }) => cancelRound(input)),
+
+  compare: adminProcedure.input(z.object({ versionIds: z.array(ZId).min(1).max(4) })).query(({ input }) => compareVersions(input)),
+  promote: adminProcedure.input(z.object({ versionId: ZId })).mutation(({ ctx, input }) => promoteVersion({ versionId: input.versionId, userId: ctx.user.id })),
+  resetToBase: adminProcedure.input(ZProjectInput).mutation(({ input }) => resetToBaseModel(input)),
+
+  generate: adminProcedure.input(ZProjectInput).mutation(({ ctx, input }) => queueGeneration({ projectId: input.projectId, userId: ctx.user.id })),
+  settings: adminProcedure.input(ZProjectInput).query(({ input }) => getTrainingSettings(input)),
+  updateSettings: adminProcedure
+    .input(z.object({ projectId: ZId, generation: ZGenerationSettings.optional(), roundSchedule: ZRoundSchedule.optional(), autoContinue: z.boolean().optional() }))
+    .mutation(({ input }) => updateTrainingSettings(input)),
+  setSecret: adminProcedure
+    .input(
+      z.object({
+        projectId: ZId,
+        name: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'letters, digits and _ (max 64)'),
+        value: z.string().min(1).max(4096).refine((v) => !/[\u0000\r\n]/.test(v), 'one line, no NUL').nullable(),
+      }),
+    )
+    .mutation(({ input }) => setProjectSecret(input)),
+
+  workers: adminProcedure.query(() => getWorkersAndQueue()),
+  cancelJob: adminProcedure.input(z.object({ jobId: ZId })).mutation(({ input }) => cancelJob(input)),
+});

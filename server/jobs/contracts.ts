@@ -1,0 +1,180 @@
+/**
+ * The job contract between the web app and the trainer worker: job kinds, and the zod schema of
+ * every payload and setting they exchange. Pure zod: the web app validates forms with it, the
+ * worker re-parses every payload it claims with it (a job written by an older or newer web process
+ * fails with a clear message rather than deep in a handler).
+ */
+import { z } from 'zod';
+import { ZPeftConfig } from './peft-config';
+
+export { ZPeftConfig, type PeftConfig } from './peft-config';
+
+export const JOB_KINDS = ['generate', 'training_round', 'evaluate'] as const;
+export const ZJobKind = z.enum(JOB_KINDS);
+export type JobKind = z.infer<typeof ZJobKind>;
+
+const ZId = z.number().int().min(1).max(2_147_483_647);
+const ZSafeText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
+
+// ───────────── generation ─────────────
+
+/**
+ * How a prompt is worded for the model (what annotators then see answered):
+ * - plain: the prompt as imported;
+ * - chain_of_thought: "Think step by step." appended;
+ * - least_to_most: the model is asked to split the problem into sub-problems and solve them in order;
+ * - self_consistency: k samples, and the completion shown is one whose final answer is the majority's.
+ */
+export const PROMPT_TEMPLATES = ['plain', 'chain_of_thought', 'least_to_most', 'self_consistency'] as const;
+export const ZPromptTemplate = z.enum(PROMPT_TEMPLATES);
+export type PromptTemplate = z.infer<typeof ZPromptTemplate>;
+
+/** Sampling settings of a project (and of one generate job, which may override them). */
+export const ZSamplingSettings = z.object({
+  /** 0 = greedy. */
+  temperature: z.number().min(0).max(2).default(1),
+  /** 0 = off. */
+  topK: z.number().int().min(0).max(1000).default(0),
+  /** 1 = off. */
+  topP: z.number().gt(0).max(1).default(1),
+  maxNewTokens: z.number().int().min(1).max(2048).default(128),
+  stop: z.array(ZSafeText(64).pipe(z.string().min(1))).max(8).default([]),
+  seed: z.number().int().min(0).max(2_147_483_647).nullable().default(null),
+});
+export type SamplingSettings = z.infer<typeof ZSamplingSettings>;
+
+/**
+ * Which completions of a prompt are shown together (pairwise projects):
+ * - random: a random pair of the k samples;
+ * - disagreement: the pair whose final answers differ (the built-in domain), else the pair with the
+ *   largest reward-model score gap once a reward model exists, else random.
+ */
+export const ZPairSelection = z.enum(['random', 'disagreement']);
+export type PairSelection = z.infer<typeof ZPairSelection>;
+
+/** An OpenAI-compatible chat-completions endpoint (vLLM, llama.cpp, Ollama, ...). */
+export const ZOpenAISource = z.object({
+  kind: z.literal('openai'),
+  /** e.g. http://localhost:8000/v1; "/chat/completions" is appended. */
+  baseUrl: z.string().url().max(500).refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
+  model: ZSafeText(200).pipe(z.string().min(1)),
+  /** Name of the project secret that holds the API key (never the key itself). */
+  apiKeySecret: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).nullable().default(null),
+  timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
+  concurrency: z.number().int().min(1).max(64).default(4),
+  maxRetries: z.number().int().min(0).max(10).default(3),
+});
+export type OpenAISource = z.infer<typeof ZOpenAISource>;
+
+export const ZGenerationSource = z.discriminatedUnion('kind', [z.object({ kind: z.literal('policy') }), ZOpenAISource]);
+export type GenerationSource = z.infer<typeof ZGenerationSource>;
+
+/** A project's generation settings (stored on the project; a generate job copies them). */
+export const ZGenerationSettings = z.object({
+  source: ZGenerationSource.default({ kind: 'policy' }),
+  sampling: ZSamplingSettings.default(ZSamplingSettings.parse({})),
+  template: ZPromptTemplate.default('plain'),
+  /** Samples drawn per prompt (k); tasks show `completionsPerTask` of them. */
+  samplesPerPrompt: z.number().int().min(1).max(16).default(4),
+  pairSelection: ZPairSelection.default('disagreement'),
+  /** Prompts per generate job: train prompts with the fewest open tasks first. */
+  promptsPerJob: z.number().int().min(1).max(100_000).default(500),
+});
+export type GenerationSettings = z.infer<typeof ZGenerationSettings>;
+
+export const ZGeneratePayload = z.object({
+  projectId: ZId,
+  /** Defaults to the project's settings at enqueue time (copied, so later edits don't change a queued job). */
+  settings: ZGenerationSettings,
+  /** The policy version that samples (policy source); null = the project's active version or the built-in base model. */
+  modelVersionId: ZId.nullable().default(null),
+});
+export type GeneratePayload = z.infer<typeof ZGeneratePayload>;
+
+// ───────────── training rounds ─────────────
+
+export const POLICY_METHODS = ['sft', 'dpo', 'rl'] as const;
+export const ZPolicyMethod = z.enum(POLICY_METHODS);
+export type PolicyMethod = z.infer<typeof ZPolicyMethod>;
+
+/** The admin's "Start round" form. Every field has a default that works on the built-in model. */
+export const ZRoundConfig = z.object({
+  method: ZPolicyMethod.default('rl'),
+  peft: ZPeftConfig.default({ method: 'full' }),
+  learningRate: z.number().gt(0).max(1).default(1e-4),
+  epochs: z.number().int().min(1).max(100).default(1),
+  batchSize: z.number().int().min(1).max(256).default(16),
+  seed: z.number().int().min(0).max(2_147_483_647).default(1),
+  /** Name of the registered policy version (default "round-<n>"). */
+  checkpointName: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" and "-" (max 64)')
+    .nullable()
+    .default(null),
+  /** Fewest preference pairs the reward model (and DPO) may train on. */
+  minPairs: z.number().int().min(1).max(1_000_000).default(64),
+  reward: z
+    .object({
+      learningRate: z.number().gt(0).max(1).default(2e-4),
+      epochs: z.number().int().min(1).max(100).default(2),
+      batchSize: z.number().int().min(1).max(256).default(16),
+    })
+    .default({ learningRate: 2e-4, epochs: 2, batchSize: 16 }),
+  dpo: z.object({ beta: z.number().gt(0).max(10).default(0.1) }).default({ beta: 0.1 }),
+  rl: z
+    .object({
+      /** RLOO: k samples per prompt, each sample's baseline is the mean reward of the other k-1. */
+      samplesPerPrompt: z.number().int().min(2).max(16).default(4),
+      promptsPerIteration: z.number().int().min(1).max(1024).default(16),
+      iterations: z.number().int().min(1).max(1000).default(8),
+      /** Per-token KL penalty coefficient to the reference policy. */
+      klCoef: z.number().min(0).max(10).default(0.05),
+      /** PPO-style clip of the probability ratio. */
+      clipRange: z.number().gt(0).max(1).default(0.2),
+      maxNewTokens: z.number().int().min(1).max(1024).default(128),
+    })
+    .default({ samplesPerPrompt: 4, promptsPerIteration: 16, iterations: 8, klCoef: 0.05, clipRange: 0.2, maxNewTokens: 128 }),
+  /** Held-out prompts evaluated per policy (greedy); the standard error is reported with the result. */
+  evalPrompts: z.number().int().min(1).max(10_000).default(400),
+  /** Also store an int8 / 4-bit copy of the new policy for serving, with its size and quality change. */
+  servingQuantization: z.enum(['none', 'int8', 'nf4']).default('none'),
+});
+export type RoundConfig = z.infer<typeof ZRoundConfig>;
+export type RoundConfigInput = z.input<typeof ZRoundConfig>;
+
+export const ZTrainingRoundPayload = z.object({ runId: ZId });
+export type TrainingRoundPayload = z.infer<typeof ZTrainingRoundPayload>;
+
+export const ZEvaluatePayload = z.object({
+  projectId: ZId,
+  /** The versions to compare on the same held-out prompts. */
+  modelVersionIds: z.array(ZId).min(1).max(4),
+  prompts: z.number().int().min(1).max(10_000).default(200),
+});
+export type EvaluatePayload = z.infer<typeof ZEvaluatePayload>;
+
+export const ZJobPayload = {
+  generate: ZGeneratePayload,
+  training_round: ZTrainingRoundPayload,
+  evaluate: ZEvaluatePayload,
+} as const satisfies Record<JobKind, z.ZodType>;
+
+/** Schedules: a round starts after every N new annotations, or on a cron expression. */
+export const ZRoundSchedule = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('off') }),
+  z.object({ kind: z.literal('annotations'), every: z.number().int().min(1).max(10_000_000) }),
+  z.object({ kind: z.literal('cron'), expression: z.string().min(9).max(100) }),
+]);
+export type RoundSchedule = z.infer<typeof ZRoundSchedule>;
+
+// ───────────── what the worker reports ─────────────
+
+export const ROUND_STAGES = ['snapshot', 'reward', 'policy', 'evaluate', 'register'] as const;
+export type RoundStage = (typeof ROUND_STAGES)[number];
+
+/** One point of a live curve: a stage's metric at a step. */
+export type CurvePoint = { step: number; value: number };

@@ -1,0 +1,231 @@
+/**
+ * Training rounds from the admin's side: start one (a TrainingRun and its job in one transaction),
+ * cancel it, read its stages and live curves, compare and promote model versions, and queue
+ * generation. The work itself happens in the trainer worker (trainer/jobs/*).
+ */
+import { Prisma } from '../generated/prisma/client';
+import { db } from '../db';
+import { AppError } from '../errors';
+import { ZGenerationSettings, ZRoundConfig, ZRoundSchedule, type GenerationSettings, type RoundConfigInput, type RoundSchedule } from '../jobs/contracts';
+import { enqueueJob, reapStaleJobs, requestCancel } from '../jobs/queue';
+
+type Tx = Prisma.TransactionClient;
+
+/** A running job whose worker has been silent this long is taken back when admins look (see queue.ts). */
+const STALE_SECONDS = 30;
+
+async function requireProject(projectId: number) {
+  const project = await db.project.findUnique({ where: { id: projectId }, select: { id: true, name: true } });
+  if (!project) throw new AppError('NOT_FOUND', `No project ${projectId}`);
+  return project;
+}
+
+/** Starts a round: the run row (numbered within the project) and its job, in one transaction. */
+export async function startRound(options: { projectId: number; config: RoundConfigInput; userId: string | null; trigger?: 'manual' | 'annotations' | 'cron' }, tx?: Tx) {
+  const config = ZRoundConfig.parse(options.config);
+  const run = async (t: Tx) => {
+    const project = await t.project.findUnique({ where: { id: options.projectId }, select: { id: true, activePolicyId: true } });
+    if (!project) throw new AppError('NOT_FOUND', `No project ${options.projectId}`);
+    // Serialise round numbering per project (two admins clicking at once get 1 and 2, not a clash).
+    await t.$executeRaw`SELECT pg_advisory_xact_lock(4242, ${options.projectId}::int)`;
+    const last = await t.trainingRun.findFirst({ where: { projectId: project.id }, orderBy: { number: 'desc' }, select: { number: true } });
+    const job = await enqueueJob(t, { kind: 'training_round', payload: { runId: 1 }, projectId: project.id, createdById: options.userId });
+    const created = await t.trainingRun.create({
+      data: {
+        projectId: project.id,
+        number: (last?.number ?? 0) + 1,
+        jobId: job.id,
+        config: config as Prisma.InputJsonValue,
+        trigger: options.trigger ?? 'manual',
+        parentVersionId: project.activePolicyId,
+        createdById: options.userId,
+      },
+      select: { id: true, number: true },
+    });
+    await t.job.update({ where: { id: job.id }, data: { payload: { runId: created.id } } });
+    await t.project.update({ where: { id: project.id }, data: { roundConfig: config as Prisma.InputJsonValue } });
+    return { runId: created.id, number: created.number, jobId: job.id };
+  };
+  return tx ? run(tx) : db.$transaction(run);
+}
+
+export async function cancelRound(options: { runId: number }) {
+  const run = await db.trainingRun.findUnique({ where: { id: options.runId }, select: { id: true, jobId: true, status: true } });
+  if (!run || run.jobId === null) throw new AppError('NOT_FOUND', `No round ${options.runId}`);
+  const outcome = await requestCancel(db, run.jobId);
+  if (outcome === 'FINISHED') throw new AppError('CONFLICT', `Round ${options.runId} has already finished`);
+  return { status: outcome };
+}
+
+/** Queues a generate job with the project's generation settings (or the ones given). */
+export async function queueGeneration(options: { projectId: number; userId: string | null; settings?: GenerationSettings; modelVersionId?: number | null }, tx?: Tx) {
+  const client = tx ?? db;
+  const project = await client.project.findUnique({ where: { id: options.projectId }, select: { id: true, generation: true } });
+  if (!project) throw new AppError('NOT_FOUND', `No project ${options.projectId}`);
+  const settings = options.settings ?? ZGenerationSettings.parse(project.generation ?? {});
+  return enqueueJob(client, {
+    kind: 'generate',
+    payload: { projectId: project.id, settings, modelVersionId: options.modelVersionId ?? null },
+    projectId: project.id,
+    createdById: options.userId,
+  });
+}
+
+/**
+ * Makes a policy version the one that generates completions (promotion, or rollback to an older
+ * one). The previous active version is archived. With auto-continue on, a generate job is queued in
+ * the same transaction, so the next round's tasks appear by themselves.
+ */
+export async function promoteVersion(options: { versionId: number; userId: string | null }) {
+  return db.$transaction(async (tx) => {
+    const version = await tx.modelVersion.findUnique({ where: { id: options.versionId }, select: { id: true, projectId: true, kind: true, name: true } });
+    if (!version) throw new AppError('NOT_FOUND', `No model version ${options.versionId}`);
+    if (version.kind !== 'POLICY') throw new AppError('BAD_REQUEST', `${version.name} is a reward model; only policies generate completions`);
+    await tx.modelVersion.updateMany({ where: { projectId: version.projectId, kind: 'POLICY', status: 'ACTIVE', id: { not: version.id } }, data: { status: 'ARCHIVED' } });
+    await tx.modelVersion.update({ where: { id: version.id }, data: { status: 'ACTIVE', promotedAt: new Date() } });
+    const project = await tx.project.update({ where: { id: version.projectId }, data: { activePolicyId: version.id }, select: { autoContinue: true } });
+    const generation = project.autoContinue ? await queueGeneration({ projectId: version.projectId, userId: options.userId, modelVersionId: version.id }, tx) : null;
+    return { activePolicyId: version.id, generateJobId: generation?.id ?? null };
+  });
+}
+
+/** Back to the built-in base model. */
+export async function resetToBaseModel(options: { projectId: number }) {
+  await requireProject(options.projectId);
+  await db.$transaction([
+    db.modelVersion.updateMany({ where: { projectId: options.projectId, kind: 'POLICY', status: 'ACTIVE' }, data: { status: 'ARCHIVED' } }),
+    db.project.update({ where: { id: options.projectId }, data: { activePolicyId: null } }),
+  ]);
+  return { activePolicyId: null };
+}
+
+export async function updateTrainingSettings(options: { projectId: number; generation?: GenerationSettings; roundSchedule?: RoundSchedule; autoContinue?: boolean }) {
+  await requireProject(options.projectId);
+  const data: Prisma.ProjectUpdateInput = {};
+  if (options.generation) data.generation = ZGenerationSettings.parse(options.generation) as Prisma.InputJsonValue;
+  if (options.roundSchedule) data.roundSchedule = ZRoundSchedule.parse(options.roundSchedule) as Prisma.InputJsonValue;
+  if (options.autoContinue !== undefined) data.autoContinue = options.autoContinue;
+  await db.project.update({ where: { id: options.projectId }, data });
+  return getTrainingSettings({ projectId: options.projectId });
+}
+
+export async function getTrainingSettings(options: { projectId: number }) {
+  const project = await db.project.findUnique({
+    where: { id: options.projectId },
+    select: { generation: true, roundSchedule: true, roundConfig: true, autoContinue: true, secrets: { select: { name: true, updatedAt: true } } },
+  });
+  if (!project) throw new AppError('NOT_FOUND', `No project ${options.projectId}`);
+  return {
+    generation: ZGenerationSettings.parse(project.generation ?? {}),
+    roundSchedule: project.roundSchedule ? ZRoundSchedule.parse(project.roundSchedule) : ({ kind: 'off' } as RoundSchedule),
+    roundConfig: ZRoundConfig.parse(project.roundConfig ?? {}),
+    autoContinue: project.autoContinue,
+    /** Names only: a secret's value never leaves the server. */
+    secrets: project.secrets,
+  };
+}
+
+/** Sets (or with null, deletes) a project secret. Values are write-only. */
+export async function setProjectSecret(options: { projectId: number; name: string; value: string | null }) {
+  await requireProject(options.projectId);
+  if (options.value === null) {
+    await db.projectSecret.deleteMany({ where: { projectId: options.projectId, name: options.name } });
+  } else {
+    await db.projectSecret.upsert({
+      where: { projectId_name: { projectId: options.projectId, name: options.name } },
+      create: { projectId: options.projectId, name: options.name, value: options.value },
+      update: { value: options.value },
+    });
+  }
+  return { name: options.name, isSet: options.value !== null };
+}
+
+const runListSelect = {
+  id: true,
+  number: true,
+  status: true,
+  trigger: true,
+  config: true,
+  stages: true,
+  metrics: true,
+  error: true,
+  snapshotId: true,
+  parentVersionId: true,
+  createdAt: true,
+  startedAt: true,
+  finishedAt: true,
+  job: { select: { id: true, progress: true, attempts: true, maxAttempts: true, cancelRequested: true, workerId: true } },
+} satisfies Prisma.TrainingRunSelect;
+
+const versionSelect = {
+  id: true,
+  kind: true,
+  name: true,
+  status: true,
+  parentId: true,
+  runId: true,
+  snapshotId: true,
+  config: true,
+  metrics: true,
+  artifactPath: true,
+  format: true,
+  sizeBytes: true,
+  quantization: true,
+  createdAt: true,
+  promotedAt: true,
+} satisfies Prisma.ModelVersionSelect;
+
+/** The training page: rounds (newest first), model versions, the active policy, generate jobs. */
+export async function getTrainingOverview(options: { projectId: number }) {
+  await requireProject(options.projectId);
+  await reapStaleJobs(db, { staleSeconds: STALE_SECONDS });
+  const [project, runs, versions, jobs] = await Promise.all([
+    db.project.findUniqueOrThrow({ where: { id: options.projectId }, select: { activePolicyId: true, autoContinue: true } }),
+    db.trainingRun.findMany({ where: { projectId: options.projectId }, orderBy: { number: 'desc' }, take: 50, select: runListSelect }),
+    db.modelVersion.findMany({ where: { projectId: options.projectId }, orderBy: { id: 'desc' }, take: 200, select: versionSelect }),
+    db.job.findMany({
+      where: { projectId: options.projectId, kind: { not: 'training_round' } },
+      orderBy: { id: 'desc' },
+      take: 20,
+      select: { id: true, kind: true, status: true, progress: true, result: true, error: true, createdAt: true, startedAt: true, finishedAt: true },
+    }),
+  ]);
+  return { activePolicyId: project.activePolicyId, autoContinue: project.autoContinue, runs, versions, jobs };
+}
+
+/** One round with its live curves (what the round page polls while it runs). */
+export async function getRound(options: { runId: number }) {
+  const run = await db.trainingRun.findUnique({
+    where: { id: options.runId },
+    select: { ...runListSelect, projectId: true, curves: true, snapshot: { select: { id: true, counts: true, contentHash: true, filters: true, createdAt: true } }, versions: { select: versionSelect } },
+  });
+  if (!run) throw new AppError('NOT_FOUND', `No round ${options.runId}`);
+  return run;
+}
+
+/** Two versions side by side: metrics, lineage, and the evaluation samples their rounds stored. */
+export async function compareVersions(options: { versionIds: number[] }) {
+  const versions = await db.modelVersion.findMany({ where: { id: { in: options.versionIds } }, select: { ...versionSelect, projectId: true, run: { select: { id: true, number: true, curves: true } } } });
+  if (versions.length !== new Set(options.versionIds).size) throw new AppError('NOT_FOUND', 'A model version to compare does not exist');
+  if (new Set(versions.map((v) => v.projectId)).size > 1) throw new AppError('BAD_REQUEST', 'Compare versions of one project');
+  return options.versionIds.map((id) => versions.find((v) => v.id === id) as (typeof versions)[number]);
+}
+
+/** Live workers and the queue, for every project. */
+export async function getWorkersAndQueue() {
+  await reapStaleJobs(db, { staleSeconds: STALE_SECONDS });
+  const since = new Date(Date.now() - 60_000);
+  const [workers, queued, running] = await Promise.all([
+    db.worker.findMany({ where: { stoppedAt: null, heartbeatAt: { gte: since } }, orderBy: { startedAt: 'asc' } }),
+    db.job.findMany({ where: { status: 'QUEUED' }, orderBy: { id: 'asc' }, take: 100, select: { id: true, kind: true, projectId: true, createdAt: true, attempts: true } }),
+    db.job.findMany({ where: { status: 'RUNNING' }, orderBy: { id: 'asc' }, select: { id: true, kind: true, projectId: true, startedAt: true, progress: true, workerId: true, heartbeatAt: true } }),
+  ]);
+  return { workers, queued, running };
+}
+
+export async function cancelJob(options: { jobId: number }) {
+  const outcome = await requestCancel(db, options.jobId);
+  if (outcome === 'MISSING') throw new AppError('NOT_FOUND', `No job ${options.jobId}`);
+  if (outcome === 'FINISHED') throw new AppError('CONFLICT', `Job ${options.jobId} has already finished`);
+  return { status: outcome };
+}

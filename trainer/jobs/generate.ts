@@ -1,0 +1,146 @@
+/**
+ * The generate job: completions for a project's prompts, from its active policy (or the built-in
+ * base model) or from an OpenAI-compatible endpoint, turned into tasks for annotators.
+ *
+ * Which prompts: those with no open task, fewest tasks first (so every prompt gets rated before any
+ * is rated twice), up to `promptsPerJob`. Per prompt, `samplesPerPrompt` samples are drawn and
+ * `completionsPerTask` of them are shown (pair selection: disagreeing answers first). With the
+ * self-consistency template every shown completion is the majority-answer sample of its own k draws.
+ *
+ * All or nothing: completions and tasks are written in one transaction at the end, so a failing
+ * endpoint, a cancel or a crash creates no partial tasks.
+ */
+import { Prisma } from '../../server/generated/prisma/client';
+import { ZGeneratePayload, type GenerationSettings } from '../../server/jobs/contracts';
+import { shuffleWithCrypto } from '../../server/jobs/display-order';
+import type { ChatMessage } from '../model/chat-template';
+import { encodePrompt } from '../model/chat-template';
+import { loadModel } from '../model/model-checkpoint';
+import { mulberry32 } from '../model/random';
+import { sample } from '../model/sample';
+import { createTokenizer } from '../model/tokenizer';
+import { disposeGPT } from '../model/transformer';
+import { generateWithOpenAI } from '../generate/openai-client';
+import { selectShown } from '../generate/pair-selection';
+import { majorityIndex, renderPrompt } from '../generate/prompt-templates';
+import { policyDirOf } from './artifacts';
+import { JobInputError, type JobContext } from '../worker/job-context';
+
+type PromptRow = { id: number; text: string; messages: unknown };
+
+/** Prompts sampled per batch on the built-in trainer: bounds memory and gives progress often. */
+const POLICY_BATCH_PROMPTS = 16;
+
+export async function runGenerateJob(context: JobContext): Promise<{ prompts: number; tasks: number; completions: number; source: string }> {
+  const { db } = context;
+  const payload = ZGeneratePayload.parse(context.job.payload);
+  const settings = payload.settings;
+  const project = await db.project.findUnique({ where: { id: payload.projectId }, select: { id: true, completionsPerTask: true, activePolicy: true } });
+  if (!project) throw new JobInputError(`Project ${payload.projectId} no longer exists`);
+  const perTask = project.completionsPerTask;
+  const drawn = settings.template === 'self_consistency' ? perTask : Math.max(settings.samplesPerPrompt, perTask);
+
+  const prompts = await db.$queryRaw<PromptRow[]>`
+    SELECT p.id, p.text, p.messages FROM "Prompt" p
+    WHERE p."projectId" = ${project.id}::int
+      AND NOT EXISTS (SELECT 1 FROM "Task" t WHERE t."promptId" = p.id AND t.status = 'OPEN')
+    ORDER BY (SELECT count(*) FROM "Task" t WHERE t."promptId" = p.id), p.id
+    LIMIT ${settings.promptsPerJob}::int`;
+  if (prompts.length === 0) throw new JobInputError('Every prompt of this project already has an open task: nothing to generate');
+  const messages = prompts.map((p) => renderPrompt(settings.template, Array.isArray(p.messages) ? (p.messages as ChatMessage[]) : p.text));
+
+  const version = payload.modelVersionId
+    ? await db.modelVersion.findFirst({ where: { id: payload.modelVersionId, projectId: project.id, kind: 'POLICY' } })
+    : project.activePolicy;
+  if (payload.modelVersionId && !version) throw new JobInputError(`Model version ${payload.modelVersionId} is not a policy of this project`);
+
+  // Per prompt: `perTask` slots, each a list of candidate texts (k draws, or one majority vote).
+  let samples: string[][];
+  let modelName: string;
+  if (settings.source.kind === 'openai') {
+    const source = settings.source;
+    const secret = source.apiKeySecret ? await db.projectSecret.findUnique({ where: { projectId_name: { projectId: project.id, name: source.apiKeySecret } } }) : null;
+    if (source.apiKeySecret && !secret) throw new JobInputError(`The project has no secret named ${source.apiKeySecret} (set it in the project's generation settings)`);
+    const samplesWanted = settings.template === 'self_consistency' ? perTask * settings.samplesPerPrompt : drawn;
+    samples = await generateWithOpenAI({
+      source,
+      apiKey: secret?.value ?? null,
+      sampling: settings.sampling,
+      requests: messages.map((m) => ({ messages: m, samples: samplesWanted })),
+      signal: context.signal,
+      onProgress: (done, total) => context.report({ stage: 'generate', step: done, total, message: `${done} of ${total} prompts` }),
+    });
+    modelName = `${source.model} @ ${new URL(source.baseUrl).host}`;
+  } else {
+    samples = await sampleWithPolicy(context, settings, messages, policyDirOf(context.dataDir, version), perTask);
+    modelName = version ? version.name : 'built-in base model';
+  }
+  context.throwIfStopped();
+
+  const rng = mulberry32(settings.sampling.seed ?? Date.now() % 2 ** 31);
+  const shown = samples.map((texts) => {
+    if (settings.template === 'self_consistency') {
+      // perTask groups of k draws; each group shows its majority-answer sample.
+      const k = texts.length / perTask;
+      return Array.from({ length: perTask }, (_, g) => texts.slice(g * k, (g + 1) * k)).map((group) => group[majorityIndex(group)]);
+    }
+    return selectShown({ samples: texts, count: perTask, strategy: settings.pairSelection, rng, scores: null }).map((i) => texts[i]);
+  });
+
+  const samplingParams = { ...settings.sampling, template: settings.template, source: settings.source.kind } as Prisma.InputJsonValue;
+  const created = await db.$transaction(
+    async (tx) => {
+      let tasks = 0;
+      let completions = 0;
+      for (const [i, prompt] of prompts.entries()) {
+        const ids: number[] = [];
+        for (const text of shown[i]) {
+          const row = await tx.completion.create({ data: { promptId: prompt.id, text, source: 'MODEL', modelVersion: modelName, samplingParams }, select: { id: true } });
+          ids.push(row.id);
+        }
+        completions += ids.length;
+        await tx.task.create({ data: { projectId: project.id, promptId: prompt.id, completionIds: shuffleWithCrypto(ids) } });
+        tasks += 1;
+      }
+      return { tasks, completions };
+    },
+    { timeout: 5 * 60 * 1000 },
+  );
+  context.log(`created ${created.tasks} tasks from ${modelName}`);
+  return { prompts: prompts.length, ...created, source: modelName };
+}
+
+/** Samples every prompt with the policy at `dir`, in batches, reporting progress and checking for a stop. */
+async function sampleWithPolicy(context: JobContext, settings: GenerationSettings, messages: ChatMessage[][], dir: string, perTask: number): Promise<string[][]> {
+  const { model } = await loadModel(dir);
+  try {
+    const tokenizer = createTokenizer(model.config.tokenizer);
+    const n = settings.template === 'self_consistency' ? perTask * settings.samplesPerPrompt : Math.max(settings.samplesPerPrompt, perTask);
+    const { sampling } = settings;
+    const out: string[][] = [];
+    const started = Date.now();
+    for (let start = 0; start < messages.length; start += POLICY_BATCH_PROMPTS) {
+      context.throwIfStopped();
+      const batch = messages.slice(start, start + POLICY_BATCH_PROMPTS);
+      const ids = batch.map((m) => encodePrompt(tokenizer, m));
+      const tooLong = ids.findIndex((p) => p.length >= model.config.blockSize);
+      if (tooLong >= 0) throw new JobInputError(`Prompt ${start + tooLong + 1} has ${ids[tooLong].length} tokens; the model's context is ${model.config.blockSize}`);
+      const result = await sample(model, tokenizer, ids, {
+        maxNewTokens: sampling.maxNewTokens,
+        temperature: sampling.temperature,
+        topK: sampling.topK > 0 ? sampling.topK : undefined,
+        topP: sampling.topP < 1 ? sampling.topP : undefined,
+        stop: sampling.stop,
+        seed: sampling.seed === null ? undefined : sampling.seed + start,
+        n,
+      });
+      out.push(...result.map((rows) => rows.map((r) => r.text)));
+      const done = Math.min(messages.length, start + batch.length);
+      const elapsed = (Date.now() - started) / 1000;
+      context.report({ stage: 'generate', step: done, total: messages.length, etaSeconds: Math.round((elapsed / done) * (messages.length - done)), message: `${done} of ${messages.length} prompts` });
+    }
+    return out;
+  } finally {
+    disposeGPT(model);
+  }
+}
