@@ -13,6 +13,9 @@ import { commitImport } from '../server/services/import/commit-import';
 import { createProject } from '../server/services/projects';
 import { createUserAccount } from '../server/services/users';
 import { DEMO_PAIRS } from './seed-data';
+import { generateCorpus } from '../trainer/domain/arithmetic';
+import { ZGenerationSettings, ZRoundConfig } from '../server/jobs/contracts';
+import { enqueueJob } from '../server/jobs/queue';
 
 export type DemoCredentials = { email: string; password: string };
 export type DemoSeed = { admin: DemoCredentials; annotators: DemoCredentials[]; isNewlySeeded: boolean };
@@ -24,6 +27,16 @@ export const DEMO_ANNOTATORS = [
   { email: 'ann2@feedloop.local', password: 'feedloop-ann2', name: 'Annotator Two' },
 ];
 export const DEMO_PROJECT_NAME = 'Demo: which answer is better?';
+export const DEMO_LOOP_PROJECT_NAME = 'Demo loop: arithmetic answers from the built-in model';
+
+const DEMO_LOOP_GUIDELINES = `# Which worked answer is right?
+
+The built-in model answers arithmetic questions column by column. Pick the answer whose **final
+number is correct**; if both are right or both wrong, prefer the one whose steps are right, or choose
+**tie**. Your choices train a reward model and then the model itself: start a training round from
+the admin's Training tab once a few dozen tasks are rated, promote the new version, and the next tasks
+come from it.
+`;
 
 const DEMO_GUIDELINES = `# Which answer is better?
 
@@ -75,9 +88,39 @@ export async function seedDemo(database: Db = defaultDb): Promise<DemoSeed> {
     await commitImport({ projectId: project.id, fileName: 'demo.jsonl', content: buildDemoImportFile(), userId: null });
   }
 
+  await seedLoopProject(database);
+
   const adminId = await ensureUser(database, DEMO_ADMIN, 'admin');
   await database.project.updateMany({ where: { id: project.id, createdById: null }, data: { createdById: adminId } });
   return { ...credentials, isNewlySeeded: true };
+}
+
+/**
+ * The training-loop demo: arithmetic prompts (train and held out) without completions, and a generate
+ * job, so the worker's built-in model writes the first tasks right after npm start.
+ */
+async function seedLoopProject(database: Db): Promise<void> {
+  if (await database.project.findFirst({ where: { name: DEMO_LOOP_PROJECT_NAME }, select: { id: true } })) return;
+  const project = await createProject({
+    name: DEMO_LOOP_PROJECT_NAME,
+    guidelines: DEMO_LOOP_GUIDELINES,
+    form: ZRatingForm.parse(FORM_PRESETS.pairwise),
+    overlap: 1,
+    completionsPerTask: 2,
+    undoSeconds: 60,
+    createdById: null,
+  });
+  const prompts = [
+    ...generateCorpus({ count: 400, seed: 11, split: 'train' }).map((e) => ({ text: e.prompt, split: 'TRAIN' as const })),
+    ...generateCorpus({ count: 100, seed: 11, split: 'heldout' }).map((e) => ({ text: e.prompt, split: 'HELDOUT' as const })),
+  ];
+  await database.prompt.createMany({ data: prompts.map((p) => ({ projectId: project.id, text: p.text, split: p.split, source: 'demo' })) });
+  const generation = ZGenerationSettings.parse({ promptsPerJob: 60, sampling: { maxNewTokens: 96 } });
+  await database.project.update({
+    where: { id: project.id },
+    data: { generation, autoContinue: true, roundConfig: ZRoundConfig.parse({ minPairs: 24, evalPrompts: 100 }) },
+  });
+  await enqueueJob(database, { kind: 'generate', payload: { projectId: project.id, settings: generation, modelVersionId: null }, projectId: project.id });
 }
 
 async function main() {

@@ -77,6 +77,44 @@ function showBaseModel() {
   });
 }
 
+/**
+ * One trainer worker beside the web server (more: `npm run worker`, anywhere, same DATABASE_URL).
+ * If it dies it is restarted after a pause; the job it held is retried by the queue's reaper.
+ * stop() sends SIGTERM: the worker finishes its training step and hands its job back to the queue.
+ */
+function startWorker(): { stop: (graceMs: number) => Promise<void> } {
+  const tsxCli = path.join(root, 'node_modules/tsx/dist/cli.mjs');
+  let stopping = false;
+  const launch = (): ChildProcess => {
+    const child = spawn(process.execPath, [tsxCli, path.join(root, 'trainer/main.ts')], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, DATA_DIR: process.env.DATA_DIR ?? path.join(dataDir, 'artifacts') },
+    });
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      log(`the trainer worker stopped (${signal ?? `exit ${code}`}); restarting it in 5 s`);
+      setTimeout(() => {
+        if (!stopping) current = launch();
+      }, 5000);
+    });
+    return child;
+  };
+  let current = launch();
+  return {
+    stop: async (graceMs) => {
+      stopping = true;
+      const child = current;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
 async function main() {
   const database = await ensureDatabase();
   process.env.DATABASE_URL = database.url;
@@ -104,6 +142,8 @@ async function main() {
     web = (await startWebServer({ port, host: process.env.HOST ?? '0.0.0.0', timeoutMs: 120_000 })).process;
   }
 
+  const worker = startWorker();
+
   console.log('');
   log(`Feedloop is running at ${process.env.APP_URL}`);
   log(`  admin:      ${demo.admin.email} / ${demo.admin.password}`);
@@ -116,6 +156,8 @@ async function main() {
     if (stopping) return;
     stopping = true;
     web.kill('SIGTERM');
+    // The worker finishes its current training step and hands its job back to the queue.
+    await worker.stop(30_000);
     await database.stop();
     process.exit(code);
   };

@@ -28,7 +28,13 @@ export function targetLinears(model: GPT, targets: readonly LoraTarget[]): Linea
 }
 
 /** Adds what `config` trains to the model (adapters, virtual tokens, prefixes) or quantizes its base. */
-export function applyPeft(model: GPT, config: PeftConfig, options: { seed?: number } = {}): void {
+export type ApplyPeftOptions = {
+  seed?: number;
+  /** Prefix tuning: real token sequences whose activations start the prefixes (see prefix-tuning.ts). */
+  prefixInitIds?: number[][];
+};
+
+export function applyPeft(model: GPT, config: PeftConfig, options: ApplyPeftOptions = {}): void {
   switch (config.method) {
     case 'full':
       return;
@@ -43,7 +49,7 @@ export function applyPeft(model: GPT, config: PeftConfig, options: { seed?: numb
       addPromptTuning(model, { numVirtualTokens: config.numVirtualTokens, seed: options.seed });
       return;
     case 'prefix':
-      addPrefixTuning(model, { numVirtualTokens: config.numVirtualTokens, seed: options.seed });
+      addPrefixTuning(model, { numVirtualTokens: config.numVirtualTokens, seed: options.seed, initIds: options.prefixInitIds });
       return;
   }
 }

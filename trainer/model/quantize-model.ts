@@ -51,7 +51,8 @@ export function cloneModel(model: GPT): GPT {
   const copy = createGPT(model.config);
   try {
     if (model.promptTuning) addPromptTuning(copy, { numVirtualTokens: model.promptTuning.embeddings.shape[0] });
-    if (model.prefixTuning) addPrefixTuning(copy, { numVirtualTokens: model.prefixTuning.keys[0].shape[1] ?? 0 }); // keys: [nHead, P, headDim]
+    // keys: [nHead, P, headDim]; the values are copied below, so the init costs no forward pass
+    if (model.prefixTuning) addPrefixTuning(copy, { numVirtualTokens: model.prefixTuning.keys[0].shape[1] ?? 0, init: 'random' });
     const sourceLinears = allLinears(model);
     allLinears(copy).forEach((linear, i) => {
       const source = sourceLinears[i].quantized;

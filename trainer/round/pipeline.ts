@@ -181,9 +181,12 @@ export async function trainRewardStage(options: StageCommon & { policyDir: strin
   const rm = createRewardModel(model, { seed: config.seed });
   const curves: Curves = {};
   try {
-    const agreementPrompts = options.data.judge ? Math.min(32, data.evalPrompts.length) : 0;
+    const agreementPrompts = data.judge ? Math.min(32, data.evalPrompts.length) : 0;
+    // Sampled before training: the backbone is still the policy's.
+    const agreementSet = agreementPrompts > 0 && data.judge ? await sampleAgreementSet(rm.base, tokenizer, data.evalPrompts.slice(0, agreementPrompts), data.judge, config) : null;
+    guard('reward', options.shouldStop);
     const epochsSteps = Math.ceil(train.length / config.reward.batchSize) * config.reward.epochs;
-    const totalSteps = epochsSteps + (agreementPrompts > 0 ? 1 : 0);
+    const totalSteps = epochsSteps + (agreementSet ? 1 : 0);
     const result = await trainRewardModel(
       rm,
       tokenizer,
@@ -194,8 +197,8 @@ export async function trainRewardStage(options: StageCommon & { policyDir: strin
     );
     result.accuracyByEpoch.forEach((value, i) => (curves['reward/heldout_accuracy'] ??= []).push({ step: Math.round(((i + 1) * epochsSteps) / config.reward.epochs), value }));
     const metrics: RewardStageResult['metrics'] = { accuracy: result.accuracy, margin: result.margin, loss: result.heldoutLoss, trainPairs: train.length, heldoutPairs: heldout.length };
-    if (agreementPrompts > 0 && data.judge) {
-      const agreement = await judgeAgreement(rm, tokenizer, data.evalPrompts.slice(0, agreementPrompts), data.judge, config);
+    if (agreementSet) {
+      const agreement = judgeAgreement(rm, tokenizer, agreementSet);
       metrics.judgePairs = agreement.pairs;
       // No pair of samples with different judged scores: nothing to agree on, no number.
       if (agreement.pairs > 0) metrics.judgeAgreement = agreement.agreement;
@@ -210,19 +213,25 @@ export async function trainRewardStage(options: StageCommon & { policyDir: strin
   }
 }
 
-/**
- * The reward model's preference against the judge's on k = 4 temperature-1 samples of each prompt
- * from the policy the reward model was initialised from: every pair of samples of one prompt
- * whose judged scores differ counts; agreement = share where the RM ranks them the same way.
- */
-async function judgeAgreement(rm: RewardModel, tok: Tokenizer, prompts: PromptInput[], judge: NonNullable<RoundData['judge']>, config: RoundConfig): Promise<{ agreement: number; pairs: number }> {
+type AgreementSet = { items: Array<{ prompt: PromptInput; completion: string }>; judged: number[]; k: number };
+
+/** k = 4 temperature-1 samples of each prompt from the policy, with their judged scores. */
+async function sampleAgreementSet(policy: GPT, tok: Tokenizer, prompts: PromptInput[], judge: NonNullable<RoundData['judge']>, config: RoundConfig): Promise<AgreementSet> {
   const k = 4;
-  const samples = await sample(rm.base, tok, prompts.map((p) => encodePrompt(tok, p)), { temperature: 1, maxNewTokens: config.rl.maxNewTokens, n: k, seed: config.seed + 7 });
+  const samples = await sample(policy, tok, prompts.map((p) => encodePrompt(tok, p)), { temperature: 1, maxNewTokens: config.rl.maxNewTokens, n: k, seed: config.seed + 7 });
   const items = prompts.flatMap((prompt, i) => samples[i].map((s) => ({ prompt, completion: s.text })));
+  return { items, judged: items.map((it) => judge(promptText(it.prompt), it.completion)), k };
+}
+
+/**
+ * The reward model's preference against the judge's: every pair of samples of one prompt whose
+ * judged scores differ counts; agreement = share where the RM ranks them the same way.
+ */
+function judgeAgreement(rm: RewardModel, tok: Tokenizer, set: AgreementSet): { agreement: number; pairs: number } {
+  const { items, judged, k } = set;
   const rewards = scoreCompletions(rm, tok, items);
-  const judged = items.map((it) => judge(promptText(it.prompt), it.completion));
   const agree: number[] = [];
-  for (let p = 0; p < prompts.length; p++) {
+  for (let p = 0; p < items.length / k; p++) {
     for (let a = 0; a < k; a++) {
       for (let b = a + 1; b < k; b++) {
         const i = p * k + a;

@@ -98,7 +98,8 @@ function weightDecayOf(opt: AdamW, variable: tf.Variable): number {
   return decay;
 }
 
-function momentsOf(opt: AdamW, variable: tf.Variable): { m: tf.Variable; v: tf.Variable } {
+/** The moment buffers of `variable`, created (zero) on first use. */
+export function momentsOf(opt: AdamW, variable: tf.Variable): { m: tf.Variable; v: tf.Variable } {
   let entry = opt.moments.get(variable);
   if (!entry) {
     weightDecayOf(opt, variable);

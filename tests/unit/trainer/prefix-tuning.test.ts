@@ -1,10 +1,15 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from './setup-backend';
+import { generateCorpus } from '@/trainer/domain/arithmetic';
+import { encodeChat } from '@/trainer/model/chat-template';
 import { headDim } from '@/trainer/model/config';
+import { loadModel } from '@/trainer/model/model-checkpoint';
 import { applyPeft, trainableVariables } from '@/trainer/model/peft';
-import { addPrefixTuning, removePrefixTuning } from '@/trainer/model/prefix-tuning';
-import { disposeGPT, forward } from '@/trainer/model/transformer';
+import { addPrefixTuning, prefixActivations, removePrefixTuning, type PrefixTuningOptions } from '@/trainer/model/prefix-tuning';
+import { createTokenizer } from '@/trainer/model/tokenizer';
+import { disposeGPT, forward, type GPT } from '@/trainer/model/transformer';
 import { TINY_CONFIG, changedNames, createBaseModel, lmLoss, logitsOf, maxAbsDiff, snapshotBase, toyBatch, train } from './peft-helpers';
 
 describe('prefix tuning', () => {
@@ -71,5 +76,70 @@ describe('prefix tuning', () => {
     expect(tf.memory().numTensors).toBe(baseTensors);
     disposeGPT(model);
     tf.dispose([batch.inputs, batch.targets]);
+  });
+});
+
+describe('prefix tuning init on the built-in model', () => {
+  const BASE_MODEL_DIR = path.join(__dirname, '..', '..', '..', 'trainer', 'assets', 'base-model');
+  const P = 8;
+  let model: GPT;
+  beforeAll(async () => {
+    await useBackend('wasm');
+    model = (await loadModel(BASE_MODEL_DIR)).model;
+  });
+  afterAll(() => model && disposeGPT(model));
+
+  /** Conversations of the model's domain in its chat format, cut to one length. */
+  function conversations(split: 'train' | 'heldout', count: number, seed: number): number[][] {
+    const tok = createTokenizer('byte');
+    return generateCorpus({ count, seed, split }).map((e) => encodeChat(tok, [{ role: 'user', content: e.prompt }, { role: 'assistant', content: e.completion }]).ids);
+  }
+
+  /** Mean over tokens of KL(base || prefixed) between next-token distributions, in nats. */
+  function klFromBase(ids: tf.Tensor2D, baseLogits: tf.Tensor3D): number {
+    return tf.tidy(() => {
+      const lp = tf.logSoftmax(forward(model, ids, { training: false }));
+      const lb = tf.logSoftmax(baseLogits);
+      return tf.mean(tf.sum(tf.mul(tf.exp(lb), tf.sub(lb, lp)), -1)).dataSync()[0];
+    });
+  }
+
+  it('starts far closer to the base model from real activations than from the random init', () => {
+    const heldout = conversations('heldout', 4, 5);
+    const length = Math.min(60, ...heldout.map((ids) => ids.length));
+    const ids = tf.tensor2d(heldout.map((row) => row.slice(0, length)), undefined, 'int32');
+    const baseLogits = forward(model, ids, { training: false });
+    const before = tf.memory().numTensors;
+    const klWith = (options: Omit<PrefixTuningOptions, 'numVirtualTokens'>) => {
+      addPrefixTuning(model, { numVirtualTokens: P, ...options });
+      const kl = klFromBase(ids, baseLogits);
+      removePrefixTuning(model);
+      return kl;
+    };
+    const random = klWith({ init: 'random', seed: 1 });
+    const generic = klWith({}); // the default: generic requests in the chat format
+    const domain = klWith({ initIds: conversations('train', 16, 9) });
+    // Measured: random 1.47 nats per token, generic 0.74, domain prompts 0.67.
+    expect(random).toBeGreaterThan(1);
+    expect(generic).toBeLessThan(0.6 * random);
+    expect(domain).toBeLessThan(0.6 * random);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([ids, baseLogits]);
+  });
+
+  it('takes slot i from position i of each sequence, averaged, as [nHead, P, headDim]', () => {
+    const sequences = conversations('train', 2, 3);
+    addPrefixTuning(model, { numVirtualTokens: P, initIds: sequences });
+    const keys = model.prefixTuning!.keys;
+    expect(keys[0].shape).toEqual([model.config.nHead, P, headDim(model.config)]);
+    // Every conversation opens with the same tokens (bos, user): slots 0 and 1 equal one run's.
+    const one = prefixActivations({ ...model, prefixTuning: null }, [sequences[0]], P);
+    const slice = (t: tf.Tensor, slots: number) => tf.tidy(() => tf.slice(t, [0, 0, 0], [-1, slots, -1]).dataSync());
+    expect(maxAbsDiff(slice(keys[2], 2), slice(one.keys[2], 2))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(slice(keys[2], P), slice(one.keys[2], P))).toBeGreaterThan(1e-3); // later slots average two texts
+    tf.dispose([...one.keys, ...one.values]);
+    removePrefixTuning(model);
+    expect(() => addPrefixTuning(model, { numVirtualTokens: P, initIds: [[1, 2, 9999]] })).toThrow(/not in the model's vocabulary/);
+    expect(model.prefixTuning).toBeNull();
   });
 });
