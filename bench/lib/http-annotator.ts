@@ -36,10 +36,19 @@ export async function signIn(baseUrl: string, email: string, password: string): 
   return response.setCookie.map((c) => c.split(';')[0]).join('; ');
 }
 
-async function callTrpc<T>(baseUrl: string, path: string, input: unknown, cookie: string): Promise<T> {
+export async function callTrpc<T>(baseUrl: string, path: string, input: unknown, cookie: string): Promise<T> {
   const response = await post(`${baseUrl}/api/trpc/${path}`, JSON.stringify(superjson.serialize(input)), { cookie, origin: baseUrl });
   const parsed = JSON.parse(response.body) as { result?: { data: { json: unknown; meta?: unknown } }; error?: { json: { message: string; data?: { code?: string } } } };
   if (response.status !== 200 || !parsed.result) throw new Error(`${path}: ${response.status} ${parsed.error?.json.data?.code ?? ''} ${parsed.error?.json.message ?? response.body.slice(0, 200)}`);
+  return superjson.deserialize(parsed.result.data as Parameters<typeof superjson.deserialize>[0]) as T;
+}
+
+/** A tRPC query over GET (queries are not accepted as POST). */
+export async function queryTrpc<T>(baseUrl: string, path: string, input: unknown, cookie: string): Promise<T> {
+  const url = `${baseUrl}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`;
+  const response = await fetch(url, { headers: { cookie } });
+  const parsed = (await response.json()) as { result?: { data: unknown }; error?: { json: { message: string } } };
+  if (!response.ok || !parsed.result) throw new Error(`${path}: ${response.status} ${parsed.error?.json.message ?? ''}`);
   return superjson.deserialize(parsed.result.data as Parameters<typeof superjson.deserialize>[0]) as T;
 }
 

@@ -8,6 +8,7 @@ import { db } from '../db';
 import { AppError } from '../errors';
 import { ZGenerationSettings, ZRoundConfig, ZRoundSchedule, type GenerationSettings, type RoundConfigInput, type RoundSchedule } from '../jobs/contracts';
 import { enqueueJob, reapStaleJobs, requestCancel } from '../jobs/queue';
+import { checkCronExpression, createRound, RoundProjectMissingError } from '../jobs/rounds';
 
 type Tx = Prisma.TransactionClient;
 
@@ -21,32 +22,13 @@ async function requireProject(projectId: number) {
 }
 
 /** Starts a round: the run row (numbered within the project) and its job, in one transaction. */
-export async function startRound(options: { projectId: number; config: RoundConfigInput; userId: string | null; trigger?: 'manual' | 'annotations' | 'cron' }, tx?: Tx) {
-  const config = ZRoundConfig.parse(options.config);
-  const run = async (t: Tx) => {
-    const project = await t.project.findUnique({ where: { id: options.projectId }, select: { id: true, activePolicyId: true } });
-    if (!project) throw new AppError('NOT_FOUND', `No project ${options.projectId}`);
-    // Serialise round numbering per project (two admins clicking at once get 1 and 2, not a clash).
-    await t.$executeRaw`SELECT pg_advisory_xact_lock(4242, ${options.projectId}::int)`;
-    const last = await t.trainingRun.findFirst({ where: { projectId: project.id }, orderBy: { number: 'desc' }, select: { number: true } });
-    const job = await enqueueJob(t, { kind: 'training_round', payload: { runId: 1 }, projectId: project.id, createdById: options.userId });
-    const created = await t.trainingRun.create({
-      data: {
-        projectId: project.id,
-        number: (last?.number ?? 0) + 1,
-        jobId: job.id,
-        config: config as Prisma.InputJsonValue,
-        trigger: options.trigger ?? 'manual',
-        parentVersionId: project.activePolicyId,
-        createdById: options.userId,
-      },
-      select: { id: true, number: true },
-    });
-    await t.job.update({ where: { id: job.id }, data: { payload: { runId: created.id } } });
-    await t.project.update({ where: { id: project.id }, data: { roundConfig: config as Prisma.InputJsonValue } });
-    return { runId: created.id, number: created.number, jobId: job.id };
-  };
-  return tx ? run(tx) : db.$transaction(run);
+export async function startRound(options: { projectId: number; config: RoundConfigInput; userId: string | null }) {
+  try {
+    return await db.$transaction((tx) => createRound(tx, { ...options, trigger: 'manual' }));
+  } catch (error) {
+    if (error instanceof RoundProjectMissingError) throw new AppError('NOT_FOUND', error.message);
+    throw error;
+  }
 }
 
 export async function cancelRound(options: { runId: number }) {
@@ -103,7 +85,17 @@ export async function updateTrainingSettings(options: { projectId: number; gener
   await requireProject(options.projectId);
   const data: Prisma.ProjectUpdateInput = {};
   if (options.generation) data.generation = ZGenerationSettings.parse(options.generation) as Prisma.InputJsonValue;
-  if (options.roundSchedule) data.roundSchedule = ZRoundSchedule.parse(options.roundSchedule) as Prisma.InputJsonValue;
+  if (options.roundSchedule) {
+    const schedule = ZRoundSchedule.parse(options.roundSchedule);
+    if (schedule.kind === 'cron') {
+      try {
+        checkCronExpression(schedule.expression);
+      } catch (error) {
+        throw new AppError('BAD_REQUEST', `Not a valid cron expression: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    data.roundSchedule = schedule as Prisma.InputJsonValue;
+  }
   if (options.autoContinue !== undefined) data.autoContinue = options.autoContinue;
   await db.project.update({ where: { id: options.projectId }, data });
   return getTrainingSettings({ projectId: options.projectId });

@@ -7,12 +7,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import { ZRoundConfig } from '../../server/jobs/contracts';
 import { test, expect, signIn, signInByApi, callMutation } from './fixtures';
 
 const LIKERT = { questions: [{ id: 'quality', type: 'likert', label: 'How good is this response?', min: 1, max: 5 }] };
 
 const suffix = randomBytes(3).toString('hex');
 const annotator = { email: `trainee-${suffix}@example.test`, name: 'Tina Trainee', password: 'annotator password 1' };
+/** What the form starts from before the project has a last-used config (read, so a tuned default does not break the test). */
+const DEFAULTS = ZRoundConfig.parse({});
 let projectId = 0;
 
 test.describe.configure({ mode: 'serial' });
@@ -34,10 +37,12 @@ test('[ADMIN] starts a round from the form', async ({ page, request, e2e, databa
   await page.getByTestId('start-round-button').click();
   const form = page.getByTestId('round-form');
   await expect(form).toBeVisible();
-  // The project has no last-used config yet: the schema's defaults (online RL, full fine-tuning, 2 epochs).
+  // The project has no last-used config yet: the schema's defaults.
+  expect(DEFAULTS.method).toBe('rl');
+  expect(DEFAULTS.peft.method).toBe('full');
   await expect(page.getByTestId('round-field-method')).toHaveValue('rl');
-  await expect(page.getByTestId('round-field-epochs')).toHaveValue('2');
-  await expect(page.getByTestId('round-field-rl.klCoef')).toBeVisible();
+  await expect(page.getByTestId('round-field-epochs')).toHaveValue(String(DEFAULTS.epochs));
+  await expect(page.getByTestId('round-field-rl.klCoef')).toHaveValue(String(DEFAULTS.rl.klCoef));
   await expect(page.getByTestId('round-field-peft.rank')).toHaveCount(0);
 
   await page.getByTestId('round-field-method').selectOption('dpo');
@@ -57,7 +62,7 @@ test('[ADMIN] starts a round from the form', async ({ page, request, e2e, databa
   const { rows: none } = await database.query(`SELECT id FROM "TrainingRun" WHERE "projectId" = $1`, [projectId]);
   expect(none).toHaveLength(0);
 
-  await page.getByTestId('round-field-epochs').fill('3');
+  await page.getByTestId('round-field-epochs').fill('7');
   await expect(page.getByTestId('round-field-epochs-error')).toHaveCount(0);
   await page.getByTestId('round-form-submit').click();
   await expect(form).toBeHidden();
@@ -75,12 +80,13 @@ test('[ADMIN] starts a round from the form', async ({ page, request, e2e, databa
   expect(run.trigger).toBe('manual');
   expect(run.config).toMatchObject({
     method: 'dpo',
-    epochs: 3,
+    epochs: 7,
     checkpointName: 'e2e-dpo',
     dpo: { beta: 0.25 },
     peft: { method: 'lora', rank: 4, alpha: 16, dropout: 0.05, targets: ['q', 'k', 'v'] },
-    learningRate: 1e-4,
-    batchSize: 16,
+    learningRate: DEFAULTS.learningRate,
+    batchSize: DEFAULTS.batchSize,
+    reward: DEFAULTS.reward,
   });
 });
 

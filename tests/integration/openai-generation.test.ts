@@ -12,7 +12,7 @@ import type { GenerationSettings } from '@/server/jobs/contracts';
 import { queueGeneration, setProjectSecret } from '@/server/services/training-rounds';
 import { createSignedInUser, type TestUser } from '../helpers/api';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../helpers/fake-openai-server';
-import { startWorkerProcess, temporaryDataDir, waitFor, type WorkerProcess } from '../helpers/worker-process';
+import { startWorkerProcess, temporaryDataDir, waitFor, type WorkerProcess } from '../../scripts/worker-process';
 import { createArithmeticProject, rateCorrectly } from './training-fixtures';
 
 const dataDir = temporaryDataDir();

@@ -11,7 +11,7 @@ import { db } from '@/server/db';
 import type { RoundConfigInput } from '@/server/jobs/contracts';
 import { cancelRound, promoteVersion, queueGeneration, startRound, updateTrainingSettings } from '@/server/services/training-rounds';
 import { callerFor, createSignedInUser, type TestUser } from '../helpers/api';
-import { startWorkerProcess, temporaryDataDir, waitFor, type WorkerProcess } from '../helpers/worker-process';
+import { startWorkerProcess, temporaryDataDir, waitFor, type WorkerProcess } from '../../scripts/worker-process';
 import { createArithmeticProject, rateCorrectly } from './training-fixtures';
 
 const TINY_ROUND: RoundConfigInput = {

@@ -13,7 +13,8 @@
  *   kernel copies the whole input heap buffer for every slice (120 ms to unstack a [32, 320, 320]
  *   tensor). The kernel instead points XNNPACK at each slice in place (a tensor id registered on
  *   an offset inside the input's heap buffer, no copy) and runs N plain products at 16-28 GFLOP/s.
- *   It reaches into BackendWasm internals of the pinned @tensorflow/tfjs-backend-wasm 4.22.0.
+ *   It reaches into BackendWasm internals of the pinned @tensorflow/tfjs-backend-wasm 4.22.0,
+ *   which are checked at run time (wasmInternalsProblems); on a mismatch the stock kernels run.
  * - `UnsortedSegmentSum`: the gradient of tf.gather needs it and wasm lacks it. Only used for
  *   embedding tables too large for the one-hot product (see embedRows).
  */
@@ -125,6 +126,75 @@ type WasmBackendInternals = {
   };
 };
 
+/**
+ * What the two kernels need of BackendWasm, checked on the object itself: a newer
+ * @tensorflow/tfjs-backend-wasm may rename or reshape these private members, and the kernels would
+ * then corrupt memory or throw deep inside a training step. Returns one line per mismatch (none
+ * when everything is as in 4.22.0). Besides the members' presence and arity it checks, on a small
+ * tensor of the active backend, that `dataIdMap` entries carry the heap id and offset and that
+ * `typedArrayFromHeap` reads the tensor's values at that offset.
+ */
+export function wasmInternalsProblems(backend: unknown): string[] {
+  const problems: string[] = [];
+  const member = (owner: unknown, key: string): unknown => (owner !== null && typeof owner === 'object' ? (owner as Record<string, unknown>)[key] : undefined);
+  const expectFunction = (owner: unknown, key: string, label: string, minArity = 0) => {
+    const fn = member(owner, key);
+    if (typeof fn !== 'function') problems.push(`${label} is not a function`);
+    else if (fn.length < minArity) problems.push(`${label} takes ${fn.length} parameters, expected at least ${minArity}`);
+  };
+  if (backend === null || typeof backend !== 'object') return ['the backend is not an object'];
+  const dataIdMap = member(backend, 'dataIdMap');
+  expectFunction(dataIdMap, 'get', 'dataIdMap.get', 1);
+  expectFunction(dataIdMap, 'delete', 'dataIdMap.delete', 1);
+  expectFunction(backend, 'makeOutput', 'makeOutput(shape, dtype, memoryOffset)', 3);
+  expectFunction(backend, 'typedArrayFromHeap', 'typedArrayFromHeap', 1);
+  const wasm = member(backend, 'wasm');
+  // cwrap and the C bindings are variadic wrappers (length 0): only their presence can be checked.
+  expectFunction(wasm, 'cwrap', 'wasm.cwrap');
+  expectFunction(wasm, '_BatchMatMul', 'wasm._BatchMatMul (the C kernel)');
+  expectFunction(member(wasm, 'tfjs'), 'disposeData', 'wasm.tfjs.disposeData');
+  if (!(member(wasm, 'HEAPU8') instanceof Uint8Array)) problems.push('wasm.HEAPU8 is not a Uint8Array');
+  if (problems.length > 0) return problems;
+  const internals = backend as WasmBackendInternals & { wasm: { HEAPU8: Uint8Array } };
+  const probe = tf.tensor1d([1.5, -2, 3.25]);
+  try {
+    const entry = internals.dataIdMap.get(probe.dataId);
+    if (!entry || !Number.isInteger(entry.id) || !Number.isInteger(entry.memoryOffset)) {
+      problems.push('dataIdMap entries lack an integer id and memoryOffset');
+    } else {
+      const heap = new Float32Array(internals.wasm.HEAPU8.buffer, entry.memoryOffset, 3);
+      const view = internals.typedArrayFromHeap(probe);
+      if (!(view instanceof Float32Array) || [0, 1, 2].some((i) => view[i] !== heap[i] || heap[i] !== [1.5, -2, 3.25][i])) {
+        problems.push('typedArrayFromHeap does not read a tensor at its memoryOffset');
+      }
+    }
+  } catch (error) {
+    problems.push(`probing a tensor failed: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    probe.dispose();
+  }
+  return problems;
+}
+
+const fastKernelsByBackend = new WeakMap<object, boolean>();
+
+/**
+ * Whether the two kernels may run on this backend object; decided once per backend. On a mismatch
+ * it logs one line and the callers use the stock kernels instead (tf.matMul for batched products,
+ * the one-hot product for embeddings): slower, still correct.
+ */
+export function canUseFastWasmKernels(backend: object, log: (line: string) => void = console.log): boolean {
+  const known = fastKernelsByBackend.get(backend);
+  if (known !== undefined) return known;
+  const problems = wasmInternalsProblems(backend);
+  const usable = problems.length === 0;
+  if (!usable) {
+    log(`[trainer] tfjs-backend-wasm internals differ from 4.22.0 (${problems.join('; ')}): using the stock kernels for batched matmuls and embeddings`);
+  }
+  fastKernelsByBackend.set(backend, usable);
+  return usable;
+}
+
 const wasmMatMulByBackend = new WeakMap<object, (...args: unknown[]) => void>();
 
 function wasmBatchMatMulFn(backend: WasmBackendInternals): (...args: unknown[]) => void {
@@ -138,9 +208,15 @@ function wasmBatchMatMulFn(backend: WasmBackendInternals): (...args: unknown[]) 
 }
 
 function slicedMatMulKernel(args: { inputs: tf.NamedTensorInfoMap; backend: object }): tf.TensorInfo {
-  const backend = args.backend as WasmBackendInternals;
   const { a, b } = args.inputs;
   if (!a || !b) throw new Error(`${SLICED_MATMUL}: inputs a and b are required`);
+  if (!canUseFastWasmKernels(args.backend)) {
+    // The stock batched product: a scalar loop on wasm, but it needs none of the internals.
+    const stock = tf.getKernel('BatchMatMul', 'wasm');
+    if (!stock) throw new Error(`${SLICED_MATMUL}: the wasm backend has no BatchMatMul kernel`);
+    return stock.kernelFunc({ inputs: { a, b }, backend: args.backend as tf.KernelBackend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+  }
+  const backend = args.backend as WasmBackendInternals;
   const [n, m, k] = a.shape;
   const p = b.shape[2];
   const out = backend.makeOutput([n, m, p], 'float32');
@@ -182,9 +258,11 @@ function slicedMatMulKernel(args: { inputs: tf.NamedTensorInfoMap; backend: obje
 
 /** JS UnsortedSegmentSum for wasm: out[segmentIds[i]] += x[i] over the leading axes of x. */
 function unsortedSegmentSumKernel(args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const backend = args.backend as WasmBackendInternals;
   const { x, segmentIds } = args.inputs;
   if (!x || !segmentIds) throw new Error('UnsortedSegmentSum: inputs x and segmentIds are required');
+  // embedRows takes the one-hot path instead when the internals differ; anything else reaching here cannot be served.
+  if (!canUseFastWasmKernels(args.backend)) throw new Error('UnsortedSegmentSum: tfjs-backend-wasm internals differ from 4.22.0; this kernel cannot run');
+  const backend = args.backend as WasmBackendInternals;
   const numSegments = Number(args.attrs?.numSegments);
   const rows = segmentIds.shape.reduce((s, d) => s * d, 1);
   const inner = x.shape.reduce((s, d) => s * d, 1) / Math.max(rows, 1);
@@ -205,7 +283,10 @@ function unsortedSegmentSumKernel(args: { inputs: tf.NamedTensorInfoMap; backend
   return out;
 }
 
-/** Registers the two wasm kernels once; harmless on other backends. */
+/**
+ * Registers the two wasm kernels once; harmless on other backends. Each checks the backend's
+ * internals on first use (canUseFastWasmKernels) and falls back or refuses rather than misread memory.
+ */
 export function ensureWasmKernels(): void {
   if (!tf.getKernel(SLICED_MATMUL, 'wasm')) {
     tf.registerKernel({ kernelName: SLICED_MATMUL, backendName: 'wasm', kernelFunc: slicedMatMulKernel as unknown as tf.KernelFunc });
@@ -223,7 +304,7 @@ function isWasm(): boolean {
 function batchMatMulRaw(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   const [, m, k] = a.shape;
   const p = b.shape[2];
-  if (isWasm() && m * k * p >= MIN_SLICE_MACS) {
+  if (isWasm() && m * k * p >= MIN_SLICE_MACS && canUseFastWasmKernels(tf.backend())) {
     ensureWasmKernels();
     // The kernel reads raw heap buffers, which must hold float32 in row-major order.
     return tf.engine().runKernel(SLICED_MATMUL, { a: tf.cast(a, 'float32'), b: tf.cast(b, 'float32') }, {}) as tf.Tensor3D;
@@ -298,7 +379,8 @@ function embedRowsUntidied(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor {
   const [v, c] = table.shape;
   const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
   let rows: tf.Tensor2D;
-  if (isWasm() && v <= ONE_HOT_MAX_ROWS) {
+  // Without usable internals there is no UnsortedSegmentSum for gather's gradient: one-hot at any size.
+  if (isWasm() && (v <= ONE_HOT_MAX_ROWS || !canUseFastWasmKernels(tf.backend()))) {
     // int32 one-hot then cast: the wasm OneHot kernel writes integer bits into a float32 output.
     rows = matMul2d(tf.cast(tf.oneHot(flat, v), 'float32') as tf.Tensor2D, table);
   } else {

@@ -15,6 +15,7 @@ import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { claimJob, finishJob, heartbeatJob, reapStaleJobs, releaseJob, syncRunsWithJobs, type ClaimedJob, type JobProgress } from '../../server/jobs/queue';
 import { JOB_KINDS, type JobKind } from '../../server/jobs/contracts';
+import { startDueRounds } from '../../server/jobs/rounds';
 import type { WorkerDb } from '../db';
 import { JobStoppedError, type JobContext, type JobHandlers, type StopReason } from './job-context';
 
@@ -59,6 +60,7 @@ export function startWorker(options: WorkerOptions): RunningWorker {
         if (Date.now() - lastBeat > options.heartbeatMs) {
           lastBeat = Date.now();
           await db.worker.update({ where: { id }, data: { heartbeatAt: new Date(), currentJobId: null } });
+          for (const due of await startDueRounds(db)) log(`scheduled round started for project ${due.projectId} (${due.trigger}): run ${due.runId}`);
           for (const reaped of await reapStaleJobs(db, { staleSeconds: options.staleSeconds })) {
             log(`job ${reaped.id} (${reaped.kind}) lost its worker: ${reaped.status === 'QUEUED' ? 'queued again' : reaped.status.toLowerCase()}`);
           }

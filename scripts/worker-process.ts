@@ -1,5 +1,5 @@
 /**
- * Real trainer worker processes for the integration tests and benchmarks: `tsx trainer/main.ts`
+ * Real trainer worker processes for the integration tests and bench:loop: `tsx trainer/main.ts`
  * against a given database, with short heartbeats so crash tests finish quickly.
  */
 import fs from 'node:fs';
@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 
-const root = path.resolve(__dirname, '../..');
+const root = path.resolve(__dirname, '..');
 const tsxCli = path.join(root, 'node_modules/tsx/dist/cli.mjs');
 
 export type WorkerProcess = {
