@@ -215,6 +215,24 @@ export async function getWorkersAndQueue() {
   return { workers, queued, running };
 }
 
+/** Queues an evaluation of up to four policy versions on the same held-out prompts. */
+export async function queueEvaluation(options: { projectId: number; versionIds: number[]; prompts: number; userId: string | null }) {
+  await requireProject(options.projectId);
+  const found = await db.modelVersion.count({ where: { id: { in: options.versionIds }, projectId: options.projectId, kind: 'POLICY' } });
+  if (found !== new Set(options.versionIds).size) throw new AppError('BAD_REQUEST', 'Only policy versions of this project can be evaluated');
+  return enqueueJob(db, { kind: 'evaluate', payload: { projectId: options.projectId, modelVersionIds: options.versionIds, prompts: options.prompts }, projectId: options.projectId, createdById: options.userId });
+}
+
+/** One job with its result (an evaluation's judged quality and answers, a generation's counts). */
+export async function getJob(options: { jobId: number }) {
+  const job = await db.job.findUnique({
+    where: { id: options.jobId },
+    select: { id: true, kind: true, status: true, projectId: true, payload: true, progress: true, result: true, error: true, attempts: true, createdAt: true, startedAt: true, finishedAt: true },
+  });
+  if (!job) throw new AppError('NOT_FOUND', `No job ${options.jobId}`);
+  return job;
+}
+
 export async function cancelJob(options: { jobId: number }) {
   const outcome = await requestCancel(db, options.jobId);
   if (outcome === 'MISSING') throw new AppError('NOT_FOUND', `No job ${options.jobId}`);

@@ -45,6 +45,8 @@ const EXPECTED_ACCESS: Record<string, Access> = {
   'training.settings': 'admin',
   'training.updateSettings': 'admin',
   'training.setSecret': 'admin',
+  'training.evaluate': 'admin',
+  'training.job': 'admin',
   'training.workers': 'admin',
   'training.cancelJob': 'admin',
 

@@ -8,8 +8,10 @@ import {
   getRound,
   getTrainingOverview,
   getTrainingSettings,
+  getJob,
   getWorkersAndQueue,
   promoteVersion,
+  queueEvaluation,
   queueGeneration,
   resetToBaseModel,
   setProjectSecret,
@@ -48,6 +50,10 @@ export const trainingRouter = createTRPCRouter({
     )
     .mutation(({ input }) => setProjectSecret(input)),
 
+  evaluate: adminProcedure
+    .input(z.object({ projectId: ZId, versionIds: z.array(ZId).min(1).max(4), prompts: z.number().int().min(1).max(10_000).default(200) }))
+    .mutation(({ ctx, input }) => queueEvaluation({ ...input, userId: ctx.user.id })),
+  job: adminProcedure.input(z.object({ jobId: ZId })).query(({ input }) => getJob(input)),
   workers: adminProcedure.query(() => getWorkersAndQueue()),
   cancelJob: adminProcedure.input(z.object({ jobId: ZId })).mutation(({ input }) => cancelJob(input)),
 });

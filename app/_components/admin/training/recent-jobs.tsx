@@ -1,12 +1,11 @@
 /** The project's recent generate and evaluate jobs: status, live progress, and why one failed. */
 import { formatDateTime, formatDuration } from '../format';
 import { cardClass, tableClass, tdClass, thClass } from '../ui';
+import { jobKindWords } from './job-kinds';
 import { JobProgress } from './job-progress';
 import { StatusBadge } from './status-badge';
 import { isRecord } from './training-json';
 import type { JobRow } from './training-types';
-
-const KIND_WORDS: Record<string, string> = { generate: 'Generate tasks', evaluate: 'Evaluate versions', training_round: 'Training round' };
 
 /** A finished job's result in a few words (counts it reported), or nothing. */
 function describeResult(result: unknown): string {
@@ -40,7 +39,7 @@ export function RecentJobs({ jobs }: { jobs: JobRow[] }) {
             {jobs.map((job) => (
               <tr key={job.id} data-testid={`training-job-${job.id}`} data-status={job.status}>
                 <td className={`${tdClass} tabular-nums`}>#{job.id}</td>
-                <td className={tdClass}>{KIND_WORDS[job.kind] ?? job.kind}</td>
+                <td className={tdClass}>{jobKindWords(job.kind)}</td>
                 <td className={tdClass}>
                   <StatusBadge status={job.status} />
                 </td>

@@ -8,25 +8,11 @@ import { ErrorBox } from '../error-box';
 import { formatDateTime, formatDuration } from '../format';
 import { cardClass, smallButtonClass, tableClass, tdClass, thClass } from '../ui';
 import { RoundStages } from './round-stages';
+import { describeRoundConfig, roundDurationMs } from './round-summary';
 import { isActiveStatus, StatusBadge } from './status-badge';
-import { isRecord } from './training-json';
 import type { RoundRow } from './training-types';
 
 const TRIGGER_WORDS: Record<string, string> = { manual: 'By hand', annotations: 'New annotations', cron: 'Schedule' };
-const METHOD_WORDS: Record<string, string> = { sft: 'SFT', dpo: 'DPO', rl: 'Online RL' };
-
-/** "DPO · LoRA" from the stored round form. */
-export function describeRoundConfig(config: unknown): string {
-  if (!isRecord(config)) return '—';
-  const method = typeof config.method === 'string' ? (METHOD_WORDS[config.method] ?? config.method) : '—';
-  const peft = isRecord(config.peft) && typeof config.peft.method === 'string' && config.peft.method !== 'full' ? ` · ${config.peft.method === 'qlora' ? 'QLoRA' : config.peft.method === 'lora' ? 'LoRA' : `${config.peft.method} tuning`}` : '';
-  return method + peft;
-}
-
-export function roundDurationMs(run: { startedAt: Date | null; finishedAt: Date | null }): number | null {
-  if (!run.startedAt) return null;
-  return (run.finishedAt ?? new Date()).getTime() - run.startedAt.getTime();
-}
 
 export function RoundsList({ runs, selectedRunId, onSelect }: { runs: RoundRow[]; selectedRunId: number | null; onSelect: (runId: number) => void }) {
   const trpc = useTRPC();

@@ -1,11 +1,10 @@
 /** A table of queue jobs (running or queued) with a per-row action. */
 import Link from 'next/link';
 import { formatDateTime } from '../format';
+import { jobKindWords } from '../training/job-kinds';
 import { cardClass, tableClass, tdClass, thClass } from '../ui';
 
 export type QueueJob = { id: number; kind: string; projectId: number | null; when: Date | null; detail: React.ReactNode };
-
-const KIND_WORDS: Record<string, string> = { generate: 'Generate tasks', evaluate: 'Evaluate versions', training_round: 'Training round' };
 
 export function JobsTable({ title, emptyText, whenLabel, rowTestId, jobs, action }: { title: string; emptyText: string; whenLabel: string; rowTestId: string; jobs: QueueJob[]; action: (jobId: number) => React.ReactNode }) {
   return (
@@ -31,7 +30,7 @@ export function JobsTable({ title, emptyText, whenLabel, rowTestId, jobs, action
             {jobs.map((job) => (
               <tr key={job.id} data-testid={`${rowTestId}-${job.id}`}>
                 <td className={`${tdClass} tabular-nums`}>#{job.id}</td>
-                <td className={tdClass}>{KIND_WORDS[job.kind] ?? job.kind}</td>
+                <td className={tdClass}>{jobKindWords(job.kind)}</td>
                 <td className={tdClass}>
                   {job.projectId ? (
                     <Link className="text-indigo-700 hover:underline" href={`/admin/projects/${job.projectId}?tab=training`}>
