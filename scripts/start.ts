@@ -83,10 +83,10 @@ function showBaseModel() {
  * stop() sends SIGTERM: the worker finishes its training step and hands its job back to the queue.
  */
 function startWorker(): { stop: (graceMs: number) => Promise<void> } {
-  const tsxCli = path.join(root, 'node_modules/tsx/dist/cli.mjs');
   let stopping = false;
   const launch = (): ChildProcess => {
-    const child = spawn(process.execPath, [tsxCli, path.join(root, 'trainer/main.ts')], {
+    // `node --import tsx` keeps the worker one process (the tsx CLI would add a grandchild).
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'trainer/main.ts')], {
       cwd: root,
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, DATA_DIR: process.env.DATA_DIR ?? path.join(dataDir, 'artifacts') },

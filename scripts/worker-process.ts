@@ -8,7 +8,6 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 
 const root = path.resolve(__dirname, '..');
-const tsxCli = path.join(root, 'node_modules/tsx/dist/cli.mjs');
 
 export type WorkerProcess = {
   child: ChildProcess;
@@ -22,7 +21,9 @@ export type WorkerProcess = {
 };
 
 export function startWorkerProcess(options: { databaseUrl: string; dataDir: string; env?: Record<string, string> }): WorkerProcess {
-  const child = spawn(process.execPath, [tsxCli, path.join(root, 'trainer/main.ts')], {
+  // `node --import tsx`, not the tsx CLI: the CLI runs the script in a grandchild process, which a
+  // SIGKILL of the CLI would leave running.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'trainer/main.ts')], {
     cwd: root,
     env: {
       ...process.env,
@@ -30,7 +31,7 @@ export function startWorkerProcess(options: { databaseUrl: string; dataDir: stri
       DATA_DIR: options.dataDir,
       TRAINER_BACKEND: 'wasm',
       WORKER_HEARTBEAT_MS: '300',
-      WORKER_STALE_SECONDS: '10',
+      WORKER_STALE_SECONDS: '5',
       WORKER_POLL_MS: '200',
       ...options.env,
     },

@@ -20,6 +20,7 @@ async function main() {
   const db = createWorkerDb(env.DATABASE_URL);
   const worker = startWorker({
     db,
+    databaseUrl: env.DATABASE_URL,
     handlers: JOB_HANDLERS,
     dataDir: path.resolve(env.DATA_DIR),
     backend: `${backend.name} (${backend.detail})`,

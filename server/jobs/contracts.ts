@@ -105,9 +105,9 @@ export type PolicyMethod = z.infer<typeof ZPolicyMethod>;
 export const ZRoundConfig = z.object({
   method: ZPolicyMethod.default('rl'),
   peft: ZPeftConfig.default({ method: 'full' }),
-  learningRate: z.number().gt(0).max(1).default(1e-4),
-  epochs: z.number().int().min(1).max(100).default(1),
-  batchSize: z.number().int().min(1).max(256).default(16),
+  learningRate: z.number().gt(0).max(1).default(5e-5),
+  epochs: z.number().int().min(1).max(100).default(3),
+  batchSize: z.number().int().min(1).max(256).default(32),
   seed: z.number().int().min(0).max(2_147_483_647).default(1),
   /** Name of the registered policy version (default "round-<n>"). */
   checkpointName: z
@@ -130,14 +130,14 @@ export const ZRoundConfig = z.object({
       /** RLOO: k samples per prompt, each sample's baseline is the mean reward of the other k-1. */
       samplesPerPrompt: z.number().int().min(2).max(16).default(4),
       promptsPerIteration: z.number().int().min(1).max(1024).default(16),
-      iterations: z.number().int().min(1).max(1000).default(8),
+      iterations: z.number().int().min(1).max(1000).default(6),
       /** Per-token KL penalty coefficient to the reference policy. */
-      klCoef: z.number().min(0).max(10).default(0.05),
+      klCoef: z.number().min(0).max(10).default(0.1),
       /** PPO-style clip of the probability ratio. */
       clipRange: z.number().gt(0).max(1).default(0.2),
       maxNewTokens: z.number().int().min(1).max(1024).default(128),
     })
-    .default({ samplesPerPrompt: 4, promptsPerIteration: 16, iterations: 8, klCoef: 0.05, clipRange: 0.2, maxNewTokens: 128 }),
+    .default({ samplesPerPrompt: 4, promptsPerIteration: 16, iterations: 6, klCoef: 0.1, clipRange: 0.2, maxNewTokens: 128 }),
   /** Held-out prompts evaluated per policy (greedy); the standard error is reported with the result. */
   evalPrompts: z.number().int().min(1).max(10_000).default(400),
   /** Also store an int8 / 4-bit copy of the new policy for serving, with its size and quality change. */

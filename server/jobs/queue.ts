@@ -6,7 +6,8 @@
  * The rules:
  * - claim: `FOR UPDATE SKIP LOCKED` on the oldest runnable QUEUED job of the kinds a worker takes,
  *   set to RUNNING in the same statement, so two workers never take the same job;
- * - a running job heartbeats (every few seconds); every write of its worker is conditioned on
+ * - a running job heartbeats every few seconds (from the worker's heartbeat thread,
+ *   trainer/worker/heartbeat-thread.mjs); every write of its worker is conditioned on
  *   `workerId = <me> AND status = 'RUNNING'`, so a worker that lost its job can no longer touch it;
  * - reap: a RUNNING job whose heartbeat is older than the stale limit was held by a dead worker.
  *   It is queued again (after a short backoff) while attempts remain, else FAILED with the reason;
@@ -61,16 +62,13 @@ export async function claimJob(db: Db, options: { workerId: string; kinds: reado
 }
 
 /**
- * Marks the job alive and stores its progress. Returns what the worker must know: whether it still
- * holds the job (false once it was reaped or finished elsewhere) and whether a cancel was asked.
+ * Inside a transaction that publishes a job's results: locks the job row and checks this worker
+ * still holds it, so a worker whose job was reaped (and maybe retried elsewhere) writes nothing.
  */
-export async function heartbeatJob(db: Db, options: { jobId: number; workerId: string; progress?: JobProgress }): Promise<{ held: boolean; cancelRequested: boolean }> {
-  const progress = options.progress === undefined ? Prisma.sql`progress` : Prisma.sql`${JSON.stringify(options.progress)}::jsonb`;
-  const rows = await db.$queryRaw<{ cancelRequested: boolean }[]>`
-    UPDATE "Job" SET "heartbeatAt" = ${NOW}, progress = ${progress}
-    WHERE id = ${options.jobId} AND "workerId" = ${options.workerId} AND status = 'RUNNING'
-    RETURNING "cancelRequested"`;
-  return { held: rows.length > 0, cancelRequested: rows[0]?.cancelRequested ?? false };
+export async function isJobStillHeld(tx: Tx, options: { jobId: number; workerId: string }): Promise<boolean> {
+  const rows = await tx.$queryRaw<{ id: number }[]>`
+    SELECT id FROM "Job" WHERE id = ${options.jobId} AND "workerId" = ${options.workerId} AND status = 'RUNNING' FOR UPDATE`;
+  return rows.length > 0;
 }
 
 /** Ends a job this worker holds. Returns false when it no longer held it (nothing written). */

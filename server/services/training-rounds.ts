@@ -197,7 +197,7 @@ export async function getRound(options: { runId: number }) {
 
 /** Two versions side by side: metrics, lineage, and the evaluation samples their rounds stored. */
 export async function compareVersions(options: { versionIds: number[] }) {
-  const versions = await db.modelVersion.findMany({ where: { id: { in: options.versionIds } }, select: { ...versionSelect, projectId: true, run: { select: { id: true, number: true, curves: true } } } });
+  const versions = await db.modelVersion.findMany({ where: { id: { in: options.versionIds } }, select: { ...versionSelect, projectId: true, run: { select: { id: true, number: true, curves: true, metrics: true } } } });
   if (versions.length !== new Set(options.versionIds).size) throw new AppError('NOT_FOUND', 'A model version to compare does not exist');
   if (new Set(versions.map((v) => v.projectId)).size > 1) throw new AppError('BAD_REQUEST', 'Compare versions of one project');
   return options.versionIds.map((id) => versions.find((v) => v.id === id) as (typeof versions)[number]);

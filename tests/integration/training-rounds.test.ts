@@ -73,7 +73,7 @@ afterAll(() => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('training rounds with real workers', () => {
+describe('training rounds with real workers', { timeout: 300_000 }, () => {
   it('fails fast with a message that says how many pairs a round needs', async () => {
     const project = await createArithmeticProject({ admin, trainPrompts: 6, heldoutPrompts: 2 });
     await rateCorrectly({ annotator, projectId: project.id, count: 5 });

@@ -24,7 +24,8 @@ import { generateWithOpenAI } from '../generate/openai-client';
 import { selectShown } from '../generate/pair-selection';
 import { majorityIndex, renderPrompt } from '../generate/prompt-templates';
 import { policyDirOf } from './artifacts';
-import { JobInputError, type JobContext } from '../worker/job-context';
+import { JobInputError, JobStoppedError, type JobContext } from '../worker/job-context';
+import { isJobStillHeld } from '../../server/jobs/queue';
 
 type PromptRow = { id: number; text: string; messages: unknown };
 
@@ -90,6 +91,7 @@ export async function runGenerateJob(context: JobContext): Promise<{ prompts: nu
   const samplingParams = { ...settings.sampling, template: settings.template, source: settings.source.kind } as Prisma.InputJsonValue;
   const created = await db.$transaction(
     async (tx) => {
+      if (!(await isJobStillHeld(tx, { jobId: context.job.id, workerId: context.workerId }))) throw new JobStoppedError('lost');
       let tasks = 0;
       let completions = 0;
       for (const [i, prompt] of prompts.entries()) {

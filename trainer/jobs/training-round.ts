@@ -23,6 +23,7 @@ import { promptText } from '../train/evaluate';
 import { RoundCancelledError, RoundInputError, runRound, type Progress, type RoundData } from '../round/pipeline';
 import { cleanScratch, policyDirOf, publishArtifact, scratchDir } from './artifacts';
 import { takeSnapshot } from './snapshot';
+import { isJobStillHeld } from '../../server/jobs/queue';
 import { JobInputError, JobStoppedError, type JobContext } from '../worker/job-context';
 
 type StageState = { step: number; total: number; startedAt: string; finishedAt: string | null; etaSeconds: number | null };
@@ -50,11 +51,12 @@ export async function runTrainingRoundJob(context: JobContext): Promise<{ runId:
 
   // 1. Snapshot
   progress.enter('snapshot', 1);
+  await progress.flush();
   const snapshot = await takeSnapshot(db, { projectId: run.projectId, snapshotId: run.snapshotId, createdById: run.createdById });
   await db.trainingRun.update({ where: { id: run.id }, data: { snapshotId: snapshot.snapshotId } });
   const data = await buildRoundData(context, run.projectId, snapshot);
   progress.step('snapshot', 1, 1, {});
-  progress.leave('snapshot');
+  await progress.leave('snapshot');
   context.throwIfStopped();
 
   // 2-4. Reward model, policy, evaluation
@@ -97,9 +99,7 @@ export async function runTrainingRoundJob(context: JobContext): Promise<{ runId:
     seconds: result.metrics.seconds,
   };
   const versions = await db.$transaction(async (tx) => {
-    const held = await tx.$queryRaw<{ id: number }[]>`
-      SELECT id FROM "Job" WHERE id = ${context.job.id} AND "workerId" = ${context.workerId} AND status = 'RUNNING' FOR UPDATE`;
-    if (held.length === 0) throw new JobStoppedError('lost');
+    if (!(await isJobStillHeld(tx, { jobId: context.job.id, workerId: context.workerId }))) throw new JobStoppedError('lost');
     const common = { projectId: run.projectId, runId: run.id, snapshotId: snapshot.snapshotId, format: 'full', config: config as Prisma.InputJsonValue };
     const reward = await tx.modelVersion.create({
       data: { ...common, kind: 'REWARD', name: `${name}-reward`, parentId: parent?.id ?? null, metrics: result.metrics.reward as Prisma.InputJsonValue, artifactPath: `${base}/reward`, sizeBytes: rewardSize },
@@ -113,7 +113,7 @@ export async function runTrainingRoundJob(context: JobContext): Promise<{ runId:
     return { reward: reward.id, policy: policy.id };
   });
   progress.step('register', 2, 2, {});
-  progress.leave('register');
+  await progress.leave('register');
   await progress.flush();
   return { runId: run.id, policyVersionId: versions.policy, rewardVersionId: versions.reward };
 }
@@ -175,16 +175,21 @@ function createRoundProgress(context: JobContext, runId: number) {
     flushing = flushing.then(() => context.db.trainingRun.update({ where: { id: runId }, data }).then(() => undefined));
     return flushing;
   };
-  const maybeFlush = () => {
+  /**
+   * Returns the write when one is due, and the pipeline awaits it: training runs synchronously
+   * between microtask awaits, so a write that nobody awaits would wait for the stage to end.
+   */
+  const maybeFlush = (): Promise<void> | undefined => {
     dirty = true;
-    if (Date.now() - lastFlush >= FLUSH_INTERVAL_MS) void flush().catch((error: unknown) => context.log(`progress write failed: ${String(error)}`));
+    if (Date.now() - lastFlush < FLUSH_INTERVAL_MS) return undefined;
+    return flush().catch((error: unknown) => context.log(`progress write failed: ${String(error)}`));
   };
 
   return {
     enter(stage: RoundStage, total: number) {
       stages[stage] = { step: 0, total, startedAt: new Date().toISOString(), finishedAt: null, etaSeconds: null };
       context.report({ stage, step: 0, total, etaSeconds: null, message: `${stage} started` });
-      maybeFlush();
+      dirty = true;
       lastFlush = 0;
     },
     step(stage: RoundStage, step: number, total: number, metrics: Record<string, number>) {
@@ -202,7 +207,7 @@ function createRoundProgress(context: JobContext, runId: number) {
         if (points.length > MAX_CURVE_POINTS) curves[key] = points.filter((_, i) => i % 2 === 0 || i === points.length - 1);
       }
       context.report({ stage, step, total, etaSeconds: state.etaSeconds, message: `${stage}: step ${step} of ${total}` });
-      maybeFlush();
+      return maybeFlush();
     },
     leave(stage: RoundStage) {
       const state = stages[stage];
@@ -210,7 +215,8 @@ function createRoundProgress(context: JobContext, runId: number) {
         state.finishedAt = new Date().toISOString();
         state.etaSeconds = 0;
       }
-      maybeFlush();
+      lastFlush = 0;
+      return maybeFlush();
     },
     flush,
   };

@@ -32,13 +32,12 @@ import { encodePrompt, type ChatMessage } from '../model/chat-template';
 import { loadModel, saveModel } from '../model/model-checkpoint';
 import { applyPeft, mergeLora, trainableVariables } from '../model/peft';
 import { mulberry32 } from '../model/random';
-import { createRewardModel, type RewardModel } from '../model/reward-head';
 import { sample } from '../model/sample';
 import { createTokenizer, type Tokenizer } from '../model/tokenizer';
 import { disposeGPT, type GPT } from '../model/transformer';
 import { trainDpo } from '../train/dpo';
 import { evaluatePolicies, promptText, type EvaluationSample } from '../train/evaluate';
-import { disposeRewardModel, loadRewardModel, saveRewardModel, scoreCompletions, trainRewardModel, type MethodStep, type PreferencePair } from '../train/reward-model';
+import { createLikelihoodRewardModel, disposeRewardModel, loadRewardModel, type LikelihoodRewardModel, saveRewardModel, scoreCompletions, trainRewardModel, type MethodStep, type PreferencePair } from '../train/reward-model';
 import { trainRloo } from '../train/rl';
 import { mean, shuffled, type PromptInput } from '../train/sequence';
 import { trainSft, type SftExample } from '../train/sft';
@@ -178,7 +177,7 @@ export async function trainRewardStage(options: StageCommon & { policyDir: strin
   guard('reward', options.shouldStop);
   const { train, heldout } = splitPairs(data, config.seed);
   const { model, tokenizer } = await loadPlain(options.policyDir);
-  const rm = createRewardModel(model, { seed: config.seed });
+  const rm = createLikelihoodRewardModel(model, { seed: config.seed });
   const curves: Curves = {};
   try {
     const agreementPrompts = data.judge ? Math.min(32, data.evalPrompts.length) : 0;
@@ -227,7 +226,7 @@ async function sampleAgreementSet(policy: GPT, tok: Tokenizer, prompts: PromptIn
  * The reward model's preference against the judge's: every pair of samples of one prompt whose
  * judged scores differ counts; agreement = share where the RM ranks them the same way.
  */
-function judgeAgreement(rm: RewardModel, tok: Tokenizer, set: AgreementSet): { agreement: number; pairs: number } {
+function judgeAgreement(rm: LikelihoodRewardModel, tok: Tokenizer, set: AgreementSet): { agreement: number; pairs: number } {
   const { items, judged, k } = set;
   const rewards = scoreCompletions(rm, tok, items);
   const agree: number[] = [];
@@ -254,7 +253,7 @@ export async function trainPolicyStage(options: StageCommon & { policyDir: strin
   guard('policy', options.shouldStop);
   const { model: policy, tokenizer } = await loadPlain(options.policyDir);
   let reference: GPT | null = null;
-  let rm: RewardModel | null = null;
+  let rm: LikelihoodRewardModel | null = null;
   const curves: Curves = {};
   try {
     checkPromptsFit(tokenizer, policy.config.blockSize, data.rlPrompts, 'RL prompt');
@@ -322,7 +321,7 @@ export async function evaluateStage(options: StageCommon & { newPolicyDir: strin
   if (data.evalPrompts.length === 0) throw new RoundInputError('Evaluation needs at least 1 held-out prompt, has 0');
   guard('evaluate', options.shouldStop);
   const loaded: GPT[] = [];
-  let rm: RewardModel | null = null;
+  let rm: LikelihoodRewardModel | null = null;
   try {
     const next = await loadPlain(options.newPolicyDir);
     loaded.push(next.model);

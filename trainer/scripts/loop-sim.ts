@@ -97,7 +97,12 @@ async function main() {
     const started = performance.now();
     const { model } = await loadModel(policyDir);
     const prompts = ratedPrompts.slice((r - 1) * ratings, r * ratings);
-    const samples = await sample(model, tok, prompts.map((p) => encodePrompt(tok, p)), { temperature: 1, maxNewTokens: config.rl.maxNewTokens, n: k, seed: 1000 + r });
+    // In chunks: one batch of 2,000 rows would hold ~2 GB of KV cache, past the wasm heap.
+    const samples: Awaited<ReturnType<typeof sample>> = [];
+    for (let start = 0; start < prompts.length; start += 100) {
+      const part = prompts.slice(start, start + 100);
+      samples.push(...(await sample(model, tok, part.map((p) => encodePrompt(tok, p)), { temperature: 1, maxNewTokens: config.rl.maxNewTokens, n: k, seed: 1000 + r + start })));
+    }
     disposeGPT(model);
     let ties = 0;
     let disagreeing = 0;

@@ -16,7 +16,7 @@ import type { GPT } from '../model/transformer';
 import { trainStep } from './loop';
 import { createAdamW, disposeAdamW, learningRateAt } from './optimizer';
 import type { OnMethodStep, PreferencePair } from './reward-model';
-import { buildSequenceBatch, chunks, disposeSequenceBatch, encodeSequence, mean, referenceLogProbs, sequenceLogProbs, shuffled } from './sequence';
+import { buildSequenceBatch, chunks, disposeSequenceBatch, encodeSequence, mean, frozenLogProbs, sequenceLogProbs, shuffled } from './sequence';
 
 export type DpoConfig = {
   /** Strength of the implicit KL constraint (TRL's default 0.1). */
@@ -56,8 +56,8 @@ export async function trainDpo(model: GPT, vars: tf.Variable[], reference: GPT, 
   const chosen = pairs.map((p) => encodeSequence(tok, p.prompt, p.chosen, blockSize));
   const rejected = pairs.map((p) => encodeSequence(tok, p.prompt, p.rejected, blockSize));
   // Precomputed once: the reference is frozen.
-  const refChosen = referenceLogProbs(reference, chosen).perSequence;
-  const refRejected = referenceLogProbs(reference, rejected).perSequence;
+  const refChosen = frozenLogProbs(reference, chosen).perSequence;
+  const refRejected = frozenLogProbs(reference, rejected).perSequence;
   const items = pairs.map((_, i) => i);
 
   const optimizer = createAdamW({ learningRate: cfg.learningRate, ...(cfg.weightDecay === undefined ? {} : { weightDecay: cfg.weightDecay }) }, vars);

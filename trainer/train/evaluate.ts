@@ -22,11 +22,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { encodeChat, encodePrompt, type ChatMessage } from '../model/chat-template';
-import type { RewardModel } from '../model/reward-head';
 import { sample } from '../model/sample';
 import type { Tokenizer } from '../model/tokenizer';
 import { forward, type GPT } from '../model/transformer';
-import { scoreCompletions, type OnMethodStep } from './reward-model';
+import { scoreCompletions, type LikelihoodRewardModel, type OnMethodStep } from './reward-model';
 import { buildSequenceBatch, chunks, disposeSequenceBatch, encodeSequence, mean, type EncodedSequence, type PromptInput } from './sequence';
 
 export type JudgeFn = (prompt: string, completion: string) => number;
@@ -36,7 +35,7 @@ export type EvaluateOptions = {
   previousPolicy: GPT;
   /** Frozen reference for the KL; omitted = no KL. */
   reference?: GPT | null;
-  rm?: RewardModel | null;
+  rm?: LikelihoodRewardModel | null;
   tokenizer: Tokenizer;
   prompts: PromptInput[];
   referenceChats: ChatMessage[][];

@@ -18,7 +18,7 @@
  *     update), reference log-probs from the frozen reference, both without gradient;
  *  4. per-token KL estimate kl_t = log pi_old(y_t) - log ref(y_t); the sequence's
  *     rlhf_reward = score - klCoef * sum_t kl_t (TRL's objective/rlhf_reward, objective/kl);
- *  5. advantage = rlhf_reward - mean of the other k - 1 rlhf_rewards, whitened over the batch;
+ *  5. advantage = rlhf_reward - mean of the other k - 1 rlhf_rewards (not whitened);
  *  6. `epochs` passes over the rollouts in minibatches of `batchSize` rows; per token the loss is
  *     max(-A * ratio, -A * clip(ratio, 1 - eps, 1 + eps)), ratio = pi / pi_old, averaged over the
  *     completion tokens of the minibatch.
@@ -32,7 +32,7 @@ import type { GPT } from '../model/transformer';
 import { trainStep } from './loop';
 import { createAdamW, disposeAdamW, learningRateAt } from './optimizer';
 import type { OnMethodStep } from './reward-model';
-import { alignPerToken, buildSequenceBatch, chunks, disposeSequenceBatch, mean, referenceLogProbs, sequenceLogProbs, shuffled, truncateSequence, type EncodedSequence, type PromptInput } from './sequence';
+import { alignPerToken, buildSequenceBatch, chunks, disposeSequenceBatch, mean, frozenLogProbs, sequenceLogProbs, shuffled, truncateSequence, type EncodedSequence, type PromptInput } from './sequence';
 
 export type RlConfig = {
   /** k samples per prompt (RLOO's group; >= 2). */
@@ -142,16 +142,15 @@ export async function trainRloo(policy: GPT, vars: tf.Variable[], reference: GPT
       const scores = raw.map((s, i) => (rows[i].hasEos ? s : s - penalty));
 
       // 3. old and reference log-probs, no gradient
-      const old = referenceLogProbs(policy, sequences);
-      const ref = referenceLogProbs(reference, sequences);
+      const old = frozenLogProbs(policy, sequences);
+      const ref = frozenLogProbs(reference, sequences);
 
-      // 4-5. KL, rlhf reward, RLOO advantages (whitened)
+      // 4-5. KL, rlhf reward, RLOO advantages
       const kl = old.perToken.map((lp, i) => lp.reduce((s, v, j) => s + v - ref.perToken[i][j], 0));
       const rlhfReward = scores.map((s, i) => s - cfg.klCoef * kl[i]);
-      const advRaw = rlooAdvantages(rlhfReward, k);
-      const advMean = mean(advRaw);
-      const advStd = Math.sqrt(mean(advRaw.map((a) => (a - advMean) ** 2)));
-      const advantages = advRaw.map((a) => (a - advMean) / (advStd + 1e-8));
+      // Not whitened (TRL's RLOO default): whitening blows a reward model's near-ties up into
+      // full-size updates; measured here, it drove KL and entropy up while the RM score fell.
+      const advantages = rlooAdvantages(rlhfReward, k);
       const iterationMetrics = {
         'objective/scores': mean(scores),
         'objective/rlhf_reward': mean(rlhfReward),

@@ -15,7 +15,7 @@
  * row's end change nothing before it, and their positions are masked out of every sum.
  *
  * The frozen reference policy is a separate copy of the model loaded from the reference checkpoint
- * (see pipeline.ts). Its log-probs go through `referenceLogProbs`, which runs inside tf.tidy with no
+ * (see pipeline.ts). Its log-probs go through `frozenLogProbs`, which runs inside tf.tidy with no
  * gradient tape. A copy rather than "the same model with adapters off" because it is cheap (the
  * built-in model is 1.9 M parameters, 7.6 MB) and it is correct for every PEFT method, for full
  * fine-tuning, and when the reference is not the checkpoint the policy started from (round 2+).
@@ -97,7 +97,7 @@ export function disposeSequenceBatch(batch: SequenceBatch): void {
 
 /**
  * log p(completion token) per position [B, T] (0 where the mask is 0) and their sum per row [B].
- * Differentiable: call inside a loss closure to train, or through referenceLogProbs to not.
+ * Differentiable: call inside a loss closure to train, or through frozenLogProbs to not.
  */
 export function sequenceLogProbs(model: GPT, batch: SequenceBatch, options: { training: boolean }): { perToken: tf.Tensor2D; perSequence: tf.Tensor1D } {
   return tf.tidy(() => {
@@ -108,8 +108,11 @@ export function sequenceLogProbs(model: GPT, batch: SequenceBatch, options: { tr
   });
 }
 
-/** Plain numbers of sequenceLogProbs without a gradient, in chunks of `batchSize` rows. */
-export function referenceLogProbs(model: GPT, sequences: EncodedSequence[], options: { batchSize?: number } = {}): { perSequence: number[]; perToken: number[][] } {
+/**
+ * Plain numbers of sequenceLogProbs without a gradient (the frozen reference, or the policy's "old"
+ * log-probs in RL), in chunks of `batchSize` rows.
+ */
+export function frozenLogProbs(model: GPT, sequences: EncodedSequence[], options: { batchSize?: number } = {}): { perSequence: number[]; perToken: number[][] } {
   const batchSize = options.batchSize ?? 32;
   const perSequence: number[] = [];
   const perToken: number[][] = [];
@@ -133,7 +136,7 @@ export function referenceLogProbs(model: GPT, sequences: EncodedSequence[], opti
 
 /**
  * Per-token log-probs of the completion, aligned with the batch's [B, T] layout, from per-row lists
- * (as referenceLogProbs returns them). Used to bring precomputed reference values into a loss.
+ * (as frozenLogProbs returns them). Used to bring precomputed reference values into a loss.
  */
 export function alignPerToken(sequences: EncodedSequence[], values: number[][], t: number): tf.Tensor2D {
   const out = new Float32Array(sequences.length * t);

@@ -7,20 +7,26 @@
  * without spending an attempt, and exits. A second signal exits at once; the job is then reaped
  * like one of a dead worker.
  *
- * Heartbeats run on a timer. Training steps are synchronous TensorFlow.js work between awaits, so
- * a heartbeat can be late by one step, never by a stage: the stale limit (30 s by default) is many
- * steps long.
+ * Heartbeats run on a thread of their own (heartbeat-thread.mjs): training and sampling are
+ * synchronous TensorFlow.js work between microtask awaits, which would starve a timer here.
  */
 import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
-import { claimJob, finishJob, heartbeatJob, reapStaleJobs, releaseJob, syncRunsWithJobs, type ClaimedJob, type JobProgress } from '../../server/jobs/queue';
+import { claimJob, finishJob, reapStaleJobs, releaseJob, syncRunsWithJobs, type ClaimedJob } from '../../server/jobs/queue';
 import { JOB_KINDS, type JobKind } from '../../server/jobs/contracts';
 import { startDueRounds } from '../../server/jobs/rounds';
 import type { WorkerDb } from '../db';
 import { JobStoppedError, type JobContext, type JobHandlers, type StopReason } from './job-context';
 
+const HEARTBEAT_THREAD = path.join(__dirname, 'heartbeat-thread.mjs');
+/** A main thread silent this long (no progress report) is taken for hung: its heartbeat stops. */
+const HUNG_AFTER_MS = 15 * 60 * 1000;
+
 export type WorkerOptions = {
   db: WorkerDb;
+  databaseUrl: string;
   handlers: JobHandlers;
   dataDir: string;
   backend: string;
@@ -86,7 +92,6 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     const handler = options.handlers[job.kind];
     const controller = new AbortController();
     let reason: StopReason | null = null;
-    let progress: JobProgress | undefined;
     const abort = (why: StopReason) => {
       reason ??= why;
       controller.abort(new JobStoppedError(why));
@@ -95,25 +100,38 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     if (stopping) abort('shutdown');
     log(`job ${job.id} (${job.kind}) started, attempt ${job.attempts} of ${job.maxAttempts}`);
 
-    let beating: Promise<void> = Promise.resolve();
-    const beat = async () => {
-      const state = await heartbeatJob(db, { jobId: job.id, workerId: id, progress });
-      if (!state.held) abort('lost');
-      else if (state.cancelRequested) abort('cancel');
-      await db.worker.update({ where: { id }, data: { heartbeatAt: new Date(), currentJobId: job.id } });
+    // Heartbeats run on their own thread (see heartbeat-thread.mjs); the flags come back through shared memory.
+    const flags = new Int32Array(new SharedArrayBuffer(8));
+    const heartbeat = new Worker(HEARTBEAT_THREAD, {
+      workerData: { databaseUrl: options.databaseUrl, jobId: job.id, workerId: id, intervalMs: options.heartbeatMs, silenceMs: HUNG_AFTER_MS, flags },
+    });
+    const heartbeatDone = new Promise<void>((resolve) => heartbeat.once('exit', () => resolve()));
+    heartbeat.on('error', (error) => log(`heartbeat thread failed: ${error.message}`));
+    const readFlags = () => {
+      if (Atomics.load(flags, 1)) abort('lost');
+      else if (Atomics.load(flags, 0)) abort('cancel');
     };
-    const timer = setInterval(() => {
-      beating = beating.then(beat).catch((error: unknown) => log(`heartbeat failed: ${error instanceof Error ? error.message : String(error)}`));
-    }, options.heartbeatMs);
+    // While the handler awaits real I/O (an endpoint, the database) the flags are read here too, so
+    // a cancel aborts a fetch without waiting for the handler's next check.
+    const flagTimer = setInterval(readFlags, options.heartbeatMs);
+    const stopHeartbeat = async () => {
+      clearInterval(flagTimer);
+      heartbeat.postMessage({ stop: true });
+      await heartbeatDone;
+    };
 
     const context: JobContext = {
       job,
       db,
       workerId: id,
       dataDir: options.dataDir,
-      report: (p) => (progress = p),
-      stopReason: () => reason,
+      report: (p) => heartbeat.postMessage({ progress: p }),
+      stopReason: () => {
+        readFlags();
+        return reason;
+      },
       throwIfStopped: () => {
+        readFlags();
         if (reason) throw new JobStoppedError(reason);
       },
       signal: controller.signal,
@@ -123,13 +141,11 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     try {
       if (!handler) throw new Error(`No handler for job kind ${job.kind}`);
       const result = await handler(context);
-      clearInterval(timer);
-      await beating;
-      await finishJob(db, { jobId: job.id, workerId: id, status: 'SUCCEEDED', result: result ?? null });
-      log(`job ${job.id} succeeded`);
+      await stopHeartbeat();
+      if (await finishJob(db, { jobId: job.id, workerId: id, status: 'SUCCEEDED', result: result ?? null })) log(`job ${job.id} succeeded`);
+      else log(`job ${job.id} was taken back from this worker before it finished; its result is dropped`);
     } catch (error) {
-      clearInterval(timer);
-      await beating;
+      await stopHeartbeat();
       const stopped = reason ?? (error instanceof JobStoppedError ? error.reason : null);
       if (stopped === 'shutdown' && (await releaseJob(db, { jobId: job.id, workerId: id }))) {
         log(`job ${job.id} handed back to the queue`);

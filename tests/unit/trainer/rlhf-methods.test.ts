@@ -3,15 +3,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from './setup-backend';
 import { encodePrompt } from '@/trainer/model/chat-template';
 import type { GPTConfig } from '@/trainer/model/config';
-import { createRewardModel } from '@/trainer/model/reward-head';
 import { sample } from '@/trainer/model/sample';
 import { createTokenizer } from '@/trainer/model/tokenizer';
 import { createGPT, disposeGPT, forward, namedWeights } from '@/trainer/model/transformer';
 import { generateCorpus } from '@/trainer/domain/arithmetic';
 import { dpoLoss, trainDpo } from '@/trainer/train/dpo';
 import { clippedPolicyLoss, rlooAdvantages, trainRloo } from '@/trainer/train/rl';
-import { disposeRewardModel, evaluatePairs, trainRewardModel } from '@/trainer/train/reward-model';
-import { buildSequenceBatch, disposeSequenceBatch, encodeSequence, referenceLogProbs, sequenceLogProbs, truncateSequence } from '@/trainer/train/sequence';
+import { createLikelihoodRewardModel, disposeRewardModel, evaluatePairs, trainRewardModel } from '@/trainer/train/reward-model';
+import { buildSequenceBatch, disposeSequenceBatch, encodeSequence, frozenLogProbs, sequenceLogProbs, truncateSequence } from '@/trainer/train/sequence';
 import { trainSft } from '@/trainer/train/sft';
 
 const tok = createTokenizer('byte');
@@ -59,7 +58,7 @@ describe('sequence log-probs', () => {
       expect(perToken[r].slice(0, s.promptLength - 1).every((v) => v === 0)).toBe(true);
       expect(perToken[r].slice(s.tokens.length - 1).every((v) => v === 0)).toBe(true);
     });
-    const ref = referenceLogProbs(model, seqs, { batchSize: 2 });
+    const ref = frozenLogProbs(model, seqs, { batchSize: 2 });
     ref.perSequence.forEach((v, r) => expect(v).toBeCloseTo(perSequence[r], 4));
     expect(ref.perToken[1]).toHaveLength(seqs[1].tokens.length - seqs[1].promptLength);
     expect(tf.memory().numTensors).toBe(before);
@@ -129,7 +128,7 @@ describe('reward model', () => {
     const train = generateCorpus({ count: 48, seed: 1 }).map(toPair);
     const heldout = generateCorpus({ count: 24, seed: 2, split: 'heldout' }).map(toPair);
     const config: GPTConfig = { ...TINY, blockSize: 160 };
-    const rm = createRewardModel(createGPT(config, { seed: 3 }), { seed: 4 });
+    const rm = createLikelihoodRewardModel(createGPT(config, { seed: 3 }), { seed: 4 });
     const before = tf.memory().numTensors;
     const steps: number[] = [];
     const result = await trainRewardModel(rm, tok, train, heldout, { learningRate: 3e-3, epochs: 3, batchSize: 8, seed: 1 }, ({ step }) => {
@@ -183,13 +182,15 @@ describe('RLOO', () => {
       tok,
       prompts,
       (items) => items.map((it) => asciiShare(it.completion)),
-      { samplesPerPrompt: 4, promptsPerIteration: 4, iterations: 10, klCoef: 0.01, clipRange: 0.2, maxNewTokens, learningRate: 1e-2, epochs: 1, batchSize: 8, seed: 3, missingEosPenalty: 0 },
+      { samplesPerPrompt: 4, promptsPerIteration: 4, iterations: 24, klCoef: 0.01, clipRange: 0.2, maxNewTokens, learningRate: 1e-2, epochs: 1, batchSize: 8, seed: 3, missingEosPenalty: 0 },
     );
     expect(tf.memory().numTensors).toBe(before);
     const end = await meanReward(99);
-    expect(result.curves['objective/kl']).toHaveLength(10);
+    expect(result.curves['objective/kl']).toHaveLength(24);
+    // the per-iteration score curve rises too (from ~0.5, the ASCII share of uniform bytes)
+    expect(result.curves['objective/scores'].slice(-4).reduce((a, b) => a + b, 0) / 4).toBeGreaterThan(result.curves['objective/scores'][0] + 0.15);
     expect(Number.isFinite(result.metrics['objective/rlhf_reward'])).toBe(true);
-    expect(end).toBeGreaterThan(start + 0.1);
+    expect(end).toBeGreaterThan(start + 0.15);
     disposeGPT(policy);
     disposeGPT(reference);
   });

@@ -1,0 +1,53 @@
+/**
+ * The heartbeat of a running job, on its own thread with its own database connection.
+ *
+ * Why a thread: TensorFlow.js work runs synchronously between awaits that resolve as microtasks
+ * (the wasm backend's data() included), so a timer on the main thread can starve for as long as a
+ * stage runs. Here the heartbeat keeps its pace whatever the main thread does, and a dead process
+ * stops it at once, which is what the reaper needs to tell the two apart.
+ *
+ * Protocol: workerData = { databaseUrl, jobId, workerId, intervalMs, flags } where flags is an
+ * Int32Array over a SharedArrayBuffer: [0] cancel requested, [1] job lost (reaped or finished
+ * elsewhere), both written here and read synchronously by the main thread. Messages from the main
+ * thread: { progress } (stored with the next beat), { stop: true } (last beat, then exit).
+ * A watchdog stops beating when the main thread has sent nothing for `silenceMs`, so a hung
+ * process does not hold its job forever.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import pg from 'pg';
+
+const { databaseUrl, jobId, workerId, intervalMs, silenceMs, flags } = workerData;
+const client = new pg.Client({ connectionString: databaseUrl });
+let progress = null;
+let lastMessage = Date.now();
+let stopping = false;
+
+parentPort.on('message', (message) => {
+  lastMessage = Date.now();
+  if (message.progress !== undefined) progress = message.progress;
+  if (message.stop) stopping = true;
+});
+
+async function beat() {
+  const result = await client.query(
+    `UPDATE "Job" SET "heartbeatAt" = (now() AT TIME ZONE 'UTC'), progress = coalesce($3::jsonb, progress)
+     WHERE id = $1 AND "workerId" = $2 AND status = 'RUNNING' RETURNING "cancelRequested"`,
+    [jobId, workerId, progress === null ? null : JSON.stringify(progress)],
+  );
+  if (result.rowCount === 0) Atomics.store(flags, 1, 1);
+  else if (result.rows[0].cancelRequested) Atomics.store(flags, 0, 1);
+  await client.query(`UPDATE "Worker" SET "heartbeatAt" = now() AT TIME ZONE 'UTC', "currentJobId" = $2 WHERE id = $1`, [workerId, jobId]);
+}
+
+await client.connect();
+try {
+  while (!stopping) {
+    if (Date.now() - lastMessage > silenceMs) break; // the main thread looks hung: let the job be reaped
+    await beat().catch((error) => console.error(`[worker] heartbeat failed: ${error.message}`));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  if (stopping) await beat().catch(() => {});
+} finally {
+  await client.end().catch(() => {});
+  parentPort.close(); // the message listener would keep the thread alive
+}
