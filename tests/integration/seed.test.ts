@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { db } from '@/server/db';
 import { DEMO_PAIRS } from '@/prisma/seed-data';
-import { DEMO_PROJECT_NAME, seedDemo } from '@/prisma/seed';
+import { DEMO_LOOP_PROJECT_NAME, DEMO_PROJECT_NAME, seedDemo } from '@/prisma/seed';
 import { callerFor, signIn } from '../helpers/api';
 
 async function countRows() {
@@ -10,13 +10,18 @@ async function countRows() {
 }
 
 describe('demo seed', () => {
-  it('creates an admin, two annotators and a pairwise demo project, once', async () => {
+  it('creates an admin, two annotators, a pairwise demo project and the loop demo, once', async () => {
     const first = await seedDemo(db);
     expect(first.isNewlySeeded).toBe(true);
     expect(first.admin.email).toBe('admin@feedloop.local');
     expect(first.annotators.map((a) => a.email)).toEqual(['ann1@feedloop.local', 'ann2@feedloop.local']);
     const afterFirst = await countRows();
-    expect(afterFirst).toEqual({ users: 3, projects: 1, prompts: DEMO_PAIRS.length, completions: DEMO_PAIRS.length * 2, tasks: DEMO_PAIRS.length });
+    // The loop demo: 400 train + 100 held-out prompts with no completions yet (its generate job writes them).
+    expect(afterFirst).toEqual({ users: 3, projects: 2, prompts: DEMO_PAIRS.length + 500, completions: DEMO_PAIRS.length * 2, tasks: DEMO_PAIRS.length });
+    const loop = await db.project.findFirstOrThrow({ where: { name: DEMO_LOOP_PROJECT_NAME }, select: { id: true, autoContinue: true } });
+    expect(loop.autoContinue).toBe(true);
+    expect(await db.prompt.count({ where: { projectId: loop.id, split: 'HELDOUT' } })).toBe(100);
+    expect(await db.job.findMany({ select: { kind: true, status: true, projectId: true } })).toEqual([{ kind: 'generate', status: 'QUEUED', projectId: loop.id }]);
     expect(DEMO_PAIRS.length).toBeGreaterThanOrEqual(20);
 
     const second = await seedDemo(db);
@@ -34,7 +39,12 @@ describe('demo seed', () => {
       const caller = await callerFor({ id: '', email: annotator.email, password: annotator.password, role: 'annotator', headers });
       expect((await caller.session.me())?.role).toBe('annotator');
       const projects = await caller.projects.list();
-      expect(projects).toEqual([expect.objectContaining({ name: DEMO_PROJECT_NAME, completionsPerTask: 2, tasksLeft: DEMO_PAIRS.length })]);
+      expect(projects).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: DEMO_PROJECT_NAME, completionsPerTask: 2, tasksLeft: DEMO_PAIRS.length }),
+          expect.objectContaining({ name: DEMO_LOOP_PROJECT_NAME, completionsPerTask: 2, tasksLeft: 0 }),
+        ]),
+      );
     }
   });
 
@@ -44,7 +54,7 @@ describe('demo seed', () => {
       select: { overlap: true, completionsPerTask: true, form: true, createdBy: { select: { email: true } } },
     });
     expect(project).toMatchObject({ overlap: 2, completionsPerTask: 2, form: { questions: [{ type: 'pairwise' }] }, createdBy: { email: 'admin@feedloop.local' } });
-    const tasks = await db.task.findMany({ select: { completionIds: true, prompt: { select: { text: true, completions: { select: { id: true, text: true } } } } } });
+    const tasks = await db.task.findMany({ where: { project: { name: DEMO_PROJECT_NAME } }, select: { completionIds: true, prompt: { select: { text: true, completions: { select: { id: true, text: true } } } } } });
     for (const task of tasks) {
       const pair = DEMO_PAIRS.find((p) => p.prompt === task.prompt.text);
       expect(pair).toBeDefined();
