@@ -130,10 +130,12 @@ async function main() {
     for (;;) {
       const round = await queryTrpc<Round>(url, 'training.round', { runId }, admin);
       const line = round.job?.progress?.message ?? round.status;
-      if (line !== lastLine) process.stdout.write(`\r[bench:loop] ${label}: ${line.padEnd(60)}`);
-      lastLine = line;
+      // A terminal gets one live line; a log file gets a line per stage.
+      const key = process.stdout.isTTY ? line : line.split(':')[0];
+      if (key !== lastLine) process.stdout.write(process.stdout.isTTY ? `\r[bench:loop] ${label}: ${line.padEnd(60)}` : `[bench:loop] ${label}: ${line}\n`);
+      lastLine = key;
       if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(round.status)) {
-        process.stdout.write('\n');
+        if (process.stdout.isTTY) process.stdout.write('\n');
         if (round.status !== 'SUCCEEDED') throw new Error(`${label} ${round.status}: ${round.error}\n${worker.output().slice(-3000)}`);
         const seconds = ((round.finishedAt?.getTime() ?? 0) - (round.startedAt?.getTime() ?? 0)) / 1000;
         return { round, seconds };

@@ -201,7 +201,7 @@ function createRoundProgress(context: JobContext, runId: number) {
       state.etaSeconds = step > 0 ? Math.round((elapsed / step) * Math.max(0, total - step)) : null;
       for (const [name, value] of Object.entries(metrics)) {
         if (!Number.isFinite(value)) continue;
-        const key = name.includes('/') ? name : `${stage}/${name}`;
+        const key = name.startsWith(`${stage}/`) ? name : `${stage}/${name}`;
         const points = (curves[key] ??= []);
         points.push([step, value]);
         if (points.length > MAX_CURVE_POINTS) curves[key] = points.filter((_, i) => i % 2 === 0 || i === points.length - 1);

@@ -3,7 +3,7 @@
  * runRound trains on the accumulated pairs, and the judge measures what the loop learned.
  *
  *   npx tsx trainer/scripts/loop-sim.ts                       # 3 rounds x 500 ratings, the ZRoundConfig defaults
- *   npx tsx trainer/scripts/loop-sim.ts --rounds 1 --ratings 120 --eval 100 --config '{"rl":{"iterations":2}}'
+ *   npx tsx trainer/scripts/loop-sim.ts --rounds 1 --ratings 120 --eval 100 --skip-baseline --config '{"rl":{"iterations":2}}'
  *
  * Round r:
  *  1. k = 4 samples per train prompt from the current policy (temperature 1);
@@ -57,7 +57,7 @@ async function main() {
       eval: { type: 'string', default: '400' },
       'rl-prompts': { type: 'string', default: '3000' },
       config: { type: 'string', default: '{}' },
-      baseline: { type: 'boolean', default: true },
+      'skip-baseline': { type: 'boolean', default: false },
       out: { type: 'string', default: '/tmp/loop-sim' },
       seed: { type: 'string', default: '1' },
     },
@@ -179,7 +179,7 @@ async function main() {
     policyDir = outDirs.policy;
 
     // The baseline: SFT on the chosen answers only, from its own previous round.
-    if (values.baseline) {
+    if (!values['skip-baseline']) {
       const baselineConfig = ZRoundConfig.parse({ ...config, method: 'sft' });
       const baselineOut = path.join(out, `round-${r}`, 'baseline');
       const bStarted = performance.now();

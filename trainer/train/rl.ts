@@ -20,8 +20,8 @@
  *     rlhf_reward = score - klCoef * sum_t kl_t (TRL's objective/rlhf_reward, objective/kl);
  *  5. advantage = rlhf_reward - mean of the other k - 1 rlhf_rewards (not whitened);
  *  6. `epochs` passes over the rollouts in minibatches of `batchSize` rows; per token the loss is
- *     max(-A * ratio, -A * clip(ratio, 1 - eps, 1 + eps)), ratio = pi / pi_old, averaged over the
- *     completion tokens of the minibatch.
+ *     max(-A * ratio, -A * clip(ratio, 1 - eps, 1 + eps)), ratio = pi / pi_old, averaged over each
+ *     sequence's completion tokens, then over the sequences of the minibatch.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { encodePrompt } from '../model/chat-template';
@@ -76,17 +76,21 @@ export function rlooAdvantages(rewards: number[], k: number): number[] {
   return out;
 }
 
-/** Clipped-ratio policy loss and the share of tokens where the clip was active. */
+/** Clipped-ratio policy loss (sequence-mean of token means) and the share of tokens where the clip was active. */
 export function clippedPolicyLoss(logProbs: tf.Tensor2D, oldLogProbs: tf.Tensor2D, advantages: tf.Tensor1D, mask: tf.Tensor2D, clipRange: number): { loss: tf.Scalar; clipFraction: tf.Scalar } {
   return tf.tidy(() => {
     const ratio = tf.exp(tf.sub(logProbs, oldLogProbs)); // [B, T]
     const adv = tf.expandDims(advantages, 1); // [B, 1]
     const unclipped = tf.mul(tf.neg(adv), ratio);
     const clipped = tf.mul(tf.neg(adv), tf.clipByValue(ratio, 1 - clipRange, 1 + clipRange));
-    const perToken = tf.maximum(unclipped, clipped);
-    const count = tf.maximum(tf.sum(mask), 1);
-    const loss = tf.div(tf.sum(tf.mul(perToken, mask)), count) as tf.Scalar;
-    const clipFraction = tf.div(tf.sum(tf.mul(tf.cast(tf.greater(clipped, unclipped), 'float32'), mask)), count) as tf.Scalar;
+    const perToken = tf.mul(tf.maximum(unclipped, clipped), mask); // [B, T]
+    // Each sequence weighs the same (mean over its own tokens, then over sequences). A mean over
+    // all tokens of the batch lets long rollouts dominate: measured on the built-in model, the
+    // long, eos-less (penalised) ones then pushed their tokens down hardest, entropy rose and the
+    // policy rambled more each iteration.
+    const lengths = tf.maximum(tf.sum(mask, 1), 1); // [B]
+    const loss = tf.mean(tf.div(tf.sum(perToken, 1), lengths)) as tf.Scalar;
+    const clipFraction = tf.div(tf.sum(tf.mul(tf.cast(tf.greater(clipped, unclipped), 'float32'), mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
     return { loss, clipFraction };
   });
 }
