@@ -103,7 +103,7 @@ export type PolicyMethod = z.infer<typeof ZPolicyMethod>;
 
 /** The admin's "Start round" form. Every field has a default that works on the built-in model. */
 export const ZRoundConfig = z.object({
-  method: ZPolicyMethod.default('rl'),
+  method: ZPolicyMethod.default('sft'),
   peft: ZPeftConfig.default({ method: 'full' }),
   learningRate: z.number().gt(0).max(1).default(5e-5),
   epochs: z.number().int().min(1).max(100).default(3),

@@ -38,10 +38,11 @@ test('[ADMIN] starts a round from the form', async ({ page, request, e2e, databa
   const form = page.getByTestId('round-form');
   await expect(form).toBeVisible();
   // The project has no last-used config yet: the schema's defaults.
-  expect(DEFAULTS.method).toBe('rl');
   expect(DEFAULTS.peft.method).toBe('full');
-  await expect(page.getByTestId('round-field-method')).toHaveValue('rl');
+  await expect(page.getByTestId('round-field-method')).toHaveValue(DEFAULTS.method);
   await expect(page.getByTestId('round-field-epochs')).toHaveValue(String(DEFAULTS.epochs));
+  // RL settings show for RL only.
+  await page.getByTestId('round-field-method').selectOption('rl');
   await expect(page.getByTestId('round-field-rl.klCoef')).toHaveValue(String(DEFAULTS.rl.klCoef));
   await expect(page.getByTestId('round-field-peft.rank')).toHaveCount(0);
 

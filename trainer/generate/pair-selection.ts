@@ -3,7 +3,10 @@
  *
  * - random: distinct samples drawn uniformly.
  * - disagreement: a comparison teaches most when the completions reach different conclusions, so
- *   for a pair: one whose final answers differ (both answered preferred over one unanswered), else
+ *   for a pair: one whose final answers differ (both answered preferred over one unanswered), and
+ *   among those, one that includes the most frequent answer (as in self-consistency, the answer
+ *   most samples reach is the one most likely right, so the pair most often holds a right and a
+ *   wrong answer instead of two wrong ones, which raters can only call a tie), else
  *   the pair the reward model separates most (largest score gap, when scores are given), else
  *   random. For more than two: as many different final answers as possible.
  *
@@ -61,7 +64,11 @@ function pickDisagreeingPair(rng: Rng, pool: number[], keys: Map<number, string 
   const keyOf = (index: number) => keys.get(index) ?? null;
 
   const bothAnswered = pairs.filter(([a, b]) => keyOf(a) !== null && keyOf(b) !== null && keyOf(a) !== keyOf(b));
-  if (bothAnswered.length > 0) return pickPair(rng, bothAnswered);
+  if (bothAnswered.length > 0) {
+    const majority = majorityKeys(pool, keyOf);
+    const withMajority = bothAnswered.filter(([a, b]) => majority.has(keyOf(a) as string) || majority.has(keyOf(b) as string));
+    return pickPair(rng, withMajority.length > 0 && majority.size < new Set(pool.map(keyOf)).size ? withMajority : bothAnswered);
+  }
   const oneAnswered = pairs.filter(([a, b]) => (keyOf(a) === null) !== (keyOf(b) === null));
   if (oneAnswered.length > 0) return pickPair(rng, oneAnswered);
   if (scores !== null) {
@@ -70,6 +77,17 @@ function pickDisagreeingPair(rng: Rng, pool: number[], keys: Map<number, string 
     return pickPair(rng, pairs.filter((pair) => gapOf(pair) === largest));
   }
   return pickPair(rng, pairs);
+}
+
+/** The most frequent final answers among the pool (all of them when tied). */
+function majorityKeys(pool: number[], keyOf: (index: number) => string | null): Set<string> {
+  const counts = new Map<string, number>();
+  for (const index of pool) {
+    const key = keyOf(index);
+    if (key !== null) counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const top = Math.max(0, ...counts.values());
+  return new Set([...counts].filter(([, n]) => n === top).map(([key]) => key));
 }
 
 /** One sample of as many different answers as possible (answers chosen at random), then random fill. */

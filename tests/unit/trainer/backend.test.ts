@@ -45,16 +45,22 @@ describe('selectBackend', () => {
 
 describe('parseTrainerEnv', () => {
   it('applies defaults and treats empty strings as unset', () => {
-    expect(parseTrainerEnv({ TRAINER_BACKEND: '', UNRELATED: 'x' })).toEqual({ DATA_DIR: './.data/artifacts' });
+    expect(parseTrainerEnv({ TRAINER_BACKEND: '', UNRELATED: 'x' })).toEqual({
+      DATA_DIR: './.data/artifacts',
+      WORKER_HEARTBEAT_MS: 2000,
+      WORKER_STALE_SECONDS: 30,
+      WORKER_POLL_MS: 1000,
+    });
   });
 
   it('accepts valid values', () => {
-    const env = parseTrainerEnv({ TRAINER_BACKEND: 'cpu', DATA_DIR: '/tmp/a', DATABASE_URL: 'postgres://u:p@localhost:5432/db' });
-    expect(env).toEqual({ TRAINER_BACKEND: 'cpu', DATA_DIR: '/tmp/a', DATABASE_URL: 'postgres://u:p@localhost:5432/db' });
+    const env = parseTrainerEnv({ TRAINER_BACKEND: 'cpu', DATA_DIR: '/tmp/a', DATABASE_URL: 'postgres://u:p@localhost:5432/db', WORKER_STALE_SECONDS: '9', WORKER_KINDS: 'generate,evaluate' });
+    expect(env).toMatchObject({ TRAINER_BACKEND: 'cpu', DATA_DIR: '/tmp/a', DATABASE_URL: 'postgres://u:p@localhost:5432/db', WORKER_STALE_SECONDS: 9, WORKER_KINDS: 'generate,evaluate' });
   });
 
   it('names the variable that is invalid', () => {
     expect(() => parseTrainerEnv({ TRAINER_BACKEND: 'webgl' })).toThrow(/TRAINER_BACKEND/);
     expect(() => parseTrainerEnv({ DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL/);
+    expect(() => parseTrainerEnv({ WORKER_STALE_SECONDS: '1' })).toThrow(/WORKER_STALE_SECONDS/);
   });
 });

@@ -133,4 +133,16 @@ describe('selectShown', () => {
       expect(pair.map((i) => judge(prompt, answered[i]).correct).sort()).toEqual([false, true]);
     });
   });
+
+  it('disagreement: the pair includes the most frequent answer when one answer leads', () => {
+    const samples = ['first way. Answer: 5', 'second way. Answer: 5', 'slip. Answer: 6', 'other slip. Answer: 7'];
+    const seen = new Set<string>();
+    for (let seed = 0; seed < 200; seed++) {
+      const pair = selectShown({ samples, count: 2, strategy: 'disagreement', rng: mulberry32(seed) });
+      expect(pair.some((i) => i === 0 || i === 1)).toBe(true);
+      expect(new Set(pair.map((i) => extractFinalAnswer(samples[i]))).size).toBe(2);
+      seen.add([...pair].sort().join(','));
+    }
+    expect(seen.size).toBe(4); // 5 against 6 or 7, from either sample that says 5
+  });
 });
