@@ -9,9 +9,10 @@
  * were shown in, so position bias stays measurable.
  */
 import { z } from 'zod';
+import { ZSafeText } from '../../lib/validation';
 
 const ZQuestionId = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lowercase letters, digits and _ (max 40), starting with a letter');
-const ZBase = { id: ZQuestionId, label: z.string().min(1).max(200), required: z.boolean().default(true) };
+const ZBase = { id: ZQuestionId, label: ZSafeText(200).min(1), required: z.boolean().default(true) };
 
 export const ZLikertQuestion = z.object({
   ...ZBase,
@@ -19,7 +20,7 @@ export const ZLikertQuestion = z.object({
   min: z.number().int().min(0).max(9).default(1),
   max: z.number().int().min(1).max(9).default(5),
   /** Optional label per score, e.g. {"1": "Useless", "5": "Perfect"}. */
-  labels: z.record(z.string(), z.string().max(60)).default({}),
+  labels: z.record(ZSafeText(10), ZSafeText(60)).default({}),
 });
 export const ZPairwiseQuestion = z.object({
   ...ZBase,
@@ -35,7 +36,7 @@ export const ZAttributesQuestion = z.object({
   ...ZBase,
   type: z.literal('attributes'),
   attributes: z
-    .array(z.object({ name: ZQuestionId, label: z.string().min(1).max(60), min: z.number().int().min(0).max(9).default(1), max: z.number().int().min(1).max(9).default(5) }))
+    .array(z.object({ name: ZQuestionId, label: ZSafeText(60).min(1), min: z.number().int().min(0).max(9).default(1), max: z.number().int().min(1).max(9).default(5) }))
     .min(1)
     .max(10),
 });
@@ -90,9 +91,9 @@ export const ZPairwiseAnswer = z.object({
 });
 export const ZRankingAnswer = z.object({ type: z.literal('ranking'), order: z.array(z.number().int()).min(2) });
 export const ZThumbsAnswer = z.object({ type: z.literal('thumbs'), votes: z.record(ZCompletionKey, z.enum(['up', 'down'])) });
-export const ZAttributesAnswer = z.object({ type: z.literal('attributes'), scores: z.record(ZCompletionKey, z.record(z.string(), z.number().int())) });
-export const ZCritiqueAnswer = z.object({ type: z.literal('critique'), text: z.string().max(20_000) });
-export const ZEditAnswer = z.object({ type: z.literal('edit'), text: z.string().min(1).max(50_000), baseCompletionId: z.number().int() });
+export const ZAttributesAnswer = z.object({ type: z.literal('attributes'), scores: z.record(ZCompletionKey, z.record(ZQuestionId, z.number().int())) });
+export const ZCritiqueAnswer = z.object({ type: z.literal('critique'), text: ZSafeText(20_000) });
+export const ZEditAnswer = z.object({ type: z.literal('edit'), text: ZSafeText(50_000).min(1), baseCompletionId: z.number().int() });
 
 export const ZQuestionAnswer = z.discriminatedUnion('type', [
   ZLikertAnswer,

@@ -5,6 +5,7 @@
  * fails with a clear message rather than deep in a handler).
  */
 import { z } from 'zod';
+import { ZDbId, ZSafeText } from '../../lib/validation';
 import { ZPeftConfig } from './peft-config';
 
 export { ZPeftConfig, type PeftConfig } from './peft-config';
@@ -12,13 +13,6 @@ export { ZPeftConfig, type PeftConfig } from './peft-config';
 export const JOB_KINDS = ['generate', 'training_round', 'evaluate'] as const;
 export const ZJobKind = z.enum(JOB_KINDS);
 export type JobKind = z.infer<typeof ZJobKind>;
-
-const ZId = z.number().int().min(1).max(2_147_483_647);
-const ZSafeText = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
 
 // ───────────── generation ─────────────
 
@@ -60,7 +54,7 @@ export type PairSelection = z.infer<typeof ZPairSelection>;
 export const ZOpenAISource = z.object({
   kind: z.literal('openai'),
   /** e.g. http://localhost:8000/v1; "/chat/completions" is appended. */
-  baseUrl: z.string().url().max(500).refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
+  baseUrl: ZSafeText(500).pipe(z.string().url()).refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
   model: ZSafeText(200).pipe(z.string().min(1)),
   /** Name of the project secret that holds the API key (never the key itself). */
   apiKeySecret: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).nullable().default(null),
@@ -87,11 +81,11 @@ export const ZGenerationSettings = z.object({
 export type GenerationSettings = z.infer<typeof ZGenerationSettings>;
 
 export const ZGeneratePayload = z.object({
-  projectId: ZId,
+  projectId: ZDbId,
   /** Defaults to the project's settings at enqueue time (copied, so later edits don't change a queued job). */
   settings: ZGenerationSettings,
   /** The policy version that samples (policy source); null = the project's active version or the built-in base model. */
-  modelVersionId: ZId.nullable().default(null),
+  modelVersionId: ZDbId.nullable().default(null),
 });
 export type GeneratePayload = z.infer<typeof ZGeneratePayload>;
 
@@ -146,13 +140,13 @@ export const ZRoundConfig = z.object({
 export type RoundConfig = z.infer<typeof ZRoundConfig>;
 export type RoundConfigInput = z.input<typeof ZRoundConfig>;
 
-export const ZTrainingRoundPayload = z.object({ runId: ZId });
+export const ZTrainingRoundPayload = z.object({ runId: ZDbId });
 export type TrainingRoundPayload = z.infer<typeof ZTrainingRoundPayload>;
 
 export const ZEvaluatePayload = z.object({
-  projectId: ZId,
+  projectId: ZDbId,
   /** The versions to compare on the same held-out prompts. */
-  modelVersionIds: z.array(ZId).min(1).max(4),
+  modelVersionIds: z.array(ZDbId).min(1).max(4),
   prompts: z.number().int().min(1).max(10_000).default(200),
 });
 export type EvaluatePayload = z.infer<typeof ZEvaluatePayload>;
@@ -167,7 +161,7 @@ export const ZJobPayload = {
 export const ZRoundSchedule = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('off') }),
   z.object({ kind: z.literal('annotations'), every: z.number().int().min(1).max(10_000_000) }),
-  z.object({ kind: z.literal('cron'), expression: z.string().min(9).max(100) }),
+  z.object({ kind: z.literal('cron'), expression: ZSafeText(100).min(9) }),
 ]);
 export type RoundSchedule = z.infer<typeof ZRoundSchedule>;
 

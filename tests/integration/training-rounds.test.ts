@@ -91,7 +91,7 @@ describe('training rounds with real workers', { timeout: 300_000 }, () => {
     const rated = await rateCorrectly({ annotator, projectId: project.id, count: 30 });
     expect(rated).toBe(30);
     const worker = startWorker();
-    const { runId } = await startRound({ projectId: project.id, config: TINY_ROUND, userId: admin.id });
+    const { runId } = await startRound({ projectId: project.id, config: { ...TINY_ROUND, servingQuantization: 'int8' }, userId: admin.id });
     const run = await waitForRun(runId, ['SUCCEEDED', 'FAILED'], worker);
     expect(run.error).toBeNull();
     expect(run.status).toBe('SUCCEEDED');
@@ -113,6 +113,12 @@ describe('training rounds with real workers', { timeout: 300_000 }, () => {
       expect(version?.snapshotId).toBe(snapshot.id);
     }
     expect(reward?.metrics).toMatchObject({ accuracy: expect.any(Number), margin: expect.any(Number) });
+    // The int8 serving copy sits inside the policy's artifact, with its size and quality change.
+    expect(policy?.quantization).toBe('int8');
+    const serving = (policy?.metrics as Record<string, number>);
+    expect(serving['serving/quantized_bytes']).toBeLessThan(serving['serving/float_bytes'] / 3);
+    expect(Math.abs(serving['serving/loss_delta'])).toBeLessThan(0.05);
+    expect(fs.existsSync(path.join(dataDir, policy?.artifactPath ?? 'missing', 'serving-int8', 'model.safetensors'))).toBe(true);
     const metrics = run.metrics as { reward: { accuracy: number }; evaluate: Record<string, unknown> };
     expect(metrics.reward.accuracy).toBeGreaterThanOrEqual(0);
     const curves = run.curves as Record<string, [number, number][]>;

@@ -31,8 +31,9 @@ export function cleanScratch(dataDir: string, label: string): void {
 /** Flushes every file of `dir` and moves it to `relativePath` under dataDir. Returns the size in bytes. */
 export function publishArtifact(dataDir: string, dir: string, relativePath: string): number {
   let size = 0;
-  for (const name of fs.readdirSync(dir)) {
-    const file = path.join(dir, name);
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
     const fd = fs.openSync(file, 'r');
     fs.fsyncSync(fd);
     fs.closeSync(fd);
@@ -52,7 +53,18 @@ export function resolveArtifact(dataDir: string, relativePath: string): string {
   return target;
 }
 
+/** Where a policy's serving copy (int8 / nf4) lives inside its artifact. */
+export function servingDirName(scheme: string): string {
+  return `serving-${scheme}`;
+}
+
 /** The checkpoint directory of a policy version, or the built-in base model for null. */
 export function policyDirOf(dataDir: string, version: { artifactPath: string } | null): string {
   return version ? resolveArtifact(dataDir, version.artifactPath) : BASE_MODEL_DIR;
+}
+
+/** What generation samples from: the quantized serving copy when the version has one. */
+export function servingDirOf(dataDir: string, version: { artifactPath: string; quantization: string | null } | null): string {
+  const dir = policyDirOf(dataDir, version);
+  return version?.quantization ? path.join(dir, servingDirName(version.quantization)) : dir;
 }

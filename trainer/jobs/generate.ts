@@ -4,7 +4,8 @@
  *
  * Which prompts: those with no open task, fewest tasks first (so every prompt gets rated before any
  * is rated twice), up to `promptsPerJob`. Per prompt, `samplesPerPrompt` samples are drawn and
- * `completionsPerTask` of them are shown (pair selection: disagreeing answers first). With the
+ * `completionsPerTask` of them are shown (pair selection: disagreeing answers first, else the
+ * largest gap under the project's latest reward model). With the
  * self-consistency template every shown completion is the majority-answer sample of its own k draws.
  *
  * All or nothing: completions and tasks are written in one transaction at the end, so a failing
@@ -23,7 +24,8 @@ import { disposeGPT } from '../model/transformer';
 import { generateWithOpenAI } from '../generate/openai-client';
 import { selectShown } from '../generate/pair-selection';
 import { majorityIndex, renderPrompt } from '../generate/prompt-templates';
-import { policyDirOf } from './artifacts';
+import { resolveArtifact, servingDirOf } from './artifacts';
+import { disposeRewardModel, loadRewardModel, scoreCompletions } from '../train/reward-model';
 import { JobInputError, JobStoppedError, type JobContext } from '../worker/job-context';
 import { isJobStillHeld } from '../../server/jobs/queue';
 
@@ -73,19 +75,20 @@ export async function runGenerateJob(context: JobContext): Promise<{ prompts: nu
     });
     modelName = `${source.model} @ ${new URL(source.baseUrl).host}`;
   } else {
-    samples = await sampleWithPolicy(context, settings, messages, policyDirOf(context.dataDir, version), perTask);
+    samples = await sampleWithPolicy(context, settings, messages, servingDirOf(context.dataDir, version), perTask);
     modelName = version ? version.name : 'built-in base model';
   }
   context.throwIfStopped();
 
   const rng = mulberry32(settings.sampling.seed ?? Date.now() % 2 ** 31);
-  const shown = samples.map((texts) => {
+  const scores = settings.pairSelection === 'disagreement' && settings.template !== 'self_consistency' ? await rewardScoresOf(context, project.id, messages, samples) : null;
+  const shown = samples.map((texts, p) => {
     if (settings.template === 'self_consistency') {
       // perTask groups of k draws; each group shows its majority-answer sample.
       const k = texts.length / perTask;
       return Array.from({ length: perTask }, (_, g) => texts.slice(g * k, (g + 1) * k)).map((group) => group[majorityIndex(group)]);
     }
-    return selectShown({ samples: texts, count: perTask, strategy: settings.pairSelection, rng, scores: null }).map((i) => texts[i]);
+    return selectShown({ samples: texts, count: perTask, strategy: settings.pairSelection, rng, scores: scores?.[p] ?? null }).map((i) => texts[i]);
   });
 
   const samplingParams = { ...settings.sampling, template: settings.template, source: settings.source.kind } as Prisma.InputJsonValue;
@@ -110,6 +113,26 @@ export async function runGenerateJob(context: JobContext): Promise<{ prompts: nu
   );
   context.log(`created ${created.tasks} tasks from ${modelName}`);
   return { prompts: prompts.length, ...created, source: modelName };
+}
+
+/**
+ * Scores of every sample under the project's latest reward model, for pair selection when answers
+ * do not disagree (then the pair the reward model separates most teaches most). Null before the
+ * first round has registered a reward model.
+ */
+async function rewardScoresOf(context: JobContext, projectId: number, messages: ChatMessage[][], samples: string[][]): Promise<number[][] | null> {
+  const version = await context.db.modelVersion.findFirst({ where: { projectId, kind: 'REWARD' }, orderBy: { id: 'desc' } });
+  if (!version) return null;
+  const { rm, tokenizer } = await loadRewardModel(resolveArtifact(context.dataDir, version.artifactPath));
+  try {
+    const items = samples.flatMap((texts, p) => texts.map((completion) => ({ prompt: messages[p], completion })));
+    context.report({ stage: 'generate', message: `scoring ${items.length} samples with ${version.name}` });
+    const flat = scoreCompletions(rm, tokenizer, items);
+    let offset = 0;
+    return samples.map((texts) => flat.slice(offset, (offset += texts.length)));
+  } finally {
+    disposeRewardModel(rm);
+  }
 }
 
 /** Samples every prompt with the policy at `dir`, in batches, reporting progress and checking for a stop. */

@@ -13,6 +13,7 @@
  *   (a reaped job's old worker cannot register a second copy);
  * - a failed or cancelled round changes no model version and leaves the active policy as it was.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { Prisma } from '../../server/generated/prisma/client';
 import { ZRoundConfig, ZTrainingRoundPayload, type RoundStage } from '../../server/jobs/contracts';
@@ -21,7 +22,12 @@ import { generateCorpus, judge as judgeArithmetic, parseProblem } from '../domai
 import type { ChatMessage } from '../model/chat-template';
 import { promptText } from '../train/evaluate';
 import { RoundCancelledError, RoundInputError, runRound, type Progress, type RoundData } from '../round/pipeline';
-import { cleanScratch, policyDirOf, publishArtifact, scratchDir } from './artifacts';
+import { cleanScratch, policyDirOf, publishArtifact, scratchDir, servingDirName } from './artifacts';
+import { loadModel } from '../model/model-checkpoint';
+import { quantizationReport, quantizeForServing } from '../model/quantize-model';
+import { createTokenizer } from '../model/tokenizer';
+import { disposeGPT } from '../model/transformer';
+import { disposeBatch, makeBatch, packChats } from '../train/chat-batches';
 import { takeSnapshot } from './snapshot';
 import { isJobStillHeld } from '../../server/jobs/queue';
 import { JobInputError, JobStoppedError, type JobContext } from '../worker/job-context';
@@ -84,8 +90,9 @@ export async function runTrainingRoundJob(context: JobContext): Promise<{ runId:
   }
   context.throwIfStopped();
 
-  // 5. Register
+  // 5. Register (with the serving copy first, when asked for)
   progress.enter('register', 2);
+  const serving = config.servingQuantization === 'none' ? null : await writeServingCopy(outDirs.policy, config.servingQuantization, data.referenceChats);
   const name = config.checkpointName ?? `round-${run.number}`;
   const base = `models/project-${run.projectId}/run-${run.id}`;
   const rewardSize = publishArtifact(context.dataDir, outDirs.reward, `${base}/reward`);
@@ -95,6 +102,7 @@ export async function runTrainingRoundJob(context: JobContext): Promise<{ runId:
     snapshot: { ...snapshot.counts, contentHash: snapshot.contentHash },
     reward: result.metrics.reward,
     policy: result.metrics.policy,
+    ...(serving ? { serving } : {}),
     evaluate: { ...result.metrics.eval, samples: result.samples.slice(0, 24).map((s) => ({ ...s, prompt: promptText(s.prompt) })) },
     seconds: result.metrics.seconds,
   };
@@ -106,7 +114,16 @@ export async function runTrainingRoundJob(context: JobContext): Promise<{ runId:
       select: { id: true },
     });
     const policy = await tx.modelVersion.create({
-      data: { ...common, kind: 'POLICY', name, parentId: parent?.id ?? null, metrics: { ...result.metrics.eval, ...prefixed('policy/', result.metrics.policy) } as Prisma.InputJsonValue, artifactPath: `${base}/policy`, sizeBytes: policySize },
+      data: {
+        ...common,
+        kind: 'POLICY',
+        name,
+        parentId: parent?.id ?? null,
+        metrics: { ...result.metrics.eval, ...prefixed('policy/', result.metrics.policy), ...(serving ? prefixed('serving/', serving) : {}) } as Prisma.InputJsonValue,
+        artifactPath: `${base}/policy`,
+        sizeBytes: policySize,
+        quantization: serving ? config.servingQuantization : null,
+      },
       select: { id: true },
     });
     await tx.trainingRun.update({ where: { id: run.id }, data: { status: 'SUCCEEDED', finishedAt: new Date(), metrics: metrics as Prisma.InputJsonValue } });
@@ -116,6 +133,30 @@ export async function runTrainingRoundJob(context: JobContext): Promise<{ runId:
   await progress.leave('register');
   await progress.flush();
   return { runId: run.id, policyVersionId: versions.policy, rewardVersionId: versions.reward };
+}
+
+/**
+ * A quantized copy of the new policy for serving, saved inside its artifact (serving-<scheme>/),
+ * with what it costs: sizes on disk and the change of next-token loss on the reference corpus.
+ */
+async function writeServingCopy(policyDir: string, scheme: 'int8' | 'nf4', referenceChats: ChatMessage[][]): Promise<Record<string, number>> {
+  const { model } = await loadModel(policyDir);
+  const quantized = quantizeForServing(model, { scheme });
+  const tokenizer = createTokenizer(model.config.tokenizer);
+  const packed = packChats(tokenizer, referenceChats.slice(0, 64));
+  const seq = Math.min(model.config.blockSize, 128);
+  const batches = [makeBatch(packed, packed.starts.slice(0, 32), seq), makeBatch(packed, packed.starts.slice(32, 64), seq)].filter((b) => b.inputs.shape[0] > 0);
+  const scratch = path.join(policyDir, '..', 'quantization-report');
+  try {
+    const report = await quantizationReport(model, quantized, batches, scratch);
+    fs.renameSync(path.join(scratch, 'quantized'), path.join(policyDir, servingDirName(scheme)));
+    return { float_bytes: report.floatBytes, quantized_bytes: report.quantizedBytes, float_loss: report.floatLoss, quantized_loss: report.quantizedLoss, loss_delta: report.lossDelta };
+  } finally {
+    batches.forEach(disposeBatch);
+    disposeGPT(quantized);
+    disposeGPT(model);
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 function prefixed(prefix: string, metrics: Record<string, number>): Record<string, number> {

@@ -5,21 +5,21 @@ import { submitAnnotation } from '../../services/submit-annotation';
 import { flagTask, MAX_FLAG_REASON_LENGTH, skipTask } from '../../services/skip-or-flag-task';
 import { findUndoableAnnotation, undoLastAnnotation } from '../../services/undo-annotation';
 import { ZTaskView } from '../../services/task-view';
+import { ZDbId, ZSafeText } from '../../../lib/validation';
 
 const ZClientId = z.uuid();
-const ZTaskId = z.number().int().positive();
 /** Milliseconds the annotator spent on the task (clamped server-side to one hour). */
 const ZTimeSpentMs = z.number().int().min(0);
 
-export const ZSubmitAnnotationInput = z.object({ clientId: ZClientId, taskId: ZTaskId, answer: ZAnswer, timeSpentMs: ZTimeSpentMs });
+export const ZSubmitAnnotationInput = z.object({ clientId: ZClientId, taskId: ZDbId, answer: ZAnswer, timeSpentMs: ZTimeSpentMs });
 export type TSubmitAnnotationInput = z.infer<typeof ZSubmitAnnotationInput>;
 export const ZSubmitAnnotationOutput = z.object({ annotationId: z.number().int(), undoableUntil: z.date() });
 
-export const ZSkipTaskInput = z.object({ clientId: ZClientId, taskId: ZTaskId, timeSpentMs: ZTimeSpentMs });
-export const ZFlagTaskInput = z.object({ clientId: ZClientId, taskId: ZTaskId, reason: z.string().trim().min(1).max(MAX_FLAG_REASON_LENGTH), timeSpentMs: ZTimeSpentMs });
+export const ZSkipTaskInput = z.object({ clientId: ZClientId, taskId: ZDbId, timeSpentMs: ZTimeSpentMs });
+export const ZFlagTaskInput = z.object({ clientId: ZClientId, taskId: ZDbId, reason: ZSafeText(MAX_FLAG_REASON_LENGTH).trim().min(1), timeSpentMs: ZTimeSpentMs });
 export const ZSetAsideOutput = z.object({ annotationId: z.number().int() });
 
-const ZProjectInput = z.object({ projectId: z.number().int().positive() });
+const ZProjectInput = z.object({ projectId: ZDbId });
 
 export const annotationsRouter = createTRPCRouter({
   /** Idempotent per clientId: a retry returns the same annotationId. */

@@ -4,11 +4,12 @@ import { commitImport } from '../../services/import/commit-import';
 import { previewImport } from '../../services/import/preview-import';
 import { DEFAULT_IMPORT_LIMITS, IMPORT_FORMATS, CHAT_ROLES } from '../../services/import/types';
 import { adminProcedure, createTRPCRouter } from '../trpc';
+import { ZDbId, ZSafeText } from '../../../lib/validation';
 
 export const ZImportInput = z.object({
-  projectId: z.number().int().positive(),
-  fileName: z.string().min(1).max(500),
-  /** The file's text; its size in bytes is checked against the import limit while parsing. */
+  projectId: ZDbId,
+  fileName: ZSafeText(500).min(1),
+  /** The file's text; its size in bytes is checked against the import limit while parsing, and a NUL or broken UTF-16 in a field is a line error there. */
   content: z.string().max(DEFAULT_IMPORT_LIMITS.maxFileBytes),
 });
 export type TImportInput = z.infer<typeof ZImportInput>;

@@ -6,8 +6,9 @@ import { getProjectStats } from '../../services/project-stats';
 import { listRecentAnnotations } from '../../services/recent-annotations';
 import { reopenTask } from '../../services/reopen-task';
 import { adminProcedure, createTRPCRouter } from '../trpc';
+import { ZDbId, ZSafeText } from '../../../lib/validation';
 
-const ZProjectInput = z.object({ projectId: z.number().int().positive() });
+const ZProjectInput = z.object({ projectId: ZDbId });
 const ZAnnotationStatus = z.enum(['SUBMITTED', 'SKIPPED', 'FLAGGED']);
 const ZTaskStatus = z.enum(['OPEN', 'DONE', 'FLAGGED']);
 
@@ -25,11 +26,11 @@ export const ZProjectStats = z.object({
 });
 
 export const ZRecentAnnotationsInput = z.object({
-  projectId: z.number().int().positive(),
-  userId: z.string().min(1).optional(),
+  projectId: ZDbId,
+  userId: ZSafeText(200).min(1).optional(),
   status: ZAnnotationStatus.optional(),
   limit: z.number().int().min(1).max(100).default(50),
-  cursor: z.number().int().positive().optional(),
+  cursor: ZDbId.optional(),
 });
 export type TRecentAnnotationsInput = z.infer<typeof ZRecentAnnotationsInput>;
 
@@ -80,7 +81,7 @@ export const overseeRouter = createTRPCRouter({
 
   /** FLAGGED -> OPEN (or DONE when it already has its overlap); the flags stay for audit. */
   reopenTask: adminProcedure
-    .input(z.object({ taskId: z.number().int().positive() }))
+    .input(z.object({ taskId: ZDbId }))
     .output(z.object({ taskId: z.number(), status: ZTaskStatus }))
     .mutation(({ input }) => reopenTask(input)),
 });

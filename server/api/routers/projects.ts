@@ -4,13 +4,12 @@ import { ZRatingForm } from '../../forms/schema';
 import { listProjectsForAdmin, listProjectsForAnnotator } from '../../services/list-projects';
 import { createProject, getProjectForAnnotator, updateProject } from '../../services/projects';
 import { adminProcedure, annotatorProcedure, createTRPCRouter } from '../trpc';
-
-const ZProjectId = z.number().int().positive();
+import { ZDbId, ZSafeText } from '../../../lib/validation';
 
 /** Settings without defaults, so that a partial update never resets a field it does not name. */
 const projectSettingsShape = {
-  name: z.string().trim().min(1).max(200),
-  guidelines: z.string().max(100_000, 'guidelines are limited to 100,000 characters'),
+  name: ZSafeText(200).trim().min(1),
+  guidelines: ZSafeText(100_000, 'guidelines are limited to 100,000 characters'),
   form: ZRatingForm,
   overlap: z.number().int().min(1).max(20),
   completionsPerTask: z.number().int().min(1).max(9),
@@ -26,7 +25,7 @@ export const ZCreateProjectInput = z.object({
   undoSeconds: projectSettingsShape.undoSeconds.optional(),
 });
 export type TCreateProjectInput = z.infer<typeof ZCreateProjectInput>;
-export const ZUpdateProjectInput = z.object({ projectId: ZProjectId, ...z.object(projectSettingsShape).partial().shape });
+export const ZUpdateProjectInput = z.object({ projectId: ZDbId, ...z.object(projectSettingsShape).partial().shape });
 export type TUpdateProjectInput = z.infer<typeof ZUpdateProjectInput>;
 
 export const ZProjectAdmin = z.object({
@@ -58,7 +57,7 @@ export const projectsRouter = createTRPCRouter({
   list: annotatorProcedure.output(z.array(ZProjectListItem)).query(({ ctx }) => listProjectsForAnnotator({ userId: ctx.user.id })),
 
   get: annotatorProcedure
-    .input(z.object({ projectId: ZProjectId }))
+    .input(z.object({ projectId: ZDbId }))
     .output(ZProjectForAnnotator)
     .query(({ input }) => getProjectForAnnotator(input)),
 

@@ -3,18 +3,17 @@ import { annotatorProcedure, createTRPCRouter } from '../trpc';
 import { findNextTask } from '../../services/find-next-task';
 import { findQueueProgress } from '../../services/queue-progress';
 import { ZTaskView } from '../../services/task-view';
-
-const ZProjectId = z.number().int().positive();
+import { ZDbId } from '../../../lib/validation';
 
 export const ZNextTaskInput = z.object({
-  projectId: ZProjectId,
+  projectId: ZDbId,
   /** Tasks the client already has (on screen, prefetched): never returned again by this call. */
-  excludeTaskIds: z.array(z.number().int().positive()).max(50).default([]),
+  excludeTaskIds: z.array(ZDbId).max(50).default([]),
 });
 export type TNextTaskInput = z.infer<typeof ZNextTaskInput>;
 
 export const ZQueueProgressInput = z.object({
-  projectId: ZProjectId,
+  projectId: ZDbId,
   /** The browser's `new Date().getTimezoneOffset()`, so "today" starts at the annotator's midnight. */
   tzOffsetMinutes: z.number().int().min(-14 * 60).max(14 * 60).optional(),
 });

@@ -19,41 +19,41 @@ import {
   updateTrainingSettings,
 } from '../../services/training-rounds';
 import { adminProcedure, createTRPCRouter } from '../trpc';
+import { ZDbId, ZSafeText } from '../../../lib/validation';
 
-const ZId = z.number().int().min(1).max(2_147_483_647);
-const ZProjectInput = z.object({ projectId: ZId });
+const ZProjectInput = z.object({ projectId: ZDbId });
 
 export const trainingRouter = createTRPCRouter({
   overview: adminProcedure.input(ZProjectInput).query(({ input }) => getTrainingOverview(input)),
-  round: adminProcedure.input(z.object({ runId: ZId })).query(({ input }) => getRound(input)),
+  round: adminProcedure.input(z.object({ runId: ZDbId })).query(({ input }) => getRound(input)),
   startRound: adminProcedure
-    .input(z.object({ projectId: ZId, config: ZRoundConfig }))
+    .input(z.object({ projectId: ZDbId, config: ZRoundConfig }))
     .mutation(({ ctx, input }) => startRound({ projectId: input.projectId, config: input.config, userId: ctx.user.id })),
-  cancelRound: adminProcedure.input(z.object({ runId: ZId })).mutation(({ input }) => cancelRound(input)),
+  cancelRound: adminProcedure.input(z.object({ runId: ZDbId })).mutation(({ input }) => cancelRound(input)),
 
-  compare: adminProcedure.input(z.object({ versionIds: z.array(ZId).min(1).max(4) })).query(({ input }) => compareVersions(input)),
-  promote: adminProcedure.input(z.object({ versionId: ZId })).mutation(({ ctx, input }) => promoteVersion({ versionId: input.versionId, userId: ctx.user.id })),
+  compare: adminProcedure.input(z.object({ versionIds: z.array(ZDbId).min(1).max(4) })).query(({ input }) => compareVersions(input)),
+  promote: adminProcedure.input(z.object({ versionId: ZDbId })).mutation(({ ctx, input }) => promoteVersion({ versionId: input.versionId, userId: ctx.user.id })),
   resetToBase: adminProcedure.input(ZProjectInput).mutation(({ input }) => resetToBaseModel(input)),
 
   generate: adminProcedure.input(ZProjectInput).mutation(({ ctx, input }) => queueGeneration({ projectId: input.projectId, userId: ctx.user.id })),
   settings: adminProcedure.input(ZProjectInput).query(({ input }) => getTrainingSettings(input)),
   updateSettings: adminProcedure
-    .input(z.object({ projectId: ZId, generation: ZGenerationSettings.optional(), roundSchedule: ZRoundSchedule.optional(), autoContinue: z.boolean().optional() }))
+    .input(z.object({ projectId: ZDbId, generation: ZGenerationSettings.optional(), roundSchedule: ZRoundSchedule.optional(), autoContinue: z.boolean().optional() }))
     .mutation(({ input }) => updateTrainingSettings(input)),
   setSecret: adminProcedure
     .input(
       z.object({
-        projectId: ZId,
+        projectId: ZDbId,
         name: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'letters, digits and _ (max 64)'),
-        value: z.string().min(1).max(4096).refine((v) => !/[\u0000\r\n]/.test(v), 'one line, no NUL').nullable(),
+        value: ZSafeText(4096).min(1).refine((v) => !/[\r\n]/.test(v), 'one line').nullable(),
       }),
     )
     .mutation(({ input }) => setProjectSecret(input)),
 
   evaluate: adminProcedure
-    .input(z.object({ projectId: ZId, versionIds: z.array(ZId).min(1).max(4), prompts: z.number().int().min(1).max(10_000).default(200) }))
+    .input(z.object({ projectId: ZDbId, versionIds: z.array(ZDbId).min(1).max(4), prompts: z.number().int().min(1).max(10_000).default(200) }))
     .mutation(({ ctx, input }) => queueEvaluation({ ...input, userId: ctx.user.id })),
-  job: adminProcedure.input(z.object({ jobId: ZId })).query(({ input }) => getJob(input)),
+  job: adminProcedure.input(z.object({ jobId: ZDbId })).query(({ input }) => getJob(input)),
   workers: adminProcedure.query(() => getWorkersAndQueue()),
-  cancelJob: adminProcedure.input(z.object({ jobId: ZId })).mutation(({ input }) => cancelJob(input)),
+  cancelJob: adminProcedure.input(z.object({ jobId: ZDbId })).mutation(({ input }) => cancelJob(input)),
 });

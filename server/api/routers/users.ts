@@ -5,17 +5,19 @@ import { ROLES } from '../../auth';
 import { listUsers } from '../../services/list-users';
 import { createUserAccount, resetUserPassword, setUserDisabled } from '../../services/users';
 import { adminProcedure, createTRPCRouter } from '../trpc';
+import { ZSafeText } from '../../../lib/validation';
 
 const ZRole = z.enum(ROLES);
-const ZPassword = z.string().min(8, 'at least 8 characters').max(128);
+const ZPassword = ZSafeText(128).min(8, 'at least 8 characters');
+const ZUserId = ZSafeText(200).min(1);
 
 /** Public fields only: never password hashes, sessions or accounts. */
 export const ZUserPublic = z.object({ id: z.string(), name: z.string(), email: z.string(), role: ZRole, banned: z.boolean(), createdAt: z.date() });
 
-export const ZCreateUserInput = z.object({ email: z.email().max(200), name: z.string().trim().min(1).max(100), password: ZPassword, role: ZRole });
+export const ZCreateUserInput = z.object({ email: z.email().max(200), name: ZSafeText(100).trim().min(1), password: ZPassword, role: ZRole });
 export type TCreateUserInput = z.infer<typeof ZCreateUserInput>;
-export const ZSetDisabledInput = z.object({ userId: z.string().min(1), disabled: z.boolean() });
-export const ZResetPasswordInput = z.object({ userId: z.string().min(1), newPassword: ZPassword });
+export const ZSetDisabledInput = z.object({ userId: ZUserId, disabled: z.boolean() });
+export const ZResetPasswordInput = z.object({ userId: ZUserId, newPassword: ZPassword });
 
 const toPublic = (user: { id: string; name: string; email: string; role: string; banned: boolean | null; createdAt: Date }) => ({
   ...user,

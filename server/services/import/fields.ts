@@ -1,4 +1,5 @@
 /** Reading and checking one record's fields, shared by the JSONL and CSV readers. */
+import { findUnsafeCharacter } from '../../../lib/validation';
 import { CHAT_ROLES, type ChatMessage, type ChatRole, type ImportLimits } from './types';
 
 export type FieldResult<T> = { isValid: true; value: T } | { isValid: false; message: string };
@@ -18,6 +19,12 @@ export function findSizeProblem(text: string, label: string, limits: ImportLimit
   if (text.length * 3 <= limits.maxFieldBytes) return null;
   const bytes = Buffer.byteLength(text, 'utf8');
   return bytes > limits.maxFieldBytes ? `${label} is ${formatBytes(bytes)}, over the ${formatBytes(limits.maxFieldBytes)} limit` : null;
+}
+
+/** A problem with a text field that will be stored (a NUL or broken UTF-16, which PostgreSQL refuses, or its size), or null. */
+export function findTextProblem(text: string, label: string, limits: ImportLimits): string | null {
+  const unsafe = findUnsafeCharacter(text);
+  return unsafe ? `${label} ${unsafe}` : findSizeProblem(text, label, limits);
 }
 
 export function describeType(value: unknown): string {
@@ -42,8 +49,8 @@ export function readPrompt(value: unknown, limits: ImportLimits): FieldResult<{ 
   if (value === undefined) return invalid('missing field "prompt"');
   if (typeof value === 'string') {
     if (!value.trim()) return invalid('"prompt" is empty');
-    const sizeProblem = findSizeProblem(value, '"prompt"', limits);
-    return sizeProblem ? invalid(sizeProblem) : valid({ text: value, messages: null });
+    const textProblem = findTextProblem(value, '"prompt"', limits);
+    return textProblem ? invalid(textProblem) : valid({ text: value, messages: null });
   }
   if (!Array.isArray(value)) return invalid(`"prompt" must be a string or a list of {role, content} messages, not ${describeType(value)}`);
   if (value.length === 0) return invalid('"prompt" is an empty list of messages');
@@ -54,8 +61,8 @@ export function readPrompt(value: unknown, limits: ImportLimits): FieldResult<{ 
     const { role, content } = item as Record<string, unknown>;
     if (typeof role !== 'string' || !(CHAT_ROLES as readonly string[]).includes(role)) return invalid(`${where}: "role" must be one of ${CHAT_ROLES.join(', ')}`);
     if (typeof content !== 'string') return invalid(`${where}: "content" must be a string`);
-    const sizeProblem = findSizeProblem(content, where, limits);
-    if (sizeProblem) return invalid(sizeProblem);
+    const textProblem = findTextProblem(content, where, limits);
+    if (textProblem) return invalid(textProblem);
     messages.push({ role: role as ChatRole, content });
   }
   if (!messages.some((m) => m.content.trim())) return invalid('"prompt" messages are all empty');
@@ -67,8 +74,8 @@ export function readCompletion(value: unknown, label: string, limits: ImportLimi
   if (value === undefined) return invalid(`missing field ${label}`);
   if (typeof value !== 'string') return invalid(`${label} must be a string, not ${describeType(value)}`);
   if (value.length === 0) return invalid(`${label} is empty`);
-  const sizeProblem = findSizeProblem(value, label, limits);
-  return sizeProblem ? invalid(sizeProblem) : valid(value);
+  const textProblem = findTextProblem(value, label, limits);
+  return textProblem ? invalid(textProblem) : valid(value);
 }
 
 /** Optional split: "train" (default) or "heldout" (also "test", "eval", "validation"). */
@@ -85,7 +92,11 @@ export function readSplit(value: unknown): FieldResult<'TRAIN' | 'HELDOUT'> {
 export function readExternalId(record: Record<string, unknown>): FieldResult<string | null> {
   const value = record.external_id ?? record.id;
   if (value === undefined || value === null || value === '') return valid(null);
-  if (typeof value === 'string') return value.length > 500 ? invalid('"id" is longer than 500 characters') : valid(value);
+  if (typeof value === 'string') {
+    const unsafe = findUnsafeCharacter(value);
+    if (unsafe) return invalid(`"id" ${unsafe}`);
+    return value.length > 500 ? invalid('"id" is longer than 500 characters') : valid(value);
+  }
   if (typeof value === 'number' && Number.isFinite(value)) return valid(String(value));
   return invalid(`"id" must be a string or a number, not ${describeType(value)}`);
 }

@@ -3,7 +3,7 @@
  * its fields (`completions`, `completion`, or `chosen`/`rejected`); every line must then follow it.
  * Blank lines are ignored; line numbers count every line of the file, from 1.
  */
-import { describeType, findSizeProblem, readCompletion, readExternalId, readPrompt, readSplit } from './fields';
+import { describeType, findTextProblem, readCompletion, readExternalId, readPrompt, readSplit } from './fields';
 import { PromptGrouper } from './group-prompts';
 import { parseHhTurns, splitHhPair } from './hh';
 import type { ImportFormat, ImportLimits, LineErrors, ParsedPrompt } from './types';
@@ -63,7 +63,7 @@ function readHhLine(context: LineContext): ParsedPrompt | null {
   for (const field of ['chosen', 'rejected'] as const) {
     const value = record[field];
     const problem =
-      value === undefined ? `missing field "${field}"` : typeof value !== 'string' ? `"${field}" must be a string, not ${describeType(value)}` : findSizeProblem(value, `"${field}"`, limits);
+      value === undefined ? `missing field "${field}"` : typeof value !== 'string' ? `"${field}" must be a string, not ${describeType(value)}` : findTextProblem(value, `"${field}"`, limits);
     if (problem) {
       errors.add(line, problem);
       isValid = false;
