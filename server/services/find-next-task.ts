@@ -17,9 +17,12 @@
  * few candidates with FOR UPDATE SKIP LOCKED, so annotators asking at the same time walk past
  * each other's rows instead of queueing on them, then re-counts their leases with a snapshot
  * taken after the locks (exact, so a task's last slot is never given twice) and leases one. As a
- * function that is one round trip. With an overlap above 1 a locked task may still have room once
- * its holder commits, so when skipping locked rows finds nothing the claim runs again, waiting
- * for the locks (held for milliseconds) instead of reporting an empty queue that is not empty.
+ * function that is one round trip. It first takes an advisory lock per annotator and project
+ * (migration 20261202090000), so two calls of one annotator sent at once run one after the other
+ * and the second resumes the lease the first took instead of taking a second task. With an
+ * overlap above 1 a locked task may still have room once its holder commits, so when skipping
+ * locked rows finds nothing the claim runs again, waiting for the locks (held for milliseconds)
+ * instead of reporting an empty queue that is not empty.
  */
 import { db } from '../db';
 import { AppError } from '../errors';

@@ -2,12 +2,16 @@
  * Skipping and flagging a task. Both record an annotation (SKIPPED / FLAGGED), so the task never
  * comes back to this annotator, and drop their lease. A flag also takes the task out of the queue
  * for everyone (status FLAGGED) until an admin reopens it. Idempotent per clientId like submit.
+ *
+ * Only the annotator the queue served the task to may skip or flag it (an Assignment row for the
+ * task and them, checked in the write itself); an expired lease is enough, since neither takes an
+ * answer's slot: the annotator saw the task, and may still set it aside.
  */
 import { db } from '../db';
 import { AppError } from '../errors';
 import { NOW_UTC } from './task-view';
 import { isUniqueViolation, matchRetry } from './annotation-idempotency';
-import { clampTimeSpent, existingOf, loadTaskForAnswer } from './submit-annotation';
+import { clampTimeSpent, existingOf, loadTaskForAnswer, noLeaseError } from './submit-annotation';
 
 export const MAX_FLAG_REASON_LENGTH = 500;
 
@@ -35,6 +39,7 @@ async function setTaskAside(options: {
   const existing = existingOf(task);
   if (existing) return { annotationId: matchRetry(existing, { userId, taskId, status }).id };
   if (task.isAnswered) throw new AppError('CONFLICT', 'You already answered this task');
+  if (task.leaseExpiresAt === null) throw noLeaseError(taskId);
 
   const isFlag = status === 'FLAGGED';
   let inserted: { id: number }[];
@@ -42,7 +47,8 @@ async function setTaskAside(options: {
     inserted = await db.$queryRaw<{ id: number }[]>`
       WITH ins AS (
         INSERT INTO "Annotation" ("clientId", "taskId", "projectId", "userId", status, "flagReason", "timeSpentMs", "createdAt")
-        VALUES (${clientId}, ${taskId}::int, ${task.projectId}::int, ${userId}, ${status}::"AnnotationStatus", ${reason}::text, ${clampTimeSpent(options.timeSpentMs)}::int, ${NOW_UTC})
+        SELECT ${clientId}, ${taskId}::int, ${task.projectId}::int, ${userId}, ${status}::"AnnotationStatus", ${reason}::text, ${clampTimeSpent(options.timeSpentMs)}::int, ${NOW_UTC}
+        WHERE EXISTS (SELECT 1 FROM "Assignment" l WHERE l."taskId" = ${taskId}::int AND l."userId" = ${userId})
         ON CONFLICT ("clientId") DO NOTHING
         RETURNING id
       ),
@@ -59,7 +65,11 @@ async function setTaskAside(options: {
     throw error;
   }
   if (inserted[0]) return { annotationId: inserted[0].id };
-  const again = existingOf(await loadTaskForAnswer({ userId, taskId, clientId }));
+  // Nothing inserted: a copy of this request won the race, or my lease went meanwhile (another request of mine answered the task).
+  const current = await loadTaskForAnswer({ userId, taskId, clientId });
+  const again = existingOf(current);
   if (again) return { annotationId: matchRetry(again, { userId, taskId, status }).id };
+  if (current.isAnswered) throw new AppError('CONFLICT', 'You already answered this task');
+  if (current.leaseExpiresAt === null) throw noLeaseError(taskId);
   throw new AppError('CONFLICT', 'This clientId was already used for another annotation');
 }

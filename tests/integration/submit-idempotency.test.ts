@@ -28,6 +28,7 @@ describe('annotations.submit', () => {
     const alice = await callerFor(await createSignedInUser('annotator'));
     const bob = await callerFor(await createSignedInUser('annotator'));
     const clientId = randomUUID();
+    expect((await alice.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(fixture.taskIds[0]);
     await alice.annotations.submit({ clientId, taskId: fixture.taskIds[0], answer: pairwiseAnswer(), timeSpentMs: 1 });
     await expect(bob.annotations.submit({ clientId, taskId: fixture.taskIds[0], answer: pairwiseAnswer(), timeSpentMs: 1 })).rejects.toMatchObject({ code: 'CONFLICT' });
     await expect(alice.annotations.submit({ clientId, taskId: fixture.taskIds[1], answer: pairwiseAnswer(), timeSpentMs: 1 })).rejects.toMatchObject({ code: 'CONFLICT' });
@@ -40,6 +41,7 @@ describe('annotations.submit', () => {
     const fixture = await createQueueProject({ taskCount: 1, overlap: 1 });
     const api = await callerFor(await createSignedInUser('annotator'));
     const taskId = fixture.taskIds[0];
+    expect((await api.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(taskId);
     const attempt = (answer: Record<string, unknown>) =>
       api.annotations.submit({ clientId: randomUUID(), taskId, answer: answer as never, timeSpentMs: 1 }).then(
         () => null,
@@ -63,6 +65,12 @@ describe('annotations.submit', () => {
     const fixture = await createQueueProject({ taskCount: 1, overlap: 2 });
     const callers = await Promise.all(Array.from({ length: 6 }, async () => callerFor(await createSignedInUser('annotator'))));
     const taskId = fixture.taskIds[0];
+    // Each of the six is served the task, and walks away until their lease runs out: six late
+    // submitters, each allowed while the task has room, racing for its two slots.
+    for (const api of callers) {
+      expect((await api.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(taskId);
+      await db.$executeRaw`UPDATE "Assignment" SET "expiresAt" = "expiresAt" - interval '1 day' WHERE "taskId" = ${taskId}`;
+    }
     const outcomes = await Promise.allSettled(callers.map((api) => api.annotations.submit({ clientId: randomUUID(), taskId, answer: pairwiseAnswer(), timeSpentMs: 1 })));
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(2);
     for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'CONFLICT' });
@@ -75,6 +83,7 @@ describe('annotations.submit', () => {
     const fixture = await createQueueProject({ taskCount: 1, overlap: 1, form });
     const api = await callerFor(await createSignedInUser('annotator'));
     const taskId = fixture.taskIds[0];
+    expect((await api.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(taskId);
     const base = fixture.completionIdsByTask.get(taskId)?.[0] ?? -1;
     const result = await api.annotations.submit({
       clientId: randomUUID(),

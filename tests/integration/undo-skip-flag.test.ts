@@ -12,7 +12,9 @@ describe('undo', () => {
     const api = await callerFor(await createSignedInUser('annotator'));
     const other = await callerFor(await createSignedInUser('annotator'));
     const [t1, t2] = fixture.taskIds;
+    expect((await api.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(t1);
     await api.annotations.submit({ clientId: randomUUID(), taskId: t1, answer: pairwiseAnswer(), timeSpentMs: 1 });
+    expect((await api.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(t2);
     const base = fixture.completionIdsByTask.get(t2)?.[0] ?? -1;
     const second = await api.annotations.submit({
       clientId: randomUUID(),
@@ -41,6 +43,7 @@ describe('undo', () => {
   it('is refused once the undo window has passed', async () => {
     const fixture = await createQueueProject({ taskCount: 1, overlap: 1, undoSeconds: 30 });
     const api = await callerFor(await createSignedInUser('annotator'));
+    expect((await api.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(fixture.taskIds[0]);
     const result = await api.annotations.submit({ clientId: randomUUID(), taskId: fixture.taskIds[0], answer: pairwiseAnswer(), timeSpentMs: 1 });
     expect(result.undoableUntil.getTime() - Date.now()).toBeLessThanOrEqual(30_000);
     await db.$executeRaw`UPDATE "Annotation" SET "createdAt" = "createdAt" - interval '31 seconds' WHERE id = ${result.annotationId}`;
@@ -53,9 +56,13 @@ describe('undo', () => {
     const fixture = await createQueueProject({ taskCount: 3, overlap: 2 });
     const api = await callerFor(await createSignedInUser('annotator'));
     const other = await callerFor(await createSignedInUser('annotator'));
-    await other.annotations.submit({ clientId: randomUUID(), taskId: fixture.taskIds[0], answer: pairwiseAnswer(), timeSpentMs: 1 });
-    await api.annotations.skip({ clientId: randomUUID(), taskId: fixture.taskIds[1], timeSpentMs: 1 });
-    await api.annotations.flag({ clientId: randomUUID(), taskId: fixture.taskIds[2], reason: 'offensive', timeSpentMs: 1 });
+    const [t1, t2, t3] = fixture.taskIds;
+    expect((await other.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(t1);
+    await other.annotations.submit({ clientId: randomUUID(), taskId: t1, answer: pairwiseAnswer(), timeSpentMs: 1 });
+    expect((await api.queue.next({ projectId: fixture.projectId, excludeTaskIds: [t1] }))?.taskId).toBe(t2);
+    await api.annotations.skip({ clientId: randomUUID(), taskId: t2, timeSpentMs: 1 });
+    expect((await api.queue.next({ projectId: fixture.projectId, excludeTaskIds: [t1] }))?.taskId).toBe(t3);
+    await api.annotations.flag({ clientId: randomUUID(), taskId: t3, reason: 'offensive', timeSpentMs: 1 });
     await expect(api.annotations.undo({ projectId: fixture.projectId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await db.annotation.count({ where: { projectId: fixture.projectId } })).toBe(3);
   });
@@ -81,6 +88,7 @@ describe('skip and flag', () => {
     const api = await callerFor(await createSignedInUser('annotator'));
     const other = await callerFor(await createSignedInUser('annotator'));
     const taskId = fixture.taskIds[0];
+    expect((await api.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(taskId);
     await expect(api.annotations.flag({ clientId: randomUUID(), taskId, reason: '   ', timeSpentMs: 1 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(api.annotations.flag({ clientId: randomUUID(), taskId, reason: 'x'.repeat(501), timeSpentMs: 1 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     const request = { clientId: randomUUID(), taskId, reason: 'Prompt contains personal data', timeSpentMs: 1 };

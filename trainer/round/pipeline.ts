@@ -259,7 +259,9 @@ export async function trainPolicyStage(options: StageCommon & { policyDir: strin
     checkPromptsFit(tokenizer, policy.config.blockSize, data.rlPrompts, 'RL prompt');
     const peft = config.peft;
     const alreadyThere = (peft.method === 'prompt' && policy.promptTuning) || (peft.method === 'prefix' && policy.prefixTuning);
-    if (!alreadyThere) applyPeft(policy, peft, { seed: config.seed });
+    // Prefixes start from the frozen model's keys/values on a few of the round's own prompts.
+    const prefixInitIds = [...data.rlPrompts, ...data.sft.map((e) => e.prompt)].slice(0, 4).map((p) => encodePrompt(tokenizer, p));
+    if (!alreadyThere) applyPeft(policy, peft, { seed: config.seed, prefixInitIds: prefixInitIds.length > 0 ? prefixInitIds : undefined });
     const vars = trainableVariables(policy, peft);
     const noDecay = peft.method === 'full' ? {} : { weightDecay: 0 }; // adapters decay towards "no change" on their own
     const common = { learningRate: config.learningRate, epochs: config.epochs, batchSize: config.batchSize, seed: config.seed, ...noDecay };
