@@ -3,7 +3,9 @@
  * base model) or from an OpenAI-compatible endpoint, turned into tasks for annotators.
  *
  * Which prompts: those with no open task, fewest tasks first (so every prompt gets rated before any
- * is rated twice), up to `promptsPerJob`. Per prompt, `samplesPerPrompt` samples are drawn and
+ * is rated twice), up to `promptsPerJob`, in a fixed pseudo-random order (an md5 of the id) rather
+ * than import order, so train and held-out prompts are rated in proportion and the reward model's
+ * held-out pairs come from held-out prompts. Per prompt, `samplesPerPrompt` samples are drawn and
  * `completionsPerTask` of them are shown (pair selection: disagreeing answers first, else the
  * largest gap under the project's latest reward model). With the
  * self-consistency template every shown completion is the majority-answer sample of its own k draws.
@@ -47,7 +49,7 @@ export async function runGenerateJob(context: JobContext): Promise<{ prompts: nu
     SELECT p.id, p.text, p.messages FROM "Prompt" p
     WHERE p."projectId" = ${project.id}::int
       AND NOT EXISTS (SELECT 1 FROM "Task" t WHERE t."promptId" = p.id AND t.status = 'OPEN')
-    ORDER BY (SELECT count(*) FROM "Task" t WHERE t."promptId" = p.id), p.id
+    ORDER BY (SELECT count(*) FROM "Task" t WHERE t."promptId" = p.id), md5(p.id::text)
     LIMIT ${settings.promptsPerJob}::int`;
   if (prompts.length === 0) throw new JobInputError('Every prompt of this project already has an open task: nothing to generate');
   const messages = prompts.map((p) => renderPrompt(settings.template, Array.isArray(p.messages) ? (p.messages as ChatMessage[]) : p.text));
