@@ -115,9 +115,8 @@ async function main() {
 
   const waitForJob = async (jobId: number) => {
     for (;;) {
-      const overview = await queryTrpc<{ jobs: { id: number; status: string; error: string | null; progress: { message?: string } | null }[] }>(url, 'training.overview', { projectId: project.id }, admin);
-      const job = overview.jobs.find((j) => j.id === jobId);
-      if (job && ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(job.status)) {
+      const job = await queryTrpc<{ status: string; error: string | null }>(url, 'training.job', { jobId }, admin);
+      if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(job.status)) {
         if (job.status !== 'SUCCEEDED') throw new Error(`job ${jobId} ${job.status}: ${job.error}\n${worker.output().slice(-2000)}`);
         return;
       }

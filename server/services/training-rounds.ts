@@ -12,8 +12,6 @@ import { checkCronExpression, createRound, RoundProjectMissingError } from '../j
 
 type Tx = Prisma.TransactionClient;
 
-/** A running job whose worker has been silent this long is taken back when admins look (see queue.ts). */
-const STALE_SECONDS = 30;
 
 async function requireProject(projectId: number) {
   const project = await db.project.findUnique({ where: { id: projectId }, select: { id: true, name: true } });
@@ -170,7 +168,7 @@ const versionSelect = {
 /** The training page: rounds (newest first), model versions, the active policy, generate jobs. */
 export async function getTrainingOverview(options: { projectId: number }) {
   await requireProject(options.projectId);
-  await reapStaleJobs(db, { staleSeconds: STALE_SECONDS });
+  await reapStaleJobs(db); // running jobs whose worker went silent are taken back when admins look
   const [project, runs, versions, jobs] = await Promise.all([
     db.project.findUniqueOrThrow({ where: { id: options.projectId }, select: { activePolicyId: true, autoContinue: true } }),
     db.trainingRun.findMany({ where: { projectId: options.projectId }, orderBy: { number: 'desc' }, take: 50, select: runListSelect }),
@@ -205,7 +203,7 @@ export async function compareVersions(options: { versionIds: number[] }) {
 
 /** Live workers and the queue, for every project. */
 export async function getWorkersAndQueue() {
-  await reapStaleJobs(db, { staleSeconds: STALE_SECONDS });
+  await reapStaleJobs(db); // running jobs whose worker went silent are taken back when admins look
   const since = new Date(Date.now() - 60_000);
   const [workers, queued, running] = await Promise.all([
     db.worker.findMany({ where: { stoppedAt: null, heartbeatAt: { gte: since } }, orderBy: { startedAt: 'asc' } }),

@@ -4,7 +4,6 @@
  * domain's judge can read the prompts, each version's judged quality comes with its standard error.
  */
 import { ZEvaluatePayload } from '../../server/jobs/contracts';
-import { judge as judgeArithmetic, parseProblem } from '../domain/arithmetic';
 import type { ChatMessage } from '../model/chat-template';
 import { loadModel } from '../model/model-checkpoint';
 import { mergeLora } from '../model/peft';
@@ -12,6 +11,7 @@ import { createTokenizer } from '../model/tokenizer';
 import { disposeGPT } from '../model/transformer';
 import { greedyCompletions, judgedQuality, promptText } from '../train/evaluate';
 import { policyDirOf } from './artifacts';
+import { builtinJudgeFor } from './domain-judge';
 import { JobInputError, type JobContext } from '../worker/job-context';
 
 const MAX_NEW_TOKENS = 128;
@@ -25,7 +25,7 @@ export async function runEvaluateJob(context: JobContext) {
   if (prompts.length === 0) throw new JobInputError('The project has no held-out prompts (split HELDOUT) to evaluate on');
   const inputs = prompts.map((p) => (Array.isArray(p.messages) ? (p.messages as ChatMessage[]) : p.text));
   const texts = inputs.map(promptText);
-  const canJudge = texts.filter((t) => parseProblem(t) !== null).length >= 0.9 * texts.length;
+  const judge = builtinJudgeFor(texts);
 
   const results: { versionId: number; name: string; judgedQuality: number | null; standardError: number | null; completions: string[] }[] = [];
   for (const [index, version] of versions.entries()) {
@@ -40,7 +40,7 @@ export async function runEvaluateJob(context: JobContext) {
         context.report({ stage: 'evaluate', step: index * inputs.length + done, total: versions.length * inputs.length, message: `${version.name}: ${done} of ${inputs.length}` });
         context.throwIfStopped();
       });
-      const quality = canJudge ? judgedQuality(completions.map((c, i) => (judgeArithmetic(texts[i], c).correct ? 1 : 0))) : null;
+      const quality = judge ? judgedQuality(completions.map((c, i) => judge(texts[i], c))) : null;
       results.push({ versionId: version.id, name: version.name, judgedQuality: quality?.mean ?? null, standardError: quality?.se ?? null, completions });
     } finally {
       disposeGPT(model);

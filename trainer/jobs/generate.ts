@@ -43,7 +43,8 @@ export async function runGenerateJob(context: JobContext): Promise<{ prompts: nu
   const project = await db.project.findUnique({ where: { id: payload.projectId }, select: { id: true, completionsPerTask: true, activePolicy: true } });
   if (!project) throw new JobInputError(`Project ${payload.projectId} no longer exists`);
   const perTask = project.completionsPerTask;
-  const drawn = settings.template === 'self_consistency' ? perTask : Math.max(settings.samplesPerPrompt, perTask);
+  // Samples drawn per prompt: k for each shown completion with self-consistency, else k (at least one per shown completion).
+  const drawn = settings.template === 'self_consistency' ? perTask * settings.samplesPerPrompt : Math.max(settings.samplesPerPrompt, perTask);
 
   const prompts = await db.$queryRaw<PromptRow[]>`
     SELECT p.id, p.text, p.messages FROM "Prompt" p
@@ -66,18 +67,17 @@ export async function runGenerateJob(context: JobContext): Promise<{ prompts: nu
     const source = settings.source;
     const secret = source.apiKeySecret ? await db.projectSecret.findUnique({ where: { projectId_name: { projectId: project.id, name: source.apiKeySecret } } }) : null;
     if (source.apiKeySecret && !secret) throw new JobInputError(`The project has no secret named ${source.apiKeySecret} (set it in the project's generation settings)`);
-    const samplesWanted = settings.template === 'self_consistency' ? perTask * settings.samplesPerPrompt : drawn;
     samples = await generateWithOpenAI({
       source,
       apiKey: secret?.value ?? null,
       sampling: settings.sampling,
-      requests: messages.map((m) => ({ messages: m, samples: samplesWanted })),
+      requests: messages.map((m) => ({ messages: m, samples: drawn })),
       signal: context.signal,
       onProgress: (done, total) => context.report({ stage: 'generate', step: done, total, message: `${done} of ${total} prompts` }),
     });
     modelName = `${source.model} @ ${new URL(source.baseUrl).host}`;
   } else {
-    samples = await sampleWithPolicy(context, settings, messages, servingDirOf(context.dataDir, version), perTask);
+    samples = await sampleWithPolicy(context, settings, messages, servingDirOf(context.dataDir, version), drawn);
     modelName = version ? version.name : 'built-in base model';
   }
   context.throwIfStopped();
@@ -138,11 +138,10 @@ async function rewardScoresOf(context: JobContext, projectId: number, messages: 
 }
 
 /** Samples every prompt with the policy at `dir`, in batches, reporting progress and checking for a stop. */
-async function sampleWithPolicy(context: JobContext, settings: GenerationSettings, messages: ChatMessage[][], dir: string, perTask: number): Promise<string[][]> {
+async function sampleWithPolicy(context: JobContext, settings: GenerationSettings, messages: ChatMessage[][], dir: string, n: number): Promise<string[][]> {
   const { model } = await loadModel(dir);
   try {
     const tokenizer = createTokenizer(model.config.tokenizer);
-    const n = settings.template === 'self_consistency' ? perTask * settings.samplesPerPrompt : Math.max(settings.samplesPerPrompt, perTask);
     const { sampling } = settings;
     const out: string[][] = [];
     const started = Date.now();

@@ -18,7 +18,8 @@ import path from 'node:path';
 import { Prisma } from '../../server/generated/prisma/client';
 import { ZRoundConfig, ZTrainingRoundPayload, type RoundStage } from '../../server/jobs/contracts';
 import type { PromptContent } from '../../server/jobs/training-data';
-import { generateCorpus, judge as judgeArithmetic, parseProblem } from '../domain/arithmetic';
+import { generateCorpus } from '../domain/arithmetic';
+import { builtinJudgeFor } from './domain-judge';
 import type { ChatMessage } from '../model/chat-template';
 import { promptText } from '../train/evaluate';
 import { RoundCancelledError, RoundInputError, runRound, type Progress, type RoundData } from '../round/pipeline';
@@ -175,8 +176,8 @@ async function buildRoundData(context: JobContext, projectId: number, snapshot: 
   const rlPrompts = prompts.filter((p) => p.split === 'TRAIN').map(content);
   const evalPrompts = prompts.filter((p) => p.split === 'HELDOUT').map(content);
   const texts = evalPrompts.map(promptText);
-  const isArithmetic = texts.length > 0 && texts.filter((t) => parseProblem(t) !== null).length >= 0.9 * texts.length;
-  const referenceChats: ChatMessage[][] = isArithmetic
+  const judge = builtinJudgeFor(texts);
+  const referenceChats: ChatMessage[][] = judge
     ? generateCorpus({ count: 200, seed: 20261201, split: 'heldout' }).map((e) => [
         { role: 'user', content: e.prompt },
         { role: 'assistant', content: e.completion },
@@ -189,7 +190,7 @@ async function buildRoundData(context: JobContext, projectId: number, snapshot: 
     rlPrompts,
     evalPrompts,
     referenceChats,
-    judge: isArithmetic ? (prompt, completion) => (judgeArithmetic(prompt, completion).correct ? 1 : 0) : undefined,
+    judge,
   };
 }
 

@@ -21,6 +21,8 @@ import type { WorkerDb } from '../db';
 import { JobStoppedError, type JobContext, type JobHandlers, type StopReason } from './job-context';
 
 const HEARTBEAT_THREAD = path.join(__dirname, 'heartbeat-thread.mjs');
+/** How often an idle worker looks for scheduled rounds that are due. */
+const SCHEDULE_CHECK_MS = 10_000;
 /** A main thread silent this long (no progress report) is taken for hung: its heartbeat stops. */
 const HUNG_AFTER_MS = 15 * 60 * 1000;
 
@@ -61,12 +63,16 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     await db.worker.create({ data: { id, hostname: os.hostname(), pid: process.pid, backend: options.backend, version: options.version } });
     log(`ready (id ${id.slice(0, 8)}, backend ${options.backend}, kinds ${kinds.join(', ')})`);
     let lastBeat = 0;
+    let lastScheduleCheck = 0;
     try {
       while (!stopping) {
         if (Date.now() - lastBeat > options.heartbeatMs) {
           lastBeat = Date.now();
           await db.worker.update({ where: { id }, data: { heartbeatAt: new Date(), currentJobId: null } });
-          for (const due of await startDueRounds(db)) log(`scheduled round started for project ${due.projectId} (${due.trigger}): run ${due.runId}`);
+          // Schedules are minutes apart: checking every few heartbeats is plenty.
+          const isScheduleDue = Date.now() - lastScheduleCheck > SCHEDULE_CHECK_MS;
+          if (isScheduleDue) lastScheduleCheck = Date.now();
+          for (const due of isScheduleDue ? await startDueRounds(db) : []) log(`scheduled round started for project ${due.projectId} (${due.trigger}): run ${due.runId}`);
           for (const reaped of await reapStaleJobs(db, { staleSeconds: options.staleSeconds })) {
             log(`job ${reaped.id} (${reaped.kind}) lost its worker: ${reaped.status === 'QUEUED' ? 'queued again' : reaped.status.toLowerCase()}`);
           }
