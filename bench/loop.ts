@@ -86,7 +86,7 @@ async function main() {
   process.env.BETTER_AUTH_SECRET ??= 'bench-loop-secret-bench-loop-secret-0123';
   const { createUserAccount } = await import('../server/services/users');
   const { createProject } = await import('../server/services/projects');
-  const { FORM_PRESETS, ZRatingForm } = await import('../server/forms/schema');
+  const { FORM_PRESETS, ZRatingForm } = await import('../lib/forms/schema');
   const { db } = await import('../server/db');
   cleanups.push(() => db.$disconnect());
 

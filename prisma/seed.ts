@@ -8,7 +8,7 @@
  * CLI: `npm run db:seed` (needs DATABASE_URL and BETTER_AUTH_SECRET, like the web process).
  */
 import { db as defaultDb, type Db } from '../server/db';
-import { FORM_PRESETS, ZRatingForm } from '../server/forms/schema';
+import { FORM_PRESETS, ZRatingForm } from '../lib/forms/schema';
 import { commitImport } from '../server/services/import/commit-import';
 import { createProject } from '../server/services/projects';
 import { createUserAccount } from '../server/services/users';

@@ -16,8 +16,17 @@ const ZEnv = z.object({
   /** Where the production server listens (server/http/main.ts). */
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
-  /** Sign-in attempts allowed per client address per minute. */
+  /** Failed sign-ins allowed per client address per minute (successful sign-ins never count). */
   AUTH_SIGNIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  /** Failed sign-ins allowed per account in 15 minutes, from any address. */
+  AUTH_ACCOUNT_FAILURE_LIMIT: z.coerce.number().int().min(1).default(20),
+  /**
+   * Peers whose X-Forwarded-For is believed: a comma-separated list of addresses or CIDR ranges of
+   * your reverse proxies (e.g. "127.0.0.1,10.0.0.0/8"). Empty: the TCP peer is the client.
+   */
+  TRUST_PROXY: z.string().default(''),
+  /** Extra origins allowed to send state-changing requests, comma-separated (APP_URL's origin always is). */
+  TRUSTED_ORIGINS: z.string().default(''),
 });
 
 export type Env = z.infer<typeof ZEnv>;

@@ -11,7 +11,7 @@
  */
 import type pg from 'pg';
 import cliProgress from 'cli-progress';
-import { ZRatingForm, FORM_PRESETS } from '../../server/forms/schema';
+import { ZRatingForm, FORM_PRESETS } from '../../lib/forms/schema';
 
 export const TASKS = 200_000;
 export const OVERLAP = 7;

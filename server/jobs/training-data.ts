@@ -18,7 +18,7 @@
  * completion of each annotation (the pairwise choice, rank 1, the highest Likert / attribute score
  * when it is the top of the scale, a thumbs-up).
  */
-import type { Answer, RatingForm } from '../forms/schema';
+import type { Answer, RatingForm } from '../../lib/forms/schema';
 
 export type ChatTurn = { role: 'system' | 'user' | 'assistant'; content: string };
 export type PromptContent = string | ChatTurn[];

@@ -3,7 +3,7 @@
  */
 import { db } from '../db';
 import { AppError } from '../errors';
-import { checkCompletionsPerTask, ZRatingForm, type RatingForm } from '../forms/schema';
+import { checkCompletionsPerTask, ZRatingForm, type RatingForm } from '../../lib/forms/schema';
 
 export const projectAdminSelect = {
   id: true,

@@ -1,6 +1,6 @@
 /** The admin's table of recent annotations: newest first, filtered, paged by id. */
 import { db } from '../db';
-import { ZAnswer } from '../forms/schema';
+import { ZAnswer } from '../../lib/forms/schema';
 import type { AnnotationStatus } from '../generated/prisma/enums';
 
 const PROMPT_EXCERPT_CHARS = 200;

@@ -15,7 +15,7 @@
  */
 import { db } from '../db';
 import { AppError } from '../errors';
-import { findAnswerProblems, type Answer } from '../forms/schema';
+import { findAnswerProblems, type Answer } from '../../lib/forms/schema';
 import { readStoredForm } from './projects';
 import { NOW_UTC } from './task-view';
 import { isUniqueViolation, matchRetry, type ExistingAnnotation } from './annotation-idempotency';

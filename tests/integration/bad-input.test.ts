@@ -10,7 +10,7 @@ import { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import { appRouter } from '@/server/api/root';
 import { db } from '@/server/db';
-import { FORM_PRESETS } from '@/server/forms/schema';
+import { FORM_PRESETS } from '@/lib/forms/schema';
 import { callerFor, createSignedInUser, type TestUser } from '../helpers/api';
 import { createQueueProject, pairwiseAnswer } from './queue-fixtures';
 

@@ -4,7 +4,7 @@ import zlib from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { db } from '@/server/db';
-import { FORM_PRESETS } from '@/server/forms/schema';
+import { FORM_PRESETS } from '@/lib/forms/schema';
 import { formatHhConversation } from '@/server/services/import/hh';
 import { type TestUser, callerFor, catchTrpcError, createSignedInUser } from '../helpers/api';
 

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { db } from '@/server/db';
-import { FORM_PRESETS, ZRatingForm, type RatingFormInput } from '@/server/forms/schema';
+import { FORM_PRESETS, ZRatingForm, type RatingFormInput } from '@/lib/forms/schema';
 
 export type QueueFixture = { projectId: number; taskIds: number[]; completionIdsByTask: Map<number, number[]> };
 

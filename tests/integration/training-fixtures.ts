@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { generateCorpus, parseProblem } from '@/trainer/domain/arithmetic';
-import { FORM_PRESETS, ZRatingForm } from '@/server/forms/schema';
+import { FORM_PRESETS, ZRatingForm } from '@/lib/forms/schema';
 import { commitImport } from '@/server/services/import/commit-import';
 import { createProject } from '@/server/services/projects';
 import { callerFor, type TestUser } from '../helpers/api';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { db } from '@/server/db';
-import { FORM_PRESETS } from '@/server/forms/schema';
+import { FORM_PRESETS } from '@/lib/forms/schema';
 import { callerFor, createSignedInUser } from '../helpers/api';
 import { createQueueProject, pairwiseAnswer, taskRow } from './queue-fixtures';
 

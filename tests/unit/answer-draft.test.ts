@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ZRatingForm, findAnswerProblems } from '@/server/forms/schema';
+import { ZRatingForm, findAnswerProblems } from '@/lib/forms/schema';
 import { createDraft, draftFromAnswer, draftToAnswer, findNumberTarget, moveInOrder } from '@/app/_components/annotate/answer-draft';
 
 const completions = [

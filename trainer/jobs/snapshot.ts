@@ -8,7 +8,7 @@
  * rows in annotation order, so equal hashes mean equal data.
  */
 import { createHash } from 'node:crypto';
-import { ZAnswer, ZRatingForm } from '../../server/forms/schema';
+import { ZAnswer, ZRatingForm } from '../../lib/forms/schema';
 import { buildTrainingData, type AnnotationRecord, type ChatTurn, type PreferencePair, type SftExample } from '../../server/jobs/training-data';
 import type { WorkerDb } from '../db';
 

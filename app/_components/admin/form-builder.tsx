@@ -3,7 +3,7 @@
  * The custom rating-form builder: add, edit, reorder and remove questions of every type the
  * form schema knows. It edits parsed questions (`Question`), so every field has a value.
  */
-import type { Question, QuestionType } from '@/server/forms/schema';
+import type { Question, QuestionType } from '@/lib/forms/schema';
 import { inputClass, labelClass, smallButtonClass } from './ui';
 
 export const QUESTION_TYPE_LABELS: Record<QuestionType, string> = {

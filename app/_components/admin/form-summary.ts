@@ -1,5 +1,5 @@
 /** Short descriptions of rating forms and answers for admin tables. */
-import { ZAnswer, ZRatingForm, type QuestionAnswer } from '@/server/forms/schema';
+import { ZAnswer, ZRatingForm, type QuestionAnswer } from '@/lib/forms/schema';
 
 /** "Pairwise" for a one-question form, "Likert + critique" for a combined one. */
 export function describeForm(form: unknown): string {

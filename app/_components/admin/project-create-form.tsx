@@ -8,7 +8,7 @@ import { useMemo, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTRPC } from '@/app/_trpc/react';
-import { FORM_PRESETS, ZRatingForm, checkCompletionsPerTask, type Question } from '@/server/forms/schema';
+import { FORM_PRESETS, ZRatingForm, checkCompletionsPerTask, type Question } from '@/lib/forms/schema';
 import { ErrorBox } from './error-box';
 import { FormBuilder, QUESTION_TYPE_LABELS } from './form-builder';
 import { GuidelinesEditor } from './guidelines-editor';

@@ -13,7 +13,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@/server/api/root';
-import { findAnswerProblems, type Answer, type Question, type RatingForm } from '@/server/forms/schema';
+import { findAnswerProblems, type Answer, type Question, type RatingForm } from '@/lib/forms/schema';
 import { useTRPC, useTRPCClient } from '../../_trpc/react';
 import { useToast } from '../toast';
 import { MarkdownView } from '../markdown';

@@ -6,7 +6,7 @@
  * optional questions left empty) and `findAnswerProblems` (shared with the server) says what is
  * still missing. `draftFromAnswer` rebuilds a draft from a submitted answer, for undo.
  */
-import type { Answer, Question, RatingForm } from '@/server/forms/schema';
+import type { Answer, Question, RatingForm } from '@/lib/forms/schema';
 
 export type CompletionView = { id: number; text: string };
 export type PairwiseChoice = 'A' | 'B' | 'tie' | 'both_bad';

@@ -5,7 +5,7 @@
  * completions. Everything here is controlled: the workspace owns the draft.
  */
 import { useState } from 'react';
-import type { Question } from '@/server/forms/schema';
+import type { Question } from '@/lib/forms/schema';
 import { completionLabel, moveInOrder, type CompletionView, type Draft, type QuestionDraft } from './answer-draft';
 
 type ChangeDraft = (questionId: string, next: QuestionDraft) => void;

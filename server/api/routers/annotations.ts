@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { annotatorProcedure, createTRPCRouter } from '../trpc';
-import { ZAnswer } from '../../forms/schema';
+import { ZAnswer } from '../../../lib/forms/schema';
 import { submitAnnotation } from '../../services/submit-annotation';
 import { flagTask, MAX_FLAG_REASON_LENGTH, skipTask } from '../../services/skip-or-flag-task';
 import { findUndoableAnnotation, undoLastAnnotation } from '../../services/undo-annotation';

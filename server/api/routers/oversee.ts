@@ -1,6 +1,6 @@
 /** What admins see of the work on a project: stats, recent annotations, flagged tasks. */
 import { z } from 'zod';
-import { ZAnswer } from '../../forms/schema';
+import { ZAnswer } from '../../../lib/forms/schema';
 import { listFlaggedTasks } from '../../services/flagged-tasks';
 import { getProjectStats } from '../../services/project-stats';
 import { listRecentAnnotations } from '../../services/recent-annotations';

@@ -1,6 +1,6 @@
 /** Projects: admins create and change them; annotators list and open them. */
 import { z } from 'zod';
-import { ZRatingForm } from '../../forms/schema';
+import { ZRatingForm } from '../../../lib/forms/schema';
 import { listProjectsForAdmin, listProjectsForAnnotator } from '../../services/list-projects';
 import { createProject, getProjectForAnnotator, updateProject } from '../../services/projects';
 import { adminProcedure, annotatorProcedure, createTRPCRouter } from '../trpc';

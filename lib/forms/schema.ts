@@ -9,7 +9,7 @@
  * were shown in, so position bias stays measurable.
  */
 import { z } from 'zod';
-import { ZSafeText } from '../../lib/validation';
+import { ZSafeText } from '../validation';
 
 const ZQuestionId = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lowercase letters, digits and _ (max 40), starting with a letter');
 const ZBase = { id: ZQuestionId, label: ZSafeText(200).min(1), required: z.boolean().default(true) };
