@@ -1,60 +1,13 @@
 /**
  * Who may call what: every tRPC procedure × every role, from one table.
- * A procedure added without a row here fails the first test, so no endpoint ships without a rule.
+ * A procedure added without a row in tests/helpers/expected-access.ts fails the first test, so no endpoint ships without a rule.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { appRouter } from '@/server/api/root';
 import type { Access } from '@/server/api/trpc';
 import { callerFor, createSignedInUser, type TestUser } from '../helpers/api';
-
-const EXPECTED_ACCESS: Record<string, Access> = {
-  'session.me': 'public',
-
-  'projects.list': 'annotator',
-  'projects.get': 'annotator',
-  'projects.create': 'admin',
-  'projects.update': 'admin',
-  'projects.adminList': 'admin',
-
-  'imports.preview': 'admin',
-  'imports.commit': 'admin',
-
-  'queue.next': 'annotator',
-  'queue.progress': 'annotator',
-
-  'annotations.submit': 'annotator',
-  'annotations.skip': 'annotator',
-  'annotations.flag': 'annotator',
-  'annotations.undo': 'annotator',
-  'annotations.last': 'annotator',
-
-  'oversee.projectStats': 'admin',
-  'oversee.recentAnnotations': 'admin',
-  'oversee.flaggedTasks': 'admin',
-  'oversee.reopenTask': 'admin',
-
-  'training.overview': 'admin',
-  'training.round': 'admin',
-  'training.startRound': 'admin',
-  'training.cancelRound': 'admin',
-  'training.compare': 'admin',
-  'training.promote': 'admin',
-  'training.resetToBase': 'admin',
-  'training.generate': 'admin',
-  'training.settings': 'admin',
-  'training.updateSettings': 'admin',
-  'training.setSecret': 'admin',
-  'training.evaluate': 'admin',
-  'training.job': 'admin',
-  'training.workers': 'admin',
-  'training.cancelJob': 'admin',
-
-  'users.list': 'admin',
-  'users.create': 'admin',
-  'users.setDisabled': 'admin',
-  'users.resetPassword': 'admin',
-};
+import { EXPECTED_ACCESS } from '../helpers/expected-access';
 
 type Role = 'anonymous' | 'annotator' | 'admin';
 const ROLES: Role[] = ['anonymous', 'annotator', 'admin'];

@@ -1,0 +1,63 @@
+/**
+ * Who may call each tRPC procedure, by its dotted path: the one table both role matrices read
+ * (tests/integration/access.test.ts through createCaller, http-role-matrix.test.ts over HTTP).
+ * A procedure added to the router without a row here fails both.
+ */
+import type { Access } from '@/server/api/trpc';
+
+export const EXPECTED_ACCESS: Record<string, Access> = {
+  'session.me': 'public',
+
+  'projects.list': 'annotator',
+  'projects.get': 'annotator',
+  'projects.create': 'admin',
+  'projects.update': 'admin',
+  'projects.adminList': 'admin',
+
+  'imports.preview': 'admin',
+  'imports.commit': 'admin',
+
+  'queue.next': 'annotator',
+  'queue.progress': 'annotator',
+
+  'annotations.submit': 'annotator',
+  'annotations.skip': 'annotator',
+  'annotations.flag': 'annotator',
+  'annotations.undo': 'annotator',
+  'annotations.last': 'annotator',
+
+  'oversee.projectStats': 'admin',
+  'oversee.recentAnnotations': 'admin',
+  'oversee.flaggedTasks': 'admin',
+  'oversee.reopenTask': 'admin',
+
+  'training.overview': 'admin',
+  'training.round': 'admin',
+  'training.startRound': 'admin',
+  'training.cancelRound': 'admin',
+  'training.compare': 'admin',
+  'training.promote': 'admin',
+  'training.resetToBase': 'admin',
+  'training.generate': 'admin',
+  'training.settings': 'admin',
+  'training.updateSettings': 'admin',
+  'training.setSecret': 'admin',
+  'training.evaluate': 'admin',
+  'training.job': 'admin',
+  'training.workers': 'admin',
+  'training.cancelJob': 'admin',
+
+  'users.list': 'admin',
+  'users.create': 'admin',
+  'users.setDisabled': 'admin',
+  'users.resetPassword': 'admin',
+};
+
+export type Role = 'anonymous' | 'annotator' | 'admin';
+export const ROLES: Role[] = ['anonymous', 'annotator', 'admin'];
+
+export function isAllowed(access: Access, role: Role): boolean {
+  if (access === 'public') return true;
+  if (access === 'annotator') return role !== 'anonymous';
+  return role === 'admin';
+}
