@@ -1,6 +1,7 @@
 /** The whole API: one router per domain. */
 import { createCallerFactory, createTRPCRouter } from './trpc';
 import { annotationsRouter } from './routers/annotations';
+import { apiKeysRouter } from './routers/api-keys';
 import { importsRouter } from './routers/imports';
 import { overseeRouter } from './routers/oversee';
 import { projectsRouter } from './routers/projects';
@@ -11,6 +12,7 @@ import { usersRouter } from './routers/users';
 
 export const appRouter = createTRPCRouter({
   annotations: annotationsRouter,
+  apiKeys: apiKeysRouter,
   imports: importsRouter,
   oversee: overseeRouter,
   projects: projectsRouter,

@@ -51,6 +51,10 @@ export const EXPECTED_ACCESS: Record<string, Access> = {
   'users.create': 'admin',
   'users.setDisabled': 'admin',
   'users.resetPassword': 'admin',
+
+  'apiKeys.list': 'admin',
+  'apiKeys.create': 'admin',
+  'apiKeys.revoke': 'admin',
 };
 
 export type Role = 'anonymous' | 'annotator' | 'admin';

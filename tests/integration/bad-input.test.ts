@@ -52,7 +52,7 @@ function idInputs(projectId: number, taskId: number): Record<string, ((id: numbe
     'training.cancelJob': [(id) => ({ jobId: id })],
   };
 }
-const TAKES_NO_ID = ['session.me', 'projects.list', 'projects.create', 'projects.adminList', 'training.workers', 'users.list', 'users.create', 'users.setDisabled', 'users.resetPassword'];
+const TAKES_NO_ID = ['session.me', 'projects.list', 'projects.create', 'projects.adminList', 'training.workers', 'users.list', 'users.create', 'users.setDisabled', 'users.resetPassword', 'apiKeys.list', 'apiKeys.create', 'apiKeys.revoke'];
 
 /** A fingerprint of every table the app writes (auth bookkeeping aside), to show a refused call wrote nothing. */
 async function databaseFingerprint(): Promise<string> {
