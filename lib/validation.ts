@@ -22,6 +22,10 @@ export const ZDbId = z
   .min(1, 'must be an id (an integer from 1 to 2,147,483,647)')
   .max(MAX_DB_INT, 'must be an id (an integer from 1 to 2,147,483,647)');
 
+/** A project's id, and the input of every procedure that takes only a project (one definition for all routers). */
+export const ZProjectId = ZDbId;
+export const ZProjectInput = z.object({ projectId: ZProjectId });
+
 // A high surrogate not followed by a low one, or a low surrogate not preceded by a high one
 // (no `u` flag: the pattern works on UTF-16 code units).
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -109,58 +109,63 @@ export type QuestionAnswer = z.infer<typeof ZQuestionAnswer>;
 export const ZAnswer = z.record(ZQuestionId, ZQuestionAnswer);
 export type Answer = z.infer<typeof ZAnswer>;
 
+/** One thing wrong with an answer: the question it concerns (as keyed in the answer) and what is wrong, in words. */
+export type AnswerProblem = { questionId: string; message: string };
+
 /**
  * Checks an answer against the form and the task's completions. Returns the problems found
- * (empty when the answer is valid). In a pairwise answer, A is the first completion shown.
+ * (empty when the answer is valid), each tied to its question so a client can show it there
+ * without parsing the text. In a pairwise answer, A is the first completion shown.
  */
-export function findAnswerProblems(form: RatingForm, completionIds: number[], answer: Answer): string[] {
-  const problems: string[] = [];
+export function findAnswerProblems(form: RatingForm, completionIds: number[], answer: Answer): AnswerProblem[] {
+  const problems: AnswerProblem[] = [];
+  const add = (questionId: string, message: string) => problems.push({ questionId, message });
   const shown = new Set(completionIds);
   const keysAreShown = (record: Record<string, unknown>, id: string) => {
     const keys = Object.keys(record).map(Number);
-    if (keys.some((k) => !shown.has(k))) problems.push(`${id}: refers to a completion not in this task`);
+    if (keys.some((k) => !shown.has(k))) add(id, 'refers to a completion not in this task');
     return keys;
   };
   for (const key of Object.keys(answer)) {
-    if (!form.questions.some((q) => q.id === key)) problems.push(`${key}: no such question in this form`);
+    if (!form.questions.some((q) => q.id === key)) add(key, 'no such question in this form');
   }
   for (const q of form.questions) {
     const a = answer[q.id];
     if (!a) {
-      if (q.required) problems.push(`${q.id}: an answer is required`);
+      if (q.required) add(q.id, 'an answer is required');
       continue;
     }
     if (a.type !== q.type) {
-      problems.push(`${q.id}: expected a ${q.type} answer, got ${a.type}`);
+      add(q.id, `expected a ${q.type} answer, got ${a.type}`);
       continue;
     }
     if (q.type === 'likert' && a.type === 'likert') {
       const keys = keysAreShown(a.scores, q.id);
-      if (q.required && keys.length !== completionIds.length) problems.push(`${q.id}: score every completion`);
-      if (Object.values(a.scores).some((s) => s < q.min || s > q.max)) problems.push(`${q.id}: scores must be between ${q.min} and ${q.max}`);
+      if (q.required && keys.length !== completionIds.length) add(q.id, 'score every completion');
+      if (Object.values(a.scores).some((s) => s < q.min || s > q.max)) add(q.id, `scores must be between ${q.min} and ${q.max}`);
     } else if (q.type === 'pairwise' && a.type === 'pairwise') {
-      if (a.choice === 'tie' && !q.allowTie) problems.push(`${q.id}: ties are not allowed`);
-      if (a.choice === 'both_bad' && !q.allowBothBad) problems.push(`${q.id}: "both bad" is not allowed`);
+      if (a.choice === 'tie' && !q.allowTie) add(q.id, 'ties are not allowed');
+      if (a.choice === 'both_bad' && !q.allowBothBad) add(q.id, '"both bad" is not allowed');
     } else if (q.type === 'ranking' && a.type === 'ranking') {
       const sorted = [...a.order].sort((x, y) => x - y).join(',');
-      if (sorted !== [...completionIds].sort((x, y) => x - y).join(',')) problems.push(`${q.id}: rank every completion of the task exactly once`);
+      if (sorted !== [...completionIds].sort((x, y) => x - y).join(',')) add(q.id, 'rank every completion of the task exactly once');
     } else if (q.type === 'thumbs' && a.type === 'thumbs') {
       const keys = keysAreShown(a.votes, q.id);
-      if (q.required && keys.length !== completionIds.length) problems.push(`${q.id}: vote on every completion`);
+      if (q.required && keys.length !== completionIds.length) add(q.id, 'vote on every completion');
     } else if (q.type === 'attributes' && a.type === 'attributes') {
       keysAreShown(a.scores, q.id);
       for (const perCompletion of Object.values(a.scores)) {
         for (const [name, score] of Object.entries(perCompletion)) {
           const attribute = q.attributes.find((x) => x.name === name);
-          if (!attribute) problems.push(`${q.id}: no attribute "${name}"`);
-          else if (score < attribute.min || score > attribute.max) problems.push(`${q.id}.${name}: must be between ${attribute.min} and ${attribute.max}`);
+          if (!attribute) add(q.id, `no attribute "${name}"`);
+          else if (score < attribute.min || score > attribute.max) add(q.id, `${name} must be between ${attribute.min} and ${attribute.max}`);
         }
       }
-      if (q.required && Object.keys(a.scores).length !== completionIds.length) problems.push(`${q.id}: score every completion`);
+      if (q.required && Object.keys(a.scores).length !== completionIds.length) add(q.id, 'score every completion');
     } else if (q.type === 'critique' && a.type === 'critique') {
-      if (q.required && !a.text.trim()) problems.push(`${q.id}: write a critique`);
+      if (q.required && !a.text.trim()) add(q.id, 'write a critique');
     } else if (q.type === 'edit' && a.type === 'edit') {
-      if (!shown.has(a.baseCompletionId)) problems.push(`${q.id}: the edited completion is not in this task`);
+      if (!shown.has(a.baseCompletionId)) add(q.id, 'the edited completion is not in this task');
     }
   }
   return problems;

@@ -15,6 +15,12 @@ export type Access = 'public' | 'annotator' | 'admin';
 export type Meta = { access: Access };
 export type SessionUser = { id: string; email: string; name: string; role: Role };
 
+/**
+ * Built once per HTTP request, not once per procedure: tRPC's adapters (standalone under
+ * server/http, fetch in app/api/trpc) call createContext once and share the context
+ * among every call of a batched request, so a batch costs one session lookup
+ * (tests/integration/submit-and-next.test.ts checks it over HTTP).
+ */
 export async function createContext(options: { headers: Headers }) {
   const user = await getSessionUser(options.headers);
   return { db, user, headers: options.headers };

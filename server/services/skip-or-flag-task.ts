@@ -10,8 +10,7 @@
 import { db } from '../db';
 import { AppError } from '../errors';
 import { NOW_UTC } from './task-view';
-import { isUniqueViolation, matchRetry } from './annotation-idempotency';
-import { clampTimeSpent, existingOf, loadTaskForAnswer, noLeaseError } from './submit-annotation';
+import { alreadyAnsweredError, clampTimeSpent, existingOf, isUniqueViolation, loadTaskForWrite, matchRetry, noLeaseError } from './annotation-writes';
 
 export const MAX_FLAG_REASON_LENGTH = 500;
 
@@ -35,10 +34,10 @@ async function setTaskAside(options: {
   reason: string | null;
 }): Promise<{ annotationId: number }> {
   const { userId, clientId, taskId, status, reason } = options;
-  const task = await loadTaskForAnswer({ userId, taskId, clientId });
+  const task = await loadTaskForWrite({ userId, taskId, clientId });
   const existing = existingOf(task);
   if (existing) return { annotationId: matchRetry(existing, { userId, taskId, status }).id };
-  if (task.isAnswered) throw new AppError('CONFLICT', 'You already answered this task');
+  if (task.isAnswered) throw alreadyAnsweredError();
   if (task.leaseExpiresAt === null) throw noLeaseError(taskId);
 
   const isFlag = status === 'FLAGGED';
@@ -61,15 +60,15 @@ async function setTaskAside(options: {
       )
       SELECT id FROM ins`;
   } catch (error) {
-    if (isUniqueViolation(error, 'Annotation_taskId_userId_key')) throw new AppError('CONFLICT', 'You already answered this task');
+    if (isUniqueViolation(error, 'Annotation_taskId_userId_key')) throw alreadyAnsweredError();
     throw error;
   }
   if (inserted[0]) return { annotationId: inserted[0].id };
   // Nothing inserted: a copy of this request won the race, or my lease went meanwhile (another request of mine answered the task).
-  const current = await loadTaskForAnswer({ userId, taskId, clientId });
+  const current = await loadTaskForWrite({ userId, taskId, clientId });
   const again = existingOf(current);
   if (again) return { annotationId: matchRetry(again, { userId, taskId, status }).id };
-  if (current.isAnswered) throw new AppError('CONFLICT', 'You already answered this task');
+  if (current.isAnswered) throw alreadyAnsweredError();
   if (current.leaseExpiresAt === null) throw noLeaseError(taskId);
   throw new AppError('CONFLICT', 'This clientId was already used for another annotation');
 }

@@ -17,71 +17,25 @@ import { db } from '../db';
 import { AppError } from '../errors';
 import { findAnswerProblems, type Answer } from '../../lib/forms/schema';
 import { readStoredForm } from './projects';
-import { NOW_UTC } from './task-view';
-import { isUniqueViolation, matchRetry, type ExistingAnnotation } from './annotation-idempotency';
-
-/** Time on a task beyond this is someone who walked away, not work: clamp it. */
-export const MAX_TIME_SPENT_MS = 60 * 60 * 1000;
+import { NOW_UTC, type TaskView } from './task-view';
+import { findNextTask } from './find-next-task';
+import {
+  alreadyAnsweredError,
+  clampTimeSpent,
+  existingOf,
+  isUniqueViolation,
+  loadTaskForWrite,
+  matchRetry,
+  noLeaseError,
+  type TaskForWrite,
+} from './annotation-writes';
 
 export type SubmitResult = { annotationId: number; undoableUntil: Date };
+export type SubmitAnnotationOptions = { userId: string; clientId: string; taskId: number; answer: Answer; timeSpentMs: number };
 
-type TaskRow = {
-  projectId: number;
-  completionIds: number[];
-  status: 'OPEN' | 'DONE' | 'FLAGGED';
-  submittedCount: number;
-  form: unknown;
-  overlap: number;
-  undoSeconds: number;
-  isAnswered: boolean;
-  existingId: number | null;
-  existingUserId: string | null;
-  existingTaskId: number | null;
-  existingStatus: ExistingAnnotation['status'] | null;
-  existingCreatedAt: Date | null;
-  /** My lease on the task: null when I hold none. */
-  leaseExpiresAt: Date | null;
-  isLeaseExpired: boolean;
-  /** Unexpired leases of others; counted only when my lease expired (null otherwise). */
-  otherLeases: number | null;
-};
-
-/** The task, its project's form, whether I answered it, my lease on it, and any annotation already holding this clientId. */
-export async function loadTaskForAnswer(options: { userId: string; taskId: number; clientId: string }): Promise<TaskRow> {
-  const rows = await db.$queryRaw<TaskRow[]>`
-    SELECT t."projectId", t."completionIds", t.status::text AS status, t."submittedCount", p.form, p.overlap, p."undoSeconds",
-      EXISTS (SELECT 1 FROM "Annotation" a WHERE a."taskId" = t.id AND a."userId" = ${options.userId}) AS "isAnswered",
-      ex.id AS "existingId", ex."userId" AS "existingUserId", ex."taskId" AS "existingTaskId",
-      ex.status::text AS "existingStatus", ex."createdAt" AS "existingCreatedAt",
-      l."expiresAt" AS "leaseExpiresAt", coalesce(l."expiresAt" <= ${NOW_UTC}, false) AS "isLeaseExpired",
-      CASE WHEN l."expiresAt" <= ${NOW_UTC} THEN feedloop_other_leases(t.id, ${options.userId}) END AS "otherLeases"
-    FROM "Task" t
-    JOIN "Project" p ON p.id = t."projectId"
-    LEFT JOIN "Annotation" ex ON ex."clientId" = ${options.clientId}
-    LEFT JOIN "Assignment" l ON l."taskId" = t.id AND l."userId" = ${options.userId}
-    WHERE t.id = ${options.taskId}::int`;
-  if (!rows[0]) throw new AppError('NOT_FOUND', `No task ${options.taskId}`);
-  return rows[0];
-}
-
-export function existingOf(row: TaskRow): ExistingAnnotation | null {
-  if (row.existingId === null || row.existingUserId === null || row.existingTaskId === null || row.existingStatus === null || row.existingCreatedAt === null) return null;
-  return { id: row.existingId, userId: row.existingUserId, taskId: row.existingTaskId, status: row.existingStatus, createdAt: row.existingCreatedAt };
-}
-
-/**
- * Refused with CONFLICT rather than FORBIDDEN: the caller's role may answer this project, what
- * they lack is the task's current state (a lease), like a task that filled up or was flagged. The
- * rating page moves on from a CONFLICT, which is right for any client that finds itself without
- * the lease; a FORBIDDEN would make it put the task back on screen and try again.
- */
-export function noLeaseError(taskId: number): AppError {
-  return new AppError('CONFLICT', `You do not hold task ${taskId}: take tasks from the queue (queue.next) before answering them`);
-}
-
-/** Why a submission of this task by me is refused, from what loadTaskForAnswer read; null when it may go ahead. */
-function findSubmitRefusal(task: TaskRow, taskId: number): AppError | null {
-  if (task.isAnswered) return new AppError('CONFLICT', 'You already answered this task');
+/** Why a submission of this task by me is refused, from what loadTaskForWrite read; null when it may go ahead. */
+function findSubmitRefusal(task: TaskForWrite, taskId: number): AppError | null {
+  if (task.isAnswered) return alreadyAnsweredError();
   if (task.leaseExpiresAt === null) return noLeaseError(taskId);
   if (task.status === 'FLAGGED') return new AppError('CONFLICT', 'This task was flagged and has left the queue');
   const isSlotTaken = task.status === 'DONE' || task.submittedCount + (task.otherLeases ?? 0) >= task.overlap;
@@ -92,23 +46,41 @@ function findSubmitRefusal(task: TaskRow, taskId: number): AppError | null {
   return null;
 }
 
-export function clampTimeSpent(ms: number): number {
-  return Math.min(Math.max(0, Math.round(ms)), MAX_TIME_SPENT_MS);
+export async function submitAnnotation(options: SubmitAnnotationOptions): Promise<SubmitResult> {
+  const { result } = await storeAnswer(options);
+  return result;
 }
 
-export async function submitAnnotation(options: { userId: string; clientId: string; taskId: number; answer: Answer; timeSpentMs: number }): Promise<SubmitResult> {
+/**
+ * Submits the answer (exactly as submitAnnotation: same checks, same retry rule) and leases my
+ * next task in the same project, so the rating page makes one round trip per task instead of two.
+ * The next task is what queue.next would return with the same `excludeTaskIds` once the answer is
+ * stored: a retry of the same request (same clientId) finds the task its first copy leased, since
+ * findNextTask first gives back a task I still hold. A refused submission leases nothing.
+ */
+export async function submitAndFindNext(options: SubmitAnnotationOptions & { excludeTaskIds?: number[] }): Promise<SubmitResult & { next: TaskView | null }> {
+  const { result, projectId } = await storeAnswer(options);
+  const next = await findNextTask({ userId: options.userId, projectId, excludeTaskIds: [...(options.excludeTaskIds ?? []), options.taskId] });
+  return { ...result, next };
+}
+
+/** Stores the answer (or finds the one a first copy of this request stored); returns it with the task's project. */
+async function storeAnswer(options: SubmitAnnotationOptions): Promise<{ result: SubmitResult; projectId: number }> {
   const { userId, clientId, taskId, answer } = options;
-  const task = await loadTaskForAnswer({ userId, taskId, clientId });
-  const toResult = (a: { id: number; createdAt: Date }): SubmitResult => ({ annotationId: a.id, undoableUntil: new Date(a.createdAt.getTime() + task.undoSeconds * 1000) });
+  const task = await loadTaskForWrite({ userId, taskId, clientId });
+  const done = (a: { id: number; createdAt: Date }) => ({
+    result: { annotationId: a.id, undoableUntil: new Date(a.createdAt.getTime() + task.undoSeconds * 1000) },
+    projectId: task.projectId,
+  });
 
   // A retry first: it answers the same even once the first copy has released the lease.
   const existing = existingOf(task);
-  if (existing) return toResult(matchRetry(existing, { userId, taskId, status: 'SUBMITTED' }));
+  if (existing) return done(matchRetry(existing, { userId, taskId, status: 'SUBMITTED' }));
   const refusal = findSubmitRefusal(task, taskId);
   if (refusal) throw refusal;
 
   const problems = findAnswerProblems(readStoredForm(task.form), task.completionIds, answer);
-  if (problems.length > 0) throw new AppError('BAD_REQUEST', `Invalid answer: ${problems[0]}`, { problems });
+  if (problems.length > 0) throw new AppError('BAD_REQUEST', `Invalid answer: ${problems[0].questionId}: ${problems[0].message}`, { problems });
 
   const editTexts = Object.values(answer).flatMap((a) => (a.type === 'edit' ? [a.text] : []));
   let inserted: { id: number; createdAt: Date }[];
@@ -154,15 +126,15 @@ export async function submitAnnotation(options: { userId: string; clientId: stri
       SELECT id, "createdAt" FROM ins`;
   } catch (error) {
     // Another clientId of mine got there first (e.g. a skip sent while this was in flight).
-    if (isUniqueViolation(error, 'Annotation_taskId_userId_key')) throw new AppError('CONFLICT', 'You already answered this task');
+    if (isUniqueViolation(error, 'Annotation_taskId_userId_key')) throw alreadyAnsweredError();
     throw error;
   }
-  if (inserted[0]) return toResult(inserted[0]);
+  if (inserted[0]) return done(inserted[0]);
 
   // Nothing inserted: a copy of this request won the race, or the task filled up (or my lease
   // expired and its slot was taken) meanwhile.
-  const current = await loadTaskForAnswer({ userId, taskId, clientId });
+  const current = await loadTaskForWrite({ userId, taskId, clientId });
   const again = existingOf(current);
-  if (again) return toResult(matchRetry(again, { userId, taskId, status: 'SUBMITTED' }));
+  if (again) return done(matchRetry(again, { userId, taskId, status: 'SUBMITTED' }));
   throw findSubmitRefusal(current, taskId) ?? new AppError('CONFLICT', `This task already has its ${task.overlap} answers`);
 }

@@ -21,6 +21,7 @@ export const EXPECTED_ACCESS: Record<string, Access> = {
   'queue.progress': 'annotator',
 
   'annotations.submit': 'annotator',
+  'annotations.submitAndNext': 'annotator',
   'annotations.skip': 'annotator',
   'annotations.flag': 'annotator',
   'annotations.undo': 'annotator',

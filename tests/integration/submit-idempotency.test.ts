@@ -45,15 +45,15 @@ describe('annotations.submit', () => {
     const attempt = (answer: Record<string, unknown>) =>
       api.annotations.submit({ clientId: randomUUID(), taskId, answer: answer as never, timeSpentMs: 1 }).then(
         () => null,
-        (error: { code?: string; message: string; cause?: { details?: { problems?: string[] } } }) => error,
+        (error: { code?: string; message: string; cause?: { details?: { problems?: { questionId: string; message: string }[] } } }) => error,
       );
     const missing = await attempt({});
     expect(missing?.code).toBe('BAD_REQUEST');
-    expect(missing?.cause?.details?.problems).toEqual(['preference: an answer is required']);
+    expect(missing?.cause?.details?.problems).toEqual([{ questionId: 'preference', message: 'an answer is required' }]);
     const wrongType = await attempt({ preference: { type: 'thumbs', votes: {} } });
     expect(wrongType?.message).toMatch(/expected a pairwise answer/);
     const unknownQuestion = await attempt({ ...pairwiseAnswer(), extra: { type: 'critique', text: 'x' } });
-    expect(unknownQuestion?.cause?.details?.problems).toEqual(['extra: no such question in this form']);
+    expect(unknownQuestion?.cause?.details?.problems).toEqual([{ questionId: 'extra', message: 'no such question in this form' }]);
     // A malformed answer fails input validation before it reaches the service.
     const malformed = await attempt({ preference: { type: 'pairwise', choice: 'C' } });
     expect(malformed?.code).toBe('BAD_REQUEST');

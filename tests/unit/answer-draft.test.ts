@@ -23,7 +23,7 @@ describe('answer drafts', () => {
 
   it('a required question without an answer is reported by the shared checker', () => {
     const answer = draftToAnswer(form, createDraft(form, completions), completions);
-    expect(findAnswerProblems(form, [11, 12], answer)).toEqual(['preference: an answer is required']);
+    expect(findAnswerProblems(form, [11, 12], answer)).toEqual([{ questionId: 'preference', message: 'an answer is required' }]);
   });
 
   it('keeps an edited ideal answer with the completion it started from', () => {

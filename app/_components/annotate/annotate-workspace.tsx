@@ -1,50 +1,19 @@
 'use client';
 /**
- * The keyboard-first rating page.
- *
- * Flow: the current task is shown while the next one is already fetched (`queue.next` excluding
- * what is on screen), so submitting swaps to it at once and the submission finishes in the
- * background. Each task view gets one client id when it is shown: a double Enter or a retried
- * request sends the same id, and the server keeps one annotation. Time spent runs from display
- * to submit. If a submission fails for a reason the annotator can fix, the task comes back with
- * its answer; if the task already has enough answers, we just move on.
+ * The keyboard-first rating page: the task on screen, its rating form, the guidelines, and the
+ * shortcuts. Which task is on screen and the requests that answer it live in useTaskQueue
+ * (use-task-queue.ts); this component renders them and maps keys to them.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { inferRouterOutputs } from '@trpc/server';
-import type { AppRouter } from '@/server/api/root';
-import { findAnswerProblems, type Answer, type Question, type RatingForm } from '@/lib/forms/schema';
-import { useTRPC, useTRPCClient } from '../../_trpc/react';
-import { useToast } from '../toast';
+import type { Question } from '@/lib/forms/schema';
 import { MarkdownView } from '../markdown';
-import { completionLabel, createDraft, draftFromAnswer, draftToAnswer, findNumberTarget, isPerCompletion, moveInOrder, type Draft, type QuestionDraft } from './answer-draft';
-import { describeError, withRetries } from './task-errors';
+import { completionLabel, findNumberTarget, isPerCompletion, moveInOrder, type QuestionDraft } from './answer-draft';
+import { useTaskQueue, type AnnotateProject, type View } from './use-task-queue';
 import { PerCompletionControls, TaskQuestions } from './rating-form';
 import { FlagDialog } from './flag-dialog';
 import { ShortcutsHelp } from './shortcuts-help';
 
-export type AnnotateProject = { id: number; name: string; guidelines: string; form: RatingForm; completionsPerTask: number };
-
-type RouterOutputs = inferRouterOutputs<AppRouter>;
-/** A task as the queue serves it: prompt, completions in display order, lease. */
-export type TaskView = NonNullable<RouterOutputs['queue']['next']>;
-
-/** One showing of a task: its own client id, display time, draft answer, and whether the annotator changed it. */
-type View = { task: TaskView; clientId: string; shownAt: number; draft: Draft; isEdited: boolean };
-
-/**
- * The second press of a double Enter (or click) lands on the task that replaced the one just
- * sent; a task untouched and on screen for less than this is not submitted.
- */
-const DOUBLE_SUBMIT_MS = 500;
-
-type QueueState = {
-  current: View | null;
-  /** Tasks already fetched (and leased to me) to show next. */
-  upcoming: TaskView[];
-  /** The last fetch found nothing: show the empty state once the current task is done. */
-  isExhausted: boolean;
-};
+export type { AnnotateProject, TaskView } from './use-task-queue';
 
 const TYPING_TAGS = new Set(['INPUT', 'TEXTAREA', 'SELECT']);
 
@@ -52,128 +21,15 @@ function isTypingTarget(target: EventTarget | null): boolean {
   return target instanceof HTMLElement && (TYPING_TAGS.has(target.tagName) || target.isContentEditable);
 }
 
-/** "preference: an answer is required" -> "Which response is better?: an answer is required". */
-function describeProblem(form: RatingForm, problem: string): string {
-  const [id, ...rest] = problem.split(': ');
-  const question = form.questions.find((q) => q.id === id);
-  return question ? `${question.label} — ${rest.join(': ')}` : problem;
-}
-
-function toDate(value: unknown): Date | null {
-  if (value instanceof Date) return value;
-  if (typeof value === 'string' || typeof value === 'number') return new Date(value);
-  return null;
-}
-
 export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
-  const trpc = useTRPC();
-  const client = useTRPCClient();
-  const queryClient = useQueryClient();
-  const toast = useToast();
   const form = project.form;
-
-  const [queue, setQueue] = useState<QueueState>({ current: null, upcoming: [], isExhausted: false });
+  const { queue, queueRef, progress, canUndo, fetchError, submit, skip, flag: sendFlag, undo, changeDraft, checkAgain, retryFetch } = useTaskQueue(project);
   const [focusedIndex, setFocusedIndex] = useState(0);
   const [selectedRankId, setSelectedRankId] = useState<number | null>(null);
   const [isFlagOpen, setIsFlagOpen] = useState(false);
   const [isHelpOpen, setIsHelpOpen] = useState(false);
   const [isGuidelinesOpen, setIsGuidelinesOpen] = useState(true);
-  const [undoableUntil, setUndoableUntil] = useState<Date | null>(null);
-  const [now, setNow] = useState(() => Date.now());
-  const [fetchError, setFetchError] = useState<string | null>(null);
-
-  // Handlers read the latest state through refs: key presses can come faster than renders.
-  const queueRef = useRef(queue);
-  queueRef.current = queue;
-  const isFetchingRef = useRef(false);
-  /** Tasks whose submit/skip/flag is in flight: never fetch them again as "next". */
-  const pendingTaskIds = useRef(new Set<number>());
-  const pendingRequests = useRef(new Set<Promise<unknown>>());
-  /** My answers in this session, to prefill a task brought back by undo. */
-  const answersByTask = useRef(new Map<number, Answer>());
   const cardRefs = useRef<(HTMLElement | null)[]>([]);
-
-  // Progress is counted on the server now and then (at start, every minute, when the queue runs
-  // out, after an undo) and moved locally after each saved answer: counting open tasks after every
-  // submit would put a count over the whole project on the annotation path.
-  const progressQuery = useQuery({ ...trpc.queue.progress.queryOptions({ projectId: project.id }), refetchInterval: 60_000 });
-  const lastQuery = useQuery(trpc.annotations.last.queryOptions({ projectId: project.id }));
-
-  useEffect(() => {
-    const until = toDate(lastQuery.data?.undoableUntil);
-    if (lastQuery.data !== undefined) setUndoableUntil(until);
-  }, [lastQuery.data]);
-
-  // A clock only while an undo is possible, so the button locks when the window closes.
-  useEffect(() => {
-    if (!undoableUntil) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [undoableUntil]);
-  const canUndo = undoableUntil !== null && undoableUntil.getTime() > now;
-
-  const makeView = useCallback((task: TaskView, draft?: Draft): View => ({ task, clientId: crypto.randomUUID(), shownAt: performance.now(), draft: draft ?? createDraft(form, task.completions), isEdited: false }), [form]);
-
-  const refreshProgress = useCallback(() => {
-    void queryClient.invalidateQueries({ queryKey: trpc.queue.progress.queryKey({ projectId: project.id }) });
-  }, [queryClient, trpc, project.id]);
-  const countSaved = useCallback(
-    (kind: 'submitted' | 'skipped' | 'flagged') => {
-      queryClient.setQueryData(trpc.queue.progress.queryKey({ projectId: project.id }), (old) =>
-        old && {
-          doneToday: old.doneToday + (kind === 'submitted' ? 1 : 0),
-          doneTotal: old.doneTotal + (kind === 'submitted' ? 1 : 0),
-          remaining: Math.max(0, old.remaining - 1),
-        },
-      );
-    },
-    [queryClient, trpc, project.id],
-  );
-
-  // ───────────── fetching: keep one task on screen and one ready behind it ─────────────
-  const needsFetch = !queue.isExhausted && (queue.current === null || queue.upcoming.length === 0);
-  const fetchNext = useCallback(async (): Promise<boolean> => {
-    if (isFetchingRef.current) return false;
-    isFetchingRef.current = true;
-    try {
-      const state = queueRef.current;
-      const exclude = [...(state.current ? [state.current.task.taskId] : []), ...state.upcoming.map((t) => t.taskId), ...pendingTaskIds.current];
-      const task = await client.queue.next.mutate({ projectId: project.id, excludeTaskIds: exclude });
-      setFetchError(null);
-      if (!task) {
-        setQueue((prev) => ({ ...prev, isExhausted: true }));
-        // The exact count once the last answers are saved.
-        void Promise.allSettled([...pendingRequests.current]).then(refreshProgress);
-        return false;
-      }
-      // The screen changed while the request was out (an undo, a restore): ask again.
-      const latest = queueRef.current;
-      const isKnown = (t: number, state: QueueState) => state.current?.task.taskId === t || state.upcoming.some((u) => u.taskId === t) || pendingTaskIds.current.has(t);
-      if (isKnown(task.taskId, latest)) return true;
-      setQueue((prev) => {
-        if (isKnown(task.taskId, prev)) return prev;
-        if (!prev.current) return { ...prev, current: makeView(task) };
-        return { ...prev, upcoming: [...prev.upcoming, task] };
-      });
-      return false;
-    } catch (error) {
-      setFetchError(describeError(error).message);
-      return false;
-    } finally {
-      isFetchingRef.current = false;
-    }
-  }, [client, project.id, makeView, refreshProgress]);
-
-  const [fetchTick, setFetchTick] = useState(0);
-  const ignoredFetches = useRef(0);
-  useEffect(() => {
-    if (!needsFetch || fetchError) return;
-    void fetchNext().then((isIgnored) => {
-      ignoredFetches.current = isIgnored ? ignoredFetches.current + 1 : 0;
-      // A server that keeps offering a task already on screen would loop: stop after a few tries.
-      if (isIgnored && ignoredFetches.current <= 3) setFetchTick((t) => t + 1);
-    });
-  }, [needsFetch, fetchError, fetchNext, fetchTick, queue.current?.task.taskId]);
 
   // A new task on screen: focus its first completion, clear the ranking selection.
   const currentTaskId = queue.current?.task.taskId;
@@ -183,138 +39,13 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
     setSelectedRankId(null);
   }, [currentClientId]);
 
-  /** Shows the next fetched task (or nothing, which triggers a fetch). */
-  const advance = useCallback(() => {
-    setQueue((prev) => {
-      const [next, ...rest] = prev.upcoming;
-      return { ...prev, current: next ? makeView(next) : null, upcoming: rest };
-    });
-  }, [makeView]);
-
-  /** Puts a task whose request failed back on screen; what was showing goes next. */
-  const restore = useCallback((view: View) => {
-    setQueue((prev) => ({ ...prev, current: { ...view, shownAt: performance.now() }, upcoming: prev.current ? [prev.current.task, ...prev.upcoming] : prev.upcoming }));
-  }, []);
-
-  /**
-   * Sends a submit/skip/flag for a view that has already left the screen. Conflicts (the task
-   * has enough answers, the lease is gone) move on; fixable errors bring the task back.
-   */
-  const sendInBackground = useCallback(
-    <T,>(view: View, send: () => Promise<T>, onSaved: (result: T) => void) => {
-      const taskId = view.task.taskId;
-      pendingTaskIds.current.add(taskId);
-      const request = withRetries(send)
-        .then(onSaved)
-        .catch((error: unknown) => {
-          const info = describeError(error);
-          if (info.code === 'CONFLICT' || info.code === 'NOT_FOUND') {
-            toast.show(`Task #${taskId}: ${info.message}. Moved on.`, 'info');
-            refreshProgress();
-          } else {
-            toast.show(`Could not save task #${taskId}: ${info.message}`, 'error');
-            restore(view);
-          }
-        })
-        .finally(() => {
-          pendingTaskIds.current.delete(taskId);
-          pendingRequests.current.delete(request);
-        });
-      pendingRequests.current.add(request);
-    },
-    [toast, restore, refreshProgress],
-  );
-
-  const submit = useCallback(() => {
-    const view = queueRef.current.current;
-    if (!view || pendingTaskIds.current.has(view.task.taskId)) return;
-    if (!view.isEdited && performance.now() - view.shownAt < DOUBLE_SUBMIT_MS) return;
-    const answer = draftToAnswer(form, view.draft, view.task.completions);
-    const problems = findAnswerProblems(form, view.task.completions.map((c) => c.id), answer);
-    if (problems.length) {
-      toast.show(describeProblem(form, problems[0]), 'error');
-      return;
-    }
-    const timeSpentMs = Math.round(performance.now() - view.shownAt);
-    advance();
-    sendInBackground(
-      view,
-      () => client.annotations.submit.mutate({ clientId: view.clientId, taskId: view.task.taskId, answer, timeSpentMs }),
-      (result) => {
-        countSaved('submitted');
-        answersByTask.current.set(view.task.taskId, answer);
-        setUndoableUntil(toDate(result.undoableUntil));
-        setNow(Date.now());
-      },
-    );
-  }, [form, toast, advance, sendInBackground, client, countSaved]);
-
-  const skip = useCallback(() => {
-    const view = queueRef.current.current;
-    if (!view || pendingTaskIds.current.has(view.task.taskId)) return;
-    const timeSpentMs = Math.round(performance.now() - view.shownAt);
-    advance();
-    sendInBackground(view, () => client.annotations.skip.mutate({ clientId: view.clientId, taskId: view.task.taskId, timeSpentMs }), () => countSaved('skipped'));
-  }, [advance, sendInBackground, client, countSaved]);
-
   const flag = useCallback(
     (reason: string) => {
       setIsFlagOpen(false);
-      const view = queueRef.current.current;
-      if (!view || pendingTaskIds.current.has(view.task.taskId)) return;
-      const timeSpentMs = Math.round(performance.now() - view.shownAt);
-      advance();
-      sendInBackground(view, () => client.annotations.flag.mutate({ clientId: view.clientId, taskId: view.task.taskId, reason, timeSpentMs }), () => {
-        countSaved('flagged');
-        toast.show('Flagged. Thanks — an admin will look at it.', 'success');
-      });
+      sendFlag(reason);
     },
-    [advance, sendInBackground, client, toast, countSaved],
+    [sendFlag],
   );
-
-  const isUndoing = useRef(false);
-  const undo = useCallback(async () => {
-    if (isUndoing.current) return;
-    isUndoing.current = true;
-    try {
-      // The submission being undone may still be on its way.
-      await Promise.allSettled([...pendingRequests.current]);
-      const result = await client.annotations.undo.mutate({ projectId: project.id });
-      const task = result.task;
-      const previous = answersByTask.current.get(task.taskId);
-      const draft = previous ? draftFromAnswer(form, previous, task.completions) : undefined;
-      setQueue((prev) => {
-        const keep = (t: TaskView) => t.taskId !== task.taskId;
-        const upcoming = [...(prev.current ? [prev.current.task] : []), ...prev.upcoming].filter(keep);
-        return { current: makeView(task, draft), upcoming, isExhausted: false };
-      });
-      answersByTask.current.delete(task.taskId);
-      setUndoableUntil(null);
-      toast.show('Undone: the task is back.', 'info');
-      void lastQuery.refetch();
-      refreshProgress();
-    } catch (error) {
-      toast.show(`Cannot undo: ${describeError(error).message}`, 'error');
-    } finally {
-      isUndoing.current = false;
-    }
-  }, [client, project.id, form, makeView, toast, lastQuery, refreshProgress]);
-
-  // ───────────── draft edits ─────────────
-  const changeDraft = useCallback((questionId: string, next: QuestionDraft) => {
-    setQueue((prev) => {
-      if (!prev.current) return prev;
-      let draft: Draft = { ...prev.current.draft, [questionId]: next };
-      // An untouched "ideal answer" follows the completion chosen in a pairwise question.
-      if (next.type === 'pairwise' && (next.choice === 'A' || next.choice === 'B')) {
-        const chosen = prev.current.task.completions[next.choice === 'A' ? 0 : 1];
-        for (const [id, d] of Object.entries(draft)) {
-          if (d.type === 'edit' && !d.isEdited && chosen) draft = { ...draft, [id]: { ...d, baseCompletionId: chosen.id, text: chosen.text } };
-        }
-      }
-      return { ...prev, current: { ...prev.current, draft, isEdited: true } };
-    });
-  }, []);
 
   const perCompletionQuestions = useMemo(() => form.questions.filter(isPerCompletion), [form]);
   const taskQuestions = useMemo(() => form.questions.filter((q) => !isPerCompletion(q)), [form]);
@@ -453,7 +184,6 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
 
   // ───────────── render ─────────────
   const current = queue.current;
-  const progress = progressQuery.data;
   const isEmpty = !current && queue.isExhausted && queue.upcoming.length === 0;
 
   return (
@@ -504,14 +234,14 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
               <div className="text-3xl">🎉</div>
               <h2 className="text-base font-semibold">Nothing left to rate here</h2>
               <p className="max-w-sm text-sm text-slate-500">Every task in this project is answered or held by someone else. Tasks held too long come back to the queue.</p>
-              <button type="button" onClick={() => setQueue((prev) => ({ ...prev, isExhausted: false }))} className="mt-2 rounded-md border border-slate-200 px-3 py-1.5 text-sm hover:bg-slate-50">
+              <button type="button" onClick={checkAgain} className="mt-2 rounded-md border border-slate-200 px-3 py-1.5 text-sm hover:bg-slate-50">
                 Check again
               </button>
             </div>
           ) : fetchError ? (
             <div className="rounded-2xl border border-rose-200 bg-rose-50 p-6 text-sm text-rose-900">
               Could not load the next task: {fetchError}
-              <button type="button" onClick={() => setFetchError(null)} className="ml-3 underline">
+              <button type="button" onClick={retryFetch} className="ml-3 underline">
                 Retry
               </button>
             </div>

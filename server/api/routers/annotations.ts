@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { annotatorProcedure, createTRPCRouter } from '../trpc';
 import { ZAnswer } from '../../../lib/forms/schema';
-import { submitAnnotation } from '../../services/submit-annotation';
+import { submitAndFindNext, submitAnnotation } from '../../services/submit-annotation';
 import { flagTask, MAX_FLAG_REASON_LENGTH, skipTask } from '../../services/skip-or-flag-task';
 import { findUndoableAnnotation, undoLastAnnotation } from '../../services/undo-annotation';
 import { ZTaskView } from '../../services/task-view';
-import { ZDbId, ZSafeText } from '../../../lib/validation';
+import { ZDbId, ZProjectInput, ZSafeText } from '../../../lib/validation';
+import { ZNextTaskInput } from './queue';
 
 const ZClientId = z.uuid();
 /** Milliseconds the annotator spent on the task (clamped server-side to one hour). */
@@ -15,11 +16,16 @@ export const ZSubmitAnnotationInput = z.object({ clientId: ZClientId, taskId: ZD
 export type TSubmitAnnotationInput = z.infer<typeof ZSubmitAnnotationInput>;
 export const ZSubmitAnnotationOutput = z.object({ annotationId: z.number().int(), undoableUntil: z.date() });
 
+export const ZSubmitAndNextInput = ZSubmitAnnotationInput.extend({
+  /** Tasks the client already has (on screen, prefetched): never returned as `next`. */
+  excludeTaskIds: ZNextTaskInput.shape.excludeTaskIds,
+});
+export type TSubmitAndNextInput = z.infer<typeof ZSubmitAndNextInput>;
+export const ZSubmitAndNextOutput = ZSubmitAnnotationOutput.extend({ next: ZTaskView.nullable() });
+
 export const ZSkipTaskInput = z.object({ clientId: ZClientId, taskId: ZDbId, timeSpentMs: ZTimeSpentMs });
 export const ZFlagTaskInput = z.object({ clientId: ZClientId, taskId: ZDbId, reason: ZSafeText(MAX_FLAG_REASON_LENGTH).trim().min(1), timeSpentMs: ZTimeSpentMs });
 export const ZSetAsideOutput = z.object({ annotationId: z.number().int() });
-
-const ZProjectInput = z.object({ projectId: ZDbId });
 
 export const annotationsRouter = createTRPCRouter({
   /** Idempotent per clientId: a retry returns the same annotationId. */
@@ -27,6 +33,15 @@ export const annotationsRouter = createTRPCRouter({
     .input(ZSubmitAnnotationInput)
     .output(ZSubmitAnnotationOutput)
     .mutation(({ ctx, input }) => submitAnnotation({ userId: ctx.user.id, ...input })),
+
+  /**
+   * submit, then queue.next in the task's project, in one request: the rating page's one round
+   * trip per task. Same rules and idempotency as submit; a retry returns the same next task.
+   */
+  submitAndNext: annotatorProcedure
+    .input(ZSubmitAndNextInput)
+    .output(ZSubmitAndNextOutput)
+    .mutation(({ ctx, input }) => submitAndFindNext({ userId: ctx.user.id, ...input })),
 
   skip: annotatorProcedure
     .input(ZSkipTaskInput)

@@ -6,9 +6,8 @@ import { getProjectStats } from '../../services/project-stats';
 import { listRecentAnnotations } from '../../services/recent-annotations';
 import { reopenTask } from '../../services/reopen-task';
 import { adminProcedure, createTRPCRouter } from '../trpc';
-import { ZDbId, ZSafeText } from '../../../lib/validation';
+import { ZDbId, ZProjectId, ZProjectInput, ZSafeText } from '../../../lib/validation';
 
-const ZProjectInput = z.object({ projectId: ZDbId });
 const ZAnnotationStatus = z.enum(['SUBMITTED', 'SKIPPED', 'FLAGGED']);
 const ZTaskStatus = z.enum(['OPEN', 'DONE', 'FLAGGED']);
 
@@ -26,7 +25,7 @@ export const ZProjectStats = z.object({
 });
 
 export const ZRecentAnnotationsInput = z.object({
-  projectId: ZDbId,
+  projectId: ZProjectId,
   userId: ZSafeText(200).min(1).optional(),
   status: ZAnnotationStatus.optional(),
   limit: z.number().int().min(1).max(100).default(50),

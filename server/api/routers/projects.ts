@@ -4,7 +4,7 @@ import { ZRatingForm } from '../../../lib/forms/schema';
 import { listProjectsForAdmin, listProjectsForAnnotator } from '../../services/list-projects';
 import { createProject, getProjectForAnnotator, updateProject } from '../../services/projects';
 import { adminProcedure, annotatorProcedure, createTRPCRouter } from '../trpc';
-import { ZDbId, ZSafeText } from '../../../lib/validation';
+import { ZProjectId, ZProjectInput, ZSafeText } from '../../../lib/validation';
 
 /** Settings without defaults, so that a partial update never resets a field it does not name. */
 const projectSettingsShape = {
@@ -25,7 +25,7 @@ export const ZCreateProjectInput = z.object({
   undoSeconds: projectSettingsShape.undoSeconds.optional(),
 });
 export type TCreateProjectInput = z.infer<typeof ZCreateProjectInput>;
-export const ZUpdateProjectInput = z.object({ projectId: ZDbId, ...z.object(projectSettingsShape).partial().shape });
+export const ZUpdateProjectInput = z.object({ projectId: ZProjectId, ...z.object(projectSettingsShape).partial().shape });
 export type TUpdateProjectInput = z.infer<typeof ZUpdateProjectInput>;
 
 export const ZProjectAdmin = z.object({
@@ -57,7 +57,7 @@ export const projectsRouter = createTRPCRouter({
   list: annotatorProcedure.output(z.array(ZProjectListItem)).query(({ ctx }) => listProjectsForAnnotator({ userId: ctx.user.id })),
 
   get: annotatorProcedure
-    .input(z.object({ projectId: ZDbId }))
+    .input(ZProjectInput)
     .output(ZProjectForAnnotator)
     .query(({ input }) => getProjectForAnnotator(input)),
 

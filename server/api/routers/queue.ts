@@ -3,17 +3,17 @@ import { annotatorProcedure, createTRPCRouter } from '../trpc';
 import { findNextTask } from '../../services/find-next-task';
 import { findQueueProgress } from '../../services/queue-progress';
 import { ZTaskView } from '../../services/task-view';
-import { ZDbId } from '../../../lib/validation';
+import { ZDbId, ZProjectId } from '../../../lib/validation';
 
 export const ZNextTaskInput = z.object({
-  projectId: ZDbId,
+  projectId: ZProjectId,
   /** Tasks the client already has (on screen, prefetched): never returned again by this call. */
   excludeTaskIds: z.array(ZDbId).max(50).default([]),
 });
 export type TNextTaskInput = z.infer<typeof ZNextTaskInput>;
 
 export const ZQueueProgressInput = z.object({
-  projectId: ZDbId,
+  projectId: ZProjectId,
   /** The browser's `new Date().getTimezoneOffset()`, so "today" starts at the annotator's midnight. */
   tzOffsetMinutes: z.number().int().min(-14 * 60).max(14 * 60).optional(),
 });

@@ -19,15 +19,14 @@ import {
   updateTrainingSettings,
 } from '../../services/training-rounds';
 import { adminProcedure, createTRPCRouter } from '../trpc';
-import { ZDbId, ZSafeText } from '../../../lib/validation';
+import { ZDbId, ZProjectId, ZProjectInput, ZSafeText } from '../../../lib/validation';
 
-const ZProjectInput = z.object({ projectId: ZDbId });
 
 export const trainingRouter = createTRPCRouter({
   overview: adminProcedure.input(ZProjectInput).query(({ input }) => getTrainingOverview(input)),
   round: adminProcedure.input(z.object({ runId: ZDbId })).query(({ input }) => getRound(input)),
   startRound: adminProcedure
-    .input(z.object({ projectId: ZDbId, config: ZRoundConfig }))
+    .input(z.object({ projectId: ZProjectId, config: ZRoundConfig }))
     .mutation(({ ctx, input }) => startRound({ projectId: input.projectId, config: input.config, userId: ctx.user.id })),
   cancelRound: adminProcedure.input(z.object({ runId: ZDbId })).mutation(({ input }) => cancelRound(input)),
 
@@ -38,12 +37,12 @@ export const trainingRouter = createTRPCRouter({
   generate: adminProcedure.input(ZProjectInput).mutation(({ ctx, input }) => queueGeneration({ projectId: input.projectId, userId: ctx.user.id })),
   settings: adminProcedure.input(ZProjectInput).query(({ input }) => getTrainingSettings(input)),
   updateSettings: adminProcedure
-    .input(z.object({ projectId: ZDbId, generation: ZGenerationSettings.optional(), roundSchedule: ZRoundSchedule.optional(), autoContinue: z.boolean().optional() }))
+    .input(z.object({ projectId: ZProjectId, generation: ZGenerationSettings.optional(), roundSchedule: ZRoundSchedule.optional(), autoContinue: z.boolean().optional() }))
     .mutation(({ input }) => updateTrainingSettings(input)),
   setSecret: adminProcedure
     .input(
       z.object({
-        projectId: ZDbId,
+        projectId: ZProjectId,
         name: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'letters, digits and _ (max 64)'),
         value: ZSafeText(4096).min(1).refine((v) => !/[\r\n]/.test(v), 'one line').nullable(),
       }),
@@ -51,7 +50,7 @@ export const trainingRouter = createTRPCRouter({
     .mutation(({ input }) => setProjectSecret(input)),
 
   evaluate: adminProcedure
-    .input(z.object({ projectId: ZDbId, versionIds: z.array(ZDbId).min(1).max(4), prompts: z.number().int().min(1).max(10_000).default(200) }))
+    .input(z.object({ projectId: ZProjectId, versionIds: z.array(ZDbId).min(1).max(4), prompts: z.number().int().min(1).max(10_000).default(200) }))
     .mutation(({ ctx, input }) => queueEvaluation({ ...input, userId: ctx.user.id })),
   job: adminProcedure.input(z.object({ jobId: ZDbId })).query(({ input }) => getJob(input)),
   workers: adminProcedure.query(() => getWorkersAndQueue()),
