@@ -3,7 +3,8 @@
  *
  * With no DATABASE_URL it starts an embedded PostgreSQL (data under ./.data/postgres, kept across
  * restarts); then it applies migrations, seeds the demo (once), builds the web app when the build is
- * missing or older than the sources, and serves it. `--dev` runs `next dev` instead of a build.
+ * missing or older than the sources, and serves it. `--dev` serves Next in development mode (no build) behind the
+ * same server.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,7 +18,6 @@ const root = path.resolve(__dirname, '..');
 const dataDir = path.join(root, '.data');
 const isDev = process.argv.includes('--dev');
 const port = Number(process.env.PORT ?? 3000);
-const nextBin = path.join(root, 'node_modules/next/dist/bin/next');
 
 function log(message: string) {
   console.log(`[feedloop] ${message}`);
@@ -130,17 +130,9 @@ async function main() {
   const demo = await seedDemo(db);
   await db.$disconnect();
 
-  let web: ChildProcess;
-  if (isDev) {
-    web = spawn(process.execPath, [nextBin, 'dev', '-p', String(port)], {
-      cwd: root,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, NODE_ENV: 'development', NEXT_TELEMETRY_DISABLED: '1' },
-    });
-  } else {
-    buildIfStale({ log });
-    web = (await startWebServer({ port, host: process.env.HOST ?? '0.0.0.0', timeoutMs: 120_000 })).process;
-  }
+  // Development serves Next in dev mode behind the same HTTP edge as production (server/http).
+  if (!isDev) buildIfStale({ log });
+  const web: ChildProcess = (await startWebServer({ port, host: process.env.HOST ?? '0.0.0.0', timeoutMs: isDev ? 300_000 : 120_000, dev: isDev })).process;
 
   const worker = startWorker();
 

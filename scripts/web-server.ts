@@ -1,7 +1,8 @@
 /**
- * Builds the web app when needed and starts the production server (server/http/main.ts) as a
- * child process. `npm start`, the end-to-end tests and the annotation benchmark all serve the app
- * this way, so they test and measure what ships.
+ * Builds the web app when needed and starts the server (server/http/main.ts: the HTTP edge in
+ * front of Next and tRPC) as a child process. `npm start`, the end-to-end tests and the annotation
+ * benchmark all serve the app this way, so they test and measure what ships; `npm run dev` starts
+ * the same server with `dev: true` (Next in development mode, same edge).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,9 +30,10 @@ export type WebServer = { url: string; process: ChildProcess; stop: () => Promis
 
 /**
  * Starts the server and resolves once it answers. `env` adds to this process's environment;
- * output goes to `logFile` when given, else to this process's stdout/stderr.
+ * output goes to `logFile` when given, else to this process's stdout/stderr. `dev` serves Next in
+ * development mode (no build needed) behind the same edge.
  */
-export async function startWebServer(options: { port: number; host?: string; env?: Record<string, string>; logFile?: string; timeoutMs?: number }): Promise<WebServer> {
+export async function startWebServer(options: { port: number; host?: string; env?: Record<string, string>; logFile?: string; timeoutMs?: number; dev?: boolean }): Promise<WebServer> {
   const host = options.host ?? '127.0.0.1';
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${options.port}`;
   let log: number | null = null;
@@ -39,9 +41,9 @@ export async function startWebServer(options: { port: number; host?: string; env
     fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
     log = fs.openSync(options.logFile, 'a');
   }
-  const child = spawn(process.execPath, [tsxCli, path.join(root, 'server/http/main.ts')], {
+  const child = spawn(process.execPath, [tsxCli, path.join(root, 'server/http/main.ts'), ...(options.dev ? ['--dev'] : [])], {
     cwd: root,
-    env: { ...process.env, ...options.env, PORT: String(options.port), HOST: host, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
+    env: { ...process.env, ...options.env, PORT: String(options.port), HOST: host, NODE_ENV: options.dev ? 'development' : 'production', NEXT_TELEMETRY_DISABLED: '1' },
     stdio: ['ignore', log ?? 'inherit', log ?? 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
