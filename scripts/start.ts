@@ -5,12 +5,18 @@
  * restarts); then it applies migrations, seeds the demo (once), builds the web app when the build is
  * missing or older than the sources, and serves it. `--dev` serves Next in development mode (no build) behind the
  * same server.
+ *
+ * The embedded PostgreSQL is supervised (scripts/supervise-postgres.ts): killed or crashed, it is
+ * started again on the same port and data directory, and the web server's pool and the worker
+ * reconnect by themselves. If it cannot be restarted, the web server and the worker are stopped
+ * and npm start exits non-zero with the reason, rather than serve 500s until someone notices.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startEmbeddedPostgres, findFreePort } from './embedded-postgres';
+import { supervisePostgres } from './supervise-postgres';
 import { applyMigrations } from '../prisma/migrate';
 import { buildIfStale, startWebServer } from './web-server';
 
@@ -34,17 +40,21 @@ function ensureAuthSecret(): string {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
-async function ensureDatabase(): Promise<{ url: string; stop: () => Promise<void> }> {
+type Database = { url: string; stop: () => Promise<void>; stopWatching: () => void };
+
+/** `onGiveUp`: the embedded server died and could not be restarted (never called for DATABASE_URL). */
+async function ensureDatabase(onGiveUp: (reason: string) => void): Promise<Database> {
   if (process.env.DATABASE_URL) {
     log('using the PostgreSQL at DATABASE_URL');
-    return { url: process.env.DATABASE_URL, stop: async () => {} };
+    return { url: process.env.DATABASE_URL, stop: async () => {}, stopWatching: () => {} };
   }
   const preferred = Number(process.env.FEEDLOOP_PG_PORT ?? 54329);
   const pgPort = (await isPortFree(preferred)) ? preferred : await findFreePort();
   const started = Date.now();
   const db = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: pgPort, database: 'feedloop' });
   log(`embedded PostgreSQL on port ${pgPort} (data in .data/postgres, ready in ${Date.now() - started} ms)`);
-  return db;
+  const supervisor = supervisePostgres({ database: db, log, onGiveUp });
+  return { url: db.url, stop: db.stop, stopWatching: supervisor.stopWatching };
 }
 
 async function isPortFree(candidate: number): Promise<boolean> {
@@ -116,7 +126,12 @@ function startWorker(): { stop: (graceMs: number) => Promise<void> } {
 }
 
 async function main() {
-  const database = await ensureDatabase();
+  // Until the web server and the worker run, giving up on the database just exits.
+  let onDatabaseLost = (reason: string): void => {
+    console.error(`[feedloop] ${reason}`);
+    process.exit(1);
+  };
+  const database = await ensureDatabase((reason) => onDatabaseLost(reason));
   process.env.DATABASE_URL = database.url;
   process.env.BETTER_AUTH_SECRET = ensureAuthSecret();
   process.env.APP_URL ??= `http://localhost:${port}`;
@@ -147,6 +162,8 @@ async function main() {
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    // A server stopping now is stopping on purpose (Ctrl+C also reaches it directly): no restart.
+    database.stopWatching();
     web.kill('SIGTERM');
     // The worker finishes its current training step and hands its job back to the queue.
     await worker.stop(30_000);
@@ -156,6 +173,11 @@ async function main() {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   web.on('exit', (code) => void stop(code ?? 0));
+  onDatabaseLost = (reason) => {
+    console.error(`[feedloop] ${reason}`);
+    console.error('[feedloop] stopping the web server and the worker: without its database the app cannot work');
+    void stop(1);
+  };
 }
 
 main().catch((error: unknown) => {
