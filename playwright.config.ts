@@ -29,6 +29,8 @@ export default defineConfig({
   // One server, one database: specs run one after another and each builds its own data.
   workers: 1,
   fullyParallel: false,
+  // A focused test (`.only`) fails the run instead of silently skipping the rest.
+  forbidOnly: true,
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: [['list']],

@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 import path from 'node:path';
 
 const alias = { '@': path.resolve(import.meta.dirname) };
+/** A focused test (`.only`) fails the run instead of silently skipping the rest (set per project: projects do not inherit it). */
+const allowOnly = false;
 
 export default defineConfig({
   resolve: { alias },
@@ -13,6 +15,7 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
+          allowOnly,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
@@ -23,6 +26,7 @@ export default defineConfig({
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
+          allowOnly,
           globalSetup: ['tests/integration/global-setup.ts'],
           setupFiles: ['tests/integration/setup-database.ts'],
           testTimeout: 120_000,

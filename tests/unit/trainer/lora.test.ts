@@ -6,7 +6,7 @@ import { applyLinear, createLinear, type Linear } from '@/trainer/model/linear';
 import { addLora, loraVariables, mergeLoraInto, removeLora } from '@/trainer/model/lora';
 import { createQuantizedWeight, quantizeTensor } from '@/trainer/model/quantize';
 import { allLinears, applyPeft, mergeLora, targetLinears, trainableVariables } from '@/trainer/model/peft';
-import { disposeGPT, forward, namedWeights } from '@/trainer/model/transformer';
+import { disposeGPT, namedWeights } from '@/trainer/model/transformer';
 import { TINY_CONFIG, changedNames, createBaseModel, logitsOf, snapshotBase, toyBatch, train, runProductTrainingSteps } from './peft-helpers';
 
 function snapshot(v: tf.Tensor): Float32Array {

@@ -10,7 +10,7 @@ import {
 
 /** Builds a safetensors file by hand, independently of the serializer: u64 LE length, header, data. */
 function buildFile(header: string, data: number[], pad = true): Uint8Array {
-  let headerBytes = Array.from(new TextEncoder().encode(header));
+  const headerBytes = Array.from(new TextEncoder().encode(header));
   if (pad) while (headerBytes.length % 8 !== 0) headerBytes.push(0x20);
   const length: number[] = [];
   let n = headerBytes.length;
