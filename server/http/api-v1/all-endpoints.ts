@@ -3,6 +3,7 @@ import { sendJson } from '../respond';
 import type { Endpoint } from './endpoints';
 import { projectEndpoints } from './endpoints';
 import { buildOpenApi } from './openapi';
+import { snapshotEndpoints } from './snapshots';
 
 const openApiEndpoint: Endpoint = {
   method: 'GET',
@@ -13,4 +14,4 @@ const openApiEndpoint: Endpoint = {
   handle: async ({ res }) => sendJson(res, 200, buildOpenApi(API_V1_ENDPOINTS)),
 };
 
-export const API_V1_ENDPOINTS: readonly Endpoint[] = [...projectEndpoints, openApiEndpoint];
+export const API_V1_ENDPOINTS: readonly Endpoint[] = [...projectEndpoints, ...snapshotEndpoints, openApiEndpoint];

@@ -6,12 +6,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { ApiKeyPrincipal } from '../../services/api-keys';
-import { commitImport } from '../../services/import/commit-import';
+import { importFile } from '../../services/import/import-file';
 import { IMPORT_FORMATS } from '../../services/import/types';
 import type { EdgeContext } from '../route-types';
 import { sendJson } from '../respond';
 import type { Scope } from './auth';
-import { ApiError, parsePathId, parseQuery, readJsonBody } from './http';
+import { parsePathId, parseQuery, readJsonBody } from './http';
 import { ingestFeedback, parseFeedbackItems, ZFeedbackItem } from './ingest-feedback';
 import { listApiProjects } from './projects';
 import { ZSafeText } from '../../../lib/validation';
@@ -64,15 +64,22 @@ export const projectEndpoints: Endpoint[] = [
     path: '/api/v1/projects/{id}/imports',
     scope: 'WRITE',
     summary: 'Import a file of prompts and completions (all-or-nothing)',
-    description: 'The body is the file itself (JSONL, JSON or CSV; at most 50 MB). Invalid files answer 400 with the first line errors in error.details.',
+    description: 'The body is the file itself (JSONL, JSON or CSV, gzipped or not; at most 50 MB). format forces a format (else detected); importJudgements=false imports the prompts and completions without the judgements the file carries. Invalid files answer 400 with the first line errors in error.details.',
     query: ZImportQuery,
     body: { kind: 'file' },
     responses: { 201: '{ importId, format, promptCount, completionCount, taskCount }' },
     handle: async (call) => {
       const id = projectId(call);
       const query = parseQuery(call.ctx.url, ZImportQuery);
-      const content = (await call.ctx.readBody()).toString('utf8');
-      const result = await commitImport({ projectId: id, fileName: query.fileName, content, userId: call.principal?.user.id ?? null });
+      const content = await call.ctx.readBody();
+      const result = await importFile({
+        projectId: id,
+        fileName: query.fileName,
+        content,
+        format: query.format,
+        importJudgements: query.importJudgements === 'true',
+        userId: call.principal?.user.id ?? null,
+      });
       sendJson(call.res, 201, result);
     },
   },
@@ -94,7 +101,3 @@ export const projectEndpoints: Endpoint[] = [
     },
   },
 ];
-
-export function notFound(what: string): never {
-  throw new ApiError(404, 'NOT_FOUND', what);
-}
