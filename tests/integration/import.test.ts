@@ -68,7 +68,7 @@ describe('imports', () => {
     expect(preview.sample).toHaveLength(5);
 
     const started = performance.now();
-    const result = await caller.imports.commit({ projectId: project.id, fileName: 'hh-rlhf-harmless-base-test.jsonl', content });
+    const result = await caller.imports.commit({ projectId: project.id, fileName: 'hh-rlhf-harmless-base-test.jsonl', content, importJudgements: false });
     const elapsedMs = performance.now() - started;
     console.log(`[import] 2,312 HH pairs committed in ${elapsedMs.toFixed(0)} ms`);
     expect(result).toMatchObject({ format: 'hh', promptCount: 2312, completionCount: 4624, taskCount: 2312 });

@@ -27,6 +27,10 @@ export function findTextProblem(text: string, label: string, limits: ImportLimit
   return unsafe ? `${label} ${unsafe}` : findSizeProblem(text, label, limits);
 }
 
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';

@@ -10,7 +10,7 @@
 import Papa from 'papaparse';
 import { readCompletion, readExternalId, readPrompt, readSplit } from './fields';
 import { PromptGrouper } from './group-prompts';
-import type { ImportFormat, ImportLimits, LineErrors, ParsedPrompt } from './types';
+import { LineErrors, type CsvMapping, type ImportFormat, type ImportLimits, type ParsedPrompt } from './types';
 
 type CsvFormat = Extract<ImportFormat, 'csv' | 'csv-wide'>;
 type CsvRow = { line: number; cells: string[] };
@@ -108,4 +108,94 @@ export function readCsv(content: string, limits: ImportLimits, errors: LineError
     }
   }
   return { format: columns.format, prompts: columns.format === 'csv' ? grouper.prompts() : prompts };
+}
+
+/** The header's column names (trimmed), for the mapping step; null when the file has no rows. */
+export function readCsvColumns(content: string): string[] | null {
+  const errors = new LineErrors();
+  const newline = content.indexOf('\n');
+  const rows = readRows((newline >= 0 ? content.slice(0, newline) : content).replace(/\r$/, ''), errors);
+  return rows[0] ? rows[0].cells.map((cell) => cell.trim()) : null;
+}
+
+const LABEL_VALUES: Record<string, 'up' | 'down'> = { true: 'up', '1': 'up', yes: 'up', up: 'up', good: 'up', false: 'down', '0': 'down', no: 'down', down: 'down', bad: 'down' };
+
+/**
+ * A CSV read through the admin's column mapping (`csv-mapped`):
+ * - chosen + rejected: each row is a preference pair (chosen beats rejected);
+ * - completion (+ label): one completion per row grouped by prompt, the label (true/false, 1/0,
+ *   yes/no, good/bad, up/down) a thumbs judgement;
+ * - completions: several completion columns on one row (empty cells ignored).
+ */
+export function readCsvMapped(content: string, mapping: CsvMapping, limits: ImportLimits, errors: LineErrors): { format: 'csv-mapped' | null; prompts: ParsedPrompt[] } {
+  const rows = readRows(content.replace(/\r\n?/g, '\n'), errors);
+  if (rows.length === 0) return { format: null, prompts: [] };
+  const names = rows[0].cells.map((cell) => cell.trim());
+  const fields: [string, string | undefined][] = [
+    ['prompt', mapping.prompt],
+    ['completion', mapping.completion],
+    ['chosen', mapping.chosen],
+    ['rejected', mapping.rejected],
+    ['label', mapping.label],
+    ['id', mapping.id],
+    ['split', mapping.split],
+    ...(mapping.completions ?? []).map((name, i): [string, string] => [`completion ${i + 1}`, name]),
+  ];
+  const index = new Map<string, number>();
+  for (const [field, name] of fields) {
+    if (name === undefined) continue;
+    const at = names.indexOf(name.trim());
+    if (at < 0) errors.add(rows[0].line, `the column "${name}" mapped to ${field} is not in the header (found columns: ${names.join(', ')})`);
+    else index.set(field, at);
+  }
+  const isPairs = mapping.chosen !== undefined || mapping.rejected !== undefined;
+  if (isPairs && (mapping.chosen === undefined || mapping.rejected === undefined)) errors.add(rows[0].line, 'map both chosen and rejected, or neither');
+  const completionColumns = isPairs ? [] : mapping.completion !== undefined ? [mapping.completion] : (mapping.completions ?? []);
+  if (!isPairs && completionColumns.length === 0) errors.add(rows[0].line, 'map a completion column (or several, or chosen + rejected)');
+  if (mapping.label !== undefined && mapping.completion === undefined) errors.add(rows[0].line, 'a label column needs a single completion column');
+  if (!errors.isEmpty) return { format: null, prompts: [] };
+
+  const cell = (cells: string[], field: string) => (index.has(field) ? cells[index.get(field) as number] : undefined);
+  const prompts: ParsedPrompt[] = [];
+  const grouper = new PromptGrouper();
+  for (const { line, cells } of rows.slice(1)) {
+    if (cells.length !== names.length) {
+      errors.add(line, `expected ${names.length} fields as in the header, found ${cells.length} (check the quotes)`);
+      continue;
+    }
+    const prompt = readPrompt(cell(cells, 'prompt'), limits);
+    if (!prompt.isValid) errors.add(line, prompt.message);
+    const externalId = readExternalId({ id: cell(cells, 'id') });
+    if (!externalId.isValid) errors.add(line, externalId.message);
+    const split = readSplit(cell(cells, 'split'));
+    if (!split.isValid) errors.add(line, split.message);
+    const completions: string[] = [];
+    let isValid = prompt.isValid && externalId.isValid && split.isValid;
+    const columns = isPairs ? ['chosen', 'rejected'] : mapping.completion !== undefined ? ['completion'] : completionColumns.map((_, i) => `completion ${i + 1}`);
+    for (const field of columns) {
+      const value = cell(cells, field);
+      if (value === '' && columns.length > 2) continue;
+      const completion = readCompletion(value, `"${names[index.get(field) as number]}"`, limits);
+      if (completion.isValid) completions.push(completion.value);
+      else {
+        errors.add(line, completion.message);
+        isValid = false;
+      }
+    }
+    let label: 'up' | 'down' | null = null;
+    if (mapping.label !== undefined) {
+      const raw = (cell(cells, 'label') ?? '').trim().toLowerCase();
+      label = LABEL_VALUES[raw] ?? null;
+      if (!label) {
+        errors.add(line, `"${mapping.label}" must be true or false (also 1/0, yes/no, good/bad, up/down), not "${raw.slice(0, 40)}"`);
+        isValid = false;
+      }
+    }
+    if (!isValid || !prompt.isValid || !externalId.isValid || !split.isValid) continue;
+    const base = { line, ...prompt.value, externalId: externalId.value, split: split.value };
+    if (isPairs) prompts.push({ ...base, completions, judgement: { type: 'order', order: [0, 1] } });
+    else if (mapping.completion !== undefined) grouper.add({ ...base, completion: completions[0], label });
+    else prompts.push({ ...base, completions });
+  }
+  return { format: 'csv-mapped', prompts: mapping.completion !== undefined && !isPairs ? grouper.prompts() : prompts };
 }

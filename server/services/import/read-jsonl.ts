@@ -1,93 +1,70 @@
 /**
- * JSONL files: one JSON object a line. The format is detected from the first object that names
- * its fields (`completions`, `completion`, or `chosen`/`rejected`); every line must then follow it.
- * Blank lines are ignored; line numbers count every line of the file, from 1.
+ * JSON records, from JSONL (one object a line; line numbers count every line of the file, from 1;
+ * blank lines are ignored) or from a JSON array (`[ {...}, ... ]`; errors name the item's 0-based
+ * index). The format is the one chosen, or detected from the first record; every record must then
+ * have a shape that format accepts.
  */
-import { describeType, findTextProblem, readCompletion, readExternalId, readPrompt, readSplit } from './fields';
+import { describeType, isObject } from './fields';
 import { PromptGrouper } from './group-prompts';
-import { parseHhTurns, splitHhPair } from './hh';
-import type { ImportFormat, ImportLimits, LineErrors, ParsedPrompt } from './types';
+import { acceptsShape, detectShape, EXPECTED_SHAPES, readRecord, SHAPE_FIELDS, type JsonFormat, type RecordOutcome } from './read-records';
+import type { ImportLimits, LineErrors, ParsedPrompt } from './types';
 
-type JsonlFormat = Extract<ImportFormat, 'jsonl' | 'jsonl-single' | 'hh'>;
+export type { JsonFormat };
 
-const FORMAT_FIELDS: Record<JsonlFormat, string> = {
-  jsonl: '{"prompt", "completions": [...]}',
-  'jsonl-single': '{"prompt", "completion"}',
-  hh: '{"chosen", "rejected"}',
-};
+type Collected = { format: JsonFormat | null; prompts: ParsedPrompt[] };
 
-function detectFormat(record: Record<string, unknown>): JsonlFormat | null {
-  if ('chosen' in record || 'rejected' in record) return 'hh';
-  if ('completions' in record) return 'jsonl';
-  if ('completion' in record) return 'jsonl-single';
-  return null;
-}
+/** Feeds records one by one; knows the file's format once the first record names it. */
+class RecordCollector {
+  private format: JsonFormat | null;
+  private readonly prompts: ParsedPrompt[] = [];
+  private readonly grouper = new PromptGrouper();
+  private isGrouped = false;
 
-type LineContext = { line: number; record: Record<string, unknown>; limits: ImportLimits; errors: LineErrors };
+  constructor(
+    chosen: JsonFormat | null,
+    private readonly limits: ImportLimits,
+    private readonly errors: LineErrors,
+  ) {
+    this.format = chosen;
+  }
 
-function readCommonFields(context: LineContext) {
-  const externalId = readExternalId(context.record);
-  const split = readSplit(context.record.split);
-  if (!externalId.isValid) context.errors.add(context.line, externalId.message);
-  if (!split.isValid) context.errors.add(context.line, split.message);
-  return externalId.isValid && split.isValid ? { externalId: externalId.value, split: split.value } : null;
-}
-
-function readMultiCompletionLine(context: LineContext): ParsedPrompt | null {
-  const { line, record, limits, errors } = context;
-  const prompt = readPrompt(record.prompt, limits);
-  if (!prompt.isValid) errors.add(line, prompt.message);
-  const completions: string[] = [];
-  let isValid = prompt.isValid;
-  if (!Array.isArray(record.completions)) {
-    errors.add(line, record.completions === undefined ? 'missing field "completions"' : `"completions" must be a list of strings, not ${describeType(record.completions)}`);
-    isValid = false;
-  } else {
-    for (const [index, value] of record.completions.entries()) {
-      const completion = readCompletion(value, `"completions"[${index}]`, limits);
-      if (completion.isValid) completions.push(completion.value);
-      else {
-        errors.add(line, completion.message);
-        isValid = false;
-      }
+  add(line: number, record: unknown) {
+    if (!isObject(record)) {
+      this.errors.add(line, `expected a JSON object, got ${describeType(record)}`);
+      return;
     }
-  }
-  const common = readCommonFields(context);
-  if (!isValid || !common || !prompt.isValid) return null;
-  return { line, text: prompt.value.text, messages: prompt.value.messages, ...common, completions };
-}
-
-function readHhLine(context: LineContext): ParsedPrompt | null {
-  const { line, record, limits, errors } = context;
-  let isValid = true;
-  for (const field of ['chosen', 'rejected'] as const) {
-    const value = record[field];
-    const problem =
-      value === undefined ? `missing field "${field}"` : typeof value !== 'string' ? `"${field}" must be a string, not ${describeType(value)}` : findTextProblem(value, `"${field}"`, limits);
-    if (problem) {
-      errors.add(line, problem);
-      isValid = false;
+    const shape = detectShape(record);
+    if (!shape) {
+      const keys = Object.keys(record).slice(0, 12).join(', ') || 'none';
+      this.errors.add(line, `found keys: ${keys}; expected ${EXPECTED_SHAPES}`);
+      return;
     }
+    this.format ??= shape;
+    if (!acceptsShape(this.format, shape)) {
+      const expected = this.format === 'sft' ? `${SHAPE_FIELDS['jsonl-single']} or ${SHAPE_FIELDS.messages}` : SHAPE_FIELDS[this.format];
+      this.errors.add(line, `this record is ${SHAPE_FIELDS[shape]} but the file is ${expected} (${this.format})`);
+      return;
+    }
+    const outcome: RecordOutcome = readRecord({ line, record, limits: this.limits, errors: this.errors }, shape, this.format);
+    if (outcome?.kind === 'single') {
+      this.isGrouped = true;
+      this.grouper.add(outcome.value);
+    } else if (outcome) this.prompts.push(...outcome.value);
   }
-  const common = readCommonFields(context);
-  if (!isValid || !common || typeof record.chosen !== 'string' || typeof record.rejected !== 'string') return null;
-  const split = splitHhPair(record.chosen, record.rejected);
-  if (!split) {
-    errors.add(line, '"chosen" and "rejected" share no "\\n\\nAssistant:" turn to split the prompt from the replies');
-    return null;
+
+  result(): Collected {
+    return { format: this.format, prompts: this.isGrouped ? this.grouper.prompts() : this.prompts };
   }
-  return { line, text: split.prompt, messages: parseHhTurns(split.prompt), ...common, completions: [split.chosen, split.rejected] };
 }
 
-export function readJsonl(content: string, limits: ImportLimits, errors: LineErrors): { format: JsonlFormat | null; prompts: ParsedPrompt[] } {
-  const lines = content.split('\n');
-  let format: JsonlFormat | null = null;
-  const prompts: ParsedPrompt[] = [];
-  const grouper = new PromptGrouper();
-
-  for (let index = 0; index < lines.length; index += 1) {
-    const line = index + 1;
-    const raw = lines[index].endsWith('\r') ? lines[index].slice(0, -1) : lines[index];
+export function readJsonl(content: string, limits: ImportLimits, errors: LineErrors, chosen: JsonFormat | null = null): Collected {
+  const collector = new RecordCollector(chosen, limits, errors);
+  let start = 0;
+  for (let line = 1; start <= content.length; line += 1) {
+    const end = content.indexOf('\n', start);
+    const stop = end < 0 ? content.length : end;
+    const raw = content.slice(start, stop > start && content.charCodeAt(stop - 1) === 13 ? stop - 1 : stop);
+    start = stop + 1;
     if (!raw.trim()) continue;
     let record: unknown;
     try {
@@ -96,36 +73,25 @@ export function readJsonl(content: string, limits: ImportLimits, errors: LineErr
       errors.add(line, `invalid JSON (${error instanceof Error ? error.message : 'parse error'})`);
       continue;
     }
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      errors.add(line, `expected a JSON object, got ${describeType(record)}`);
-      continue;
-    }
-    const fields = record as Record<string, unknown>;
-    const lineFormat = detectFormat(fields);
-    if (!lineFormat) {
-      errors.add(line, `expected ${Object.values(FORMAT_FIELDS).join(' or ')}`);
-      continue;
-    }
-    format ??= lineFormat;
-    if (lineFormat !== format) {
-      errors.add(line, `this line is ${FORMAT_FIELDS[lineFormat]} but the file is ${FORMAT_FIELDS[format]} (from its first record)`);
-      continue;
-    }
-    const context: LineContext = { line, record: fields, limits, errors };
-    if (format === 'jsonl') {
-      const prompt = readMultiCompletionLine(context);
-      if (prompt) prompts.push(prompt);
-    } else if (format === 'hh') {
-      const prompt = readHhLine(context);
-      if (prompt) prompts.push(prompt);
-    } else {
-      const prompt = readPrompt(fields.prompt, limits);
-      if (!prompt.isValid) errors.add(line, prompt.message);
-      const completion = readCompletion(fields.completion, '"completion"', limits);
-      if (!completion.isValid) errors.add(line, completion.message);
-      const common = readCommonFields(context);
-      if (prompt.isValid && completion.isValid && common) grouper.add({ line, ...prompt.value, ...common, completion: completion.value });
-    }
+    collector.add(line, record);
   }
-  return { format, prompts: format === 'jsonl-single' ? grouper.prompts() : prompts };
+  return collector.result();
+}
+
+/** A .json file holding one array of records; errors point at the item's 0-based index. */
+export function readJsonArray(content: string, limits: ImportLimits, errors: LineErrors, chosen: JsonFormat | null = null): Collected {
+  let items: unknown;
+  try {
+    items = JSON.parse(content);
+  } catch (error) {
+    errors.add(0, `invalid JSON (${error instanceof Error ? error.message : 'parse error'})`);
+    return { format: chosen, prompts: [] };
+  }
+  if (!Array.isArray(items)) {
+    errors.add(0, `expected a JSON array of records, got ${describeType(items)}`);
+    return { format: chosen, prompts: [] };
+  }
+  const collector = new RecordCollector(chosen, limits, errors);
+  items.forEach((item, index) => collector.add(index, item));
+  return collector.result();
 }
