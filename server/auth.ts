@@ -1,14 +1,18 @@
 /**
- * Authentication: better-auth with email + password, server-side sessions in PostgreSQL,
- * the admin plugin for roles and bans, and database-backed rate limiting of sign-in.
- * Public sign-up is off: admins create accounts.
+ * Authentication: better-auth with email + password and server-side sessions in PostgreSQL.
+ *
+ * better-auth only checks passwords and keeps sessions. HTTP reaches it through one door,
+ * server/auth-routes.ts, which answers sign-in, sign-out and get-session and nothing else, and
+ * limits failed sign-ins per client address and per account (server/services/sign-in-limit.ts).
+ * Every account change (create, disable, role, password, personal data) goes through
+ * server/services/users.ts, which validates it and writes an audit row. So better-auth's admin
+ * plugin is not installed (its routes deleted users with their ratings and skipped the audit
+ * log), and neither is its rate limiter (it keyed on X-Forwarded-For, which any client writes).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { betterAuth } from 'better-auth';
+import { APIError } from 'better-auth/api';
 import { prismaAdapter } from 'better-auth/adapters/prisma';
-import { admin } from 'better-auth/plugins/admin';
-import { createAccessControl } from 'better-auth/plugins/access';
-import { defaultStatements, adminAc, userAc } from 'better-auth/plugins/admin/access';
 import { nextCookies } from 'better-auth/next-js';
 import { db } from './db';
 import { env } from './env';
@@ -16,7 +20,8 @@ import { env } from './env';
 export const ROLES = ['admin', 'annotator'] as const;
 export type Role = (typeof ROLES)[number];
 
-const accessControl = createAccessControl(defaultStatements);
+/** What a disabled (banned) account is told when it signs in: better-auth answers 403 with it. */
+export const DISABLED_ACCOUNT_MESSAGE = 'This account is disabled. Ask an admin to enable it.';
 
 const SESSION_EXPIRES_IN_SECONDS = 60 * 60 * 24 * 7;
 const SESSION_UPDATE_AGE_SECONDS = 60 * 60 * 24;
@@ -26,29 +31,35 @@ export const auth = betterAuth({
   baseURL: env.APP_URL,
   secret: env.BETTER_AUTH_SECRET,
   database: prismaAdapter(db, { provider: 'postgresql' }),
-  emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 8 },
+  emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 8, maxPasswordLength: 128 },
   session: { expiresIn: SESSION_EXPIRES_IN_SECONDS, updateAge: SESSION_UPDATE_AGE_SECONDS },
-  rateLimit: {
-    enabled: true,
-    storage: 'database',
-    window: 60,
-    max: 300,
-    customRules: { '/sign-in/email': { window: 60, max: env.AUTH_SIGNIN_LIMIT_PER_MINUTE } },
+  user: {
+    // Columns better-auth reads into session.user; none is writable through it (input: false).
+    additionalFields: {
+      role: { type: 'string', required: false, defaultValue: 'annotator', input: false },
+      banned: { type: 'boolean', required: false, defaultValue: false, input: false },
+    },
+  },
+  // Sign-in limits live in server/auth-routes.ts, keyed on the address the HTTP edge decided.
+  rateLimit: { enabled: false },
+  databaseHooks: {
+    session: {
+      create: {
+        // A disabled account gets no session, whichever way it signs in (what the admin plugin did).
+        async before(session) {
+          const user = await db.user.findUnique({ where: { id: session.userId }, select: { banned: true } });
+          if (!user || user.banned) throw new APIError('FORBIDDEN', { message: DISABLED_ACCOUNT_MESSAGE, code: 'BANNED_USER' });
+        },
+      },
+    },
   },
   advanced: {
     // Cookies are HttpOnly and SameSite=Lax; Secure whenever the app is served over https.
     defaultCookieAttributes: { httpOnly: true, sameSite: 'lax', secure: env.APP_URL.startsWith('https://') },
-    ipAddress: { ipAddressHeaders: ['x-forwarded-for', 'x-real-ip'] },
+    // No address headers: any client can write them. Sessions do not record an address.
+    ipAddress: { ipAddressHeaders: [], disableIpTracking: true },
   },
-  plugins: [
-    admin({
-      ac: accessControl,
-      roles: { admin: adminAc, annotator: userAc },
-      adminRoles: ['admin'],
-      defaultRole: 'annotator',
-    }),
-    nextCookies(),
-  ],
+  plugins: [nextCookies()],
 });
 
 export type AuthSession = NonNullable<Awaited<ReturnType<typeof auth.api.getSession>>>;

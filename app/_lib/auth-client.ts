@@ -1,5 +1,4 @@
-/** The better-auth client for the browser (sign-in, sign-out). Same origin as the app. */
+/** The better-auth client for the browser: sign-in, sign-out and the session, all the server answers (server/auth-routes.ts). Same origin as the app. */
 import { createAuthClient } from 'better-auth/react';
-import { adminClient } from 'better-auth/client/plugins';
 
-export const authClient = createAuthClient({ plugins: [adminClient()] });
+export const authClient = createAuthClient();

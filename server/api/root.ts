@@ -1,6 +1,7 @@
 /** The whole API: one router per domain. */
 import { createCallerFactory, createTRPCRouter } from './trpc';
 import { annotationsRouter } from './routers/annotations';
+import { datasetsRouter } from './routers/datasets';
 import { apiKeysRouter } from './routers/api-keys';
 import { importsRouter } from './routers/imports';
 import { overseeRouter } from './routers/oversee';
@@ -12,6 +13,7 @@ import { usersRouter } from './routers/users';
 
 export const appRouter = createTRPCRouter({
   annotations: annotationsRouter,
+  datasets: datasetsRouter,
   apiKeys: apiKeysRouter,
   imports: importsRouter,
   oversee: overseeRouter,

@@ -48,10 +48,15 @@ export const EXPECTED_ACCESS: Record<string, Access> = {
   'training.workers': 'admin',
   'training.cancelJob': 'admin',
 
+  'datasets.formats': 'admin', 'datasets.list': 'admin', 'datasets.get': 'admin', 'datasets.create': 'admin', 'datasets.preview': 'admin',
+
   'users.list': 'admin',
   'users.create': 'admin',
   'users.setDisabled': 'admin',
   'users.resetPassword': 'admin',
+  'users.setRole': 'admin',
+  'users.removePersonalData': 'admin',
+  'users.auditLog': 'admin',
 
   'apiKeys.list': 'admin',
   'apiKeys.create': 'admin',

@@ -51,9 +51,11 @@ function idInputs(projectId: number, taskId: number): Record<string, ((id: numbe
     'training.evaluate': [(id) => ({ projectId: id, versionIds: [1] }), (id) => ({ projectId, versionIds: [id] })],
     'training.job': [(id) => ({ jobId: id })],
     'training.cancelJob': [(id) => ({ jobId: id })],
+    'users.auditLog': [(id) => ({ cursor: id })],
+    'datasets.list': [project], 'datasets.get': [(id) => ({ snapshotId: id })], 'datasets.create': [project], 'datasets.preview': [(id) => ({ snapshotId: id, format: 'raw' })],
   };
 }
-const TAKES_NO_ID = ['session.me', 'projects.list', 'projects.create', 'projects.adminList', 'training.workers', 'users.list', 'users.create', 'users.setDisabled', 'users.resetPassword', 'apiKeys.list', 'apiKeys.create', 'apiKeys.revoke'];
+const TAKES_NO_ID = ['session.me', 'projects.list', 'projects.create', 'projects.adminList', 'training.workers', 'users.list', 'users.create', 'users.setDisabled', 'users.resetPassword', 'users.setRole', 'users.removePersonalData', 'apiKeys.list', 'apiKeys.create', 'apiKeys.revoke'];
 
 /** A fingerprint of every table the app writes (auth bookkeeping aside), to show a refused call wrote nothing. */
 async function databaseFingerprint(): Promise<string> {
@@ -142,12 +144,15 @@ describe('bad input is a BAD_REQUEST at the boundary, and writes nothing', () =>
       ['users.create', (text) => ({ email: `u-${randomUUID().slice(0, 8)}@example.test`, name: 'ok', password: `long enough ${text}`, role: 'annotator' })],
       ['users.setDisabled', (text) => ({ userId: text, disabled: true })],
       ['users.resetPassword', (text) => ({ userId: text, newPassword: 'correct horse battery' })],
+      ['users.setRole', (text) => ({ userId: text, role: 'admin' })],
+      ['users.removePersonalData', (text) => ({ userId: text })],
       ['oversee.recentAnnotations', (text) => ({ projectId, userId: text })],
       ['training.setSecret', (text) => ({ projectId, name: 'API_KEY', value: text })],
       ['training.updateSettings', (text) => ({ projectId, roundSchedule: { kind: 'cron', expression: `0 * * * * ${text}` } })],
       ['training.updateSettings', (text) => ({ projectId, generation: { source: { kind: 'openai', baseUrl: 'http://localhost:8000/v1', model: text } } })],
       ['training.updateSettings', (text) => ({ projectId, generation: { source: { kind: 'openai', baseUrl: `http://localhost:8000/v1/${text}`, model: 'm' } } })],
       ['training.updateSettings', (text) => ({ projectId, generation: { sampling: { stop: [text] } } })],
+      ['datasets.create', (text) => ({ projectId, name: text })], ['datasets.create', (text) => ({ projectId, filters: { questionId: text } })],
     ];
     expect((await api.queue.next({ projectId, excludeTaskIds: [fixture.taskIds[0]] }))?.taskId).toBe(taskId);
     const before = await databaseFingerprint();

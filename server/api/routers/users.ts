@@ -1,25 +1,53 @@
-/** Accounts, managed by admins (public sign-up is off). */
+/** Accounts, managed by admins (public sign-up is off). Every change writes an audit row (server/services/users.ts). */
 import { z } from 'zod';
-import { AppError } from '../../errors';
-import { ROLES } from '../../auth';
 import { listUsers } from '../../services/list-users';
-import { createUserAccount, resetUserPassword, setUserDisabled } from '../../services/users';
+import { listAuditLog } from '../../services/audit-log';
+import {
+  ZAccountEmail,
+  ZAccountName,
+  ZAccountPassword,
+  ZAccountRole,
+  createUserAccount,
+  removeUserPersonalData,
+  resetUserPassword,
+  setUserDisabled,
+  setUserRole,
+} from '../../services/users';
 import { adminProcedure, createTRPCRouter } from '../trpc';
-import { ZSafeText } from '../../../lib/validation';
+import { ZDbId, ZSafeText } from '../../../lib/validation';
 
-const ZRole = z.enum(ROLES);
-const ZPassword = ZSafeText(128).min(8, 'at least 8 characters');
 const ZUserId = ZSafeText(200).min(1);
 
 /** Public fields only: never password hashes, sessions or accounts. */
-export const ZUserPublic = z.object({ id: z.string(), name: z.string(), email: z.string(), role: ZRole, banned: z.boolean(), createdAt: z.date() });
+export const ZUserPublic = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  role: ZAccountRole,
+  banned: z.boolean(),
+  /** When an admin removed this person's data (the account is then disabled for good). */
+  pseudonymisedAt: z.date().nullable(),
+  createdAt: z.date(),
+});
 
-export const ZCreateUserInput = z.object({ email: z.email().max(200), name: ZSafeText(100).trim().min(1), password: ZPassword, role: ZRole });
+export const ZCreateUserInput = z.object({ email: ZAccountEmail, name: ZAccountName, password: ZAccountPassword, role: ZAccountRole });
 export type TCreateUserInput = z.infer<typeof ZCreateUserInput>;
 export const ZSetDisabledInput = z.object({ userId: ZUserId, disabled: z.boolean() });
-export const ZResetPasswordInput = z.object({ userId: ZUserId, newPassword: ZPassword });
+export const ZResetPasswordInput = z.object({ userId: ZUserId, newPassword: ZAccountPassword });
+export const ZSetRoleInput = z.object({ userId: ZUserId, role: ZAccountRole });
+export const ZRemovePersonalDataInput = z.object({ userId: ZUserId });
+export const ZAuditLogInput = z.object({ cursor: ZDbId.optional(), limit: z.number().int().min(1).max(200).default(50) });
 
-const toPublic = (user: { id: string; name: string; email: string; role: string; banned: boolean | null; createdAt: Date }) => ({
+export const ZAuditLogEntry = z.object({
+  id: z.number(),
+  action: z.string(),
+  createdAt: z.date(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  actor: z.object({ id: z.string(), name: z.string() }).nullable(),
+  target: z.object({ id: z.string(), name: z.string().nullable() }).nullable(),
+});
+
+const toPublic = (user: { id: string; name: string; email: string; role: string; banned: boolean | null; pseudonymisedAt: Date | null; createdAt: Date }) => ({
   ...user,
   role: user.role === 'admin' ? ('admin' as const) : ('annotator' as const),
   banned: user.banned ?? false,
@@ -31,22 +59,33 @@ export const usersRouter = createTRPCRouter({
   create: adminProcedure
     .input(ZCreateUserInput)
     .output(ZUserPublic)
-    .mutation(async ({ input }) => toPublic(await createUserAccount({ ...input, email: input.email.toLowerCase() }))),
+    .mutation(async ({ ctx, input }) => toPublic(await createUserAccount({ ...input, actorId: ctx.user.id }))),
 
   setDisabled: adminProcedure
     .input(ZSetDisabledInput)
     .output(ZUserPublic)
-    .mutation(async ({ ctx, input }) => {
-      // An admin who disables themself locks the door behind them.
-      if (input.userId === ctx.user.id && input.disabled) throw new AppError('BAD_REQUEST', 'You cannot disable your own account');
-      return toPublic(await setUserDisabled(input));
-    }),
+    .mutation(async ({ ctx, input }) => toPublic(await setUserDisabled({ ...input, actorId: ctx.user.id }))),
 
   resetPassword: adminProcedure
     .input(ZResetPasswordInput)
     .output(z.object({ ok: z.literal(true) }))
-    .mutation(async ({ input }) => {
-      await resetUserPassword(input);
+    .mutation(async ({ ctx, input }) => {
+      await resetUserPassword({ ...input, actorId: ctx.user.id });
       return { ok: true as const };
     }),
+
+  setRole: adminProcedure
+    .input(ZSetRoleInput)
+    .output(ZUserPublic)
+    .mutation(async ({ ctx, input }) => toPublic(await setUserRole({ ...input, actorId: ctx.user.id }))),
+
+  removePersonalData: adminProcedure
+    .input(ZRemovePersonalDataInput)
+    .output(ZUserPublic)
+    .mutation(async ({ ctx, input }) => toPublic(await removeUserPersonalData({ ...input, actorId: ctx.user.id }))),
+
+  auditLog: adminProcedure
+    .input(ZAuditLogInput)
+    .output(z.object({ items: z.array(ZAuditLogEntry), nextCursor: z.number().nullable() }))
+    .query(({ input }) => listAuditLog(input)),
 });
