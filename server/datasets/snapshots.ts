@@ -1,0 +1,341 @@
+/**
+ * Dataset snapshots: a frozen selection of a project's annotations, the one way to freeze data for
+ * an export or a training round (trainer/jobs/snapshot.ts calls createSnapshot too).
+ *
+ * What a snapshot freezes:
+ * - the annotation ids (SnapshotAnnotation rows), chosen once by the filters below. Only settled
+ *   annotations are taken: SUBMITTED and older than the project's undo window (one that can still
+ *   be undone is not final). Annotations made later never enter it.
+ * - the split into train and test, by prompt, so one prompt's pairs never straddle the two. Either
+ *   the project's own HELDOUT prompts, or a seeded hash of the prompt id (md5 of "seed:promptId")
+ *   under a percentage; both are pure functions of stored data, so the split is recomputed in SQL
+ *   at every read and always comes out the same.
+ * - counts and a content hash: sha256 over the snapshot's records (prompt, completions in display
+ *   order, answers, edit, split; never the user) in annotation id order. Equal hashes, equal data.
+ *
+ * Takes the Prisma client as an argument (no server/db import), so the trainer can call it with
+ * its own client.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { Prisma, type PrismaClient } from '../generated/prisma/client';
+import { ZAnswer, ZRatingForm, type RatingForm } from '../../lib/forms/schema';
+import { MAX_DB_INT, ZSafeText } from '../../lib/validation';
+import { AppError } from '../errors';
+import { buildKtoExamples, buildTrainingData, type AnnotationRecord, type ChatTurn } from '../jobs/training-data';
+
+type SnapshotDb = PrismaClient;
+
+export const ZSnapshotSplit = z.discriminatedUnion('mode', [
+  /** The project's own split: HELDOUT prompts are the test set. */
+  z.object({ mode: z.literal('prompt') }),
+  /** A seeded share of prompts, hashed per prompt id, is the test set. */
+  z.object({ mode: z.literal('hash'), testPercent: z.number().min(0, 'at least 0%').max(100, 'at most 100%'), seed: z.number().int().min(0).max(MAX_DB_INT) }),
+]);
+export type SnapshotSplit = z.infer<typeof ZSnapshotSplit>;
+
+export const ZSnapshotFilters = z
+  .object({
+    /** Annotations created at or after this time. */
+    from: z.coerce.date({ error: 'not a date' }).optional(),
+    /** Annotations created at or before this time. */
+    to: z.coerce.date({ error: 'not a date' }).optional(),
+    /** Only these annotators' answers (user ids); empty or absent: everyone's. */
+    annotatorIds: z.array(ZSafeText(200).min(1)).max(1000).optional(),
+    /** Only annotations that answered this question of the form. */
+    questionId: ZSafeText(100).min(1).optional(),
+    /**
+     * Only tasks whose annotators agree at least this much (0-1: the share giving the most common
+     * answer) on the form's first pairwise or ranking question. Tasks answered by one annotator
+     * have nothing to disagree about and are kept.
+     */
+    minAgreement: z.number().min(0, 'at least 0').max(1, 'at most 1').optional(),
+    /** Leave out tasks that are flagged or that anyone flagged. */
+    excludeFlagged: z.boolean().default(false),
+    split: ZSnapshotSplit.default({ mode: 'prompt' }),
+  })
+  .refine((f) => !f.from || !f.to || f.from <= f.to, { message: 'The start date is after the end date', path: ['to'] });
+export type SnapshotFilters = z.infer<typeof ZSnapshotFilters>;
+export type SnapshotFiltersInput = z.input<typeof ZSnapshotFilters>;
+
+/** What a snapshot records of its selection (DatasetSnapshot.filters). */
+export type StoredFilters = {
+  status: 'SUBMITTED';
+  /** The undo window's edge when it was taken: nothing newer was eligible. */
+  before: string;
+  from?: string;
+  to?: string;
+  annotatorCount?: number;
+  annotatorIds?: string[];
+  questionId?: string;
+  minAgreement?: number;
+  agreementQuestionId?: string | null;
+  excludeFlagged?: boolean;
+  split: SnapshotSplit;
+};
+
+export type SnapshotCounts = {
+  annotations: number;
+  trainAnnotations: number;
+  testAnnotations: number;
+  /** Preference pairs with the default rules, train and test (heldout) prompts. */
+  trainPairs: number;
+  heldoutPairs: number;
+  /** SFT examples of train prompts (the trainer's `sft`). */
+  sft: number;
+  kto: number;
+};
+
+/** One annotation of a snapshot with everything any export needs. */
+export type SnapshotRecord = AnnotationRecord & {
+  taskId: number;
+  /** Only to derive the annotator pseudonym; never written out. */
+  userId: string;
+  status: string;
+  timeSpentMs: number;
+  createdAt: Date;
+  promptText: string;
+  messages: ChatTurn[] | null;
+  /** The task's completions in display order. */
+  completionList: { id: number; text: string }[];
+  splitName: 'train' | 'test';
+};
+
+function readStoredFilters(filters: unknown): StoredFilters {
+  const stored = (filters ?? {}) as Partial<StoredFilters>;
+  const split = ZSnapshotSplit.safeParse(stored.split);
+  return { ...stored, status: 'SUBMITTED', before: stored.before ?? new Date(0).toISOString(), split: split.success ? split.data : { mode: 'prompt' } };
+}
+
+/** The SQL expression ('train' | 'test') of a prompt `p` under a split. */
+function splitExpression(split: SnapshotSplit): Prisma.Sql {
+  if (split.mode === 'prompt') return Prisma.sql`(CASE WHEN p.split = 'HELDOUT' THEN 'test' ELSE 'train' END)`;
+  // First 32 bits of md5("seed:promptId") as an unsigned number, mod 10,000 basis points.
+  const basisPoints = Math.round(split.testPercent * 100);
+  return Prisma.sql`(CASE WHEN (('x' || substr(md5(${`${split.seed}:`}::text || p.id::text), 1, 8))::bit(32)::bigint % 10000) < ${basisPoints}::int THEN 'test' ELSE 'train' END)`;
+}
+
+/** The first pairwise or ranking question: the one agreement is measured on. */
+function agreementQuestion(form: RatingForm): { id: string; type: 'pairwise' | 'ranking' } | null {
+  for (const q of form.questions) if (q.type === 'pairwise' || q.type === 'ranking') return { id: q.id, type: q.type };
+  return null;
+}
+
+/**
+ * Freezes a selection. Validates the filters (AppError BAD_REQUEST), writes the snapshot and its
+ * rows in one transaction, then computes counts and hash by streaming its records.
+ */
+export async function createSnapshot(options: { db: SnapshotDb; projectId: number; name: string | null; filters: SnapshotFiltersInput; createdById: string | null }): Promise<{ snapshotId: number; counts: SnapshotCounts; contentHash: string }> {
+  const parsed = ZSnapshotFilters.safeParse(options.filters);
+  if (!parsed.success) throw new AppError('BAD_REQUEST', parsed.error.issues.map((i) => i.message).join('; '));
+  const filters = parsed.data;
+  const { db } = options;
+  const project = await db.project.findUnique({ where: { id: options.projectId }, select: { form: true, undoSeconds: true } });
+  if (!project) throw new AppError('NOT_FOUND', `No project ${options.projectId}`);
+  const form = ZRatingForm.parse(project.form);
+  if (filters.questionId && !form.questions.some((q) => q.id === filters.questionId)) throw new AppError('BAD_REQUEST', `The form has no question "${filters.questionId}"`);
+  const before = new Date(Date.now() - project.undoSeconds * 1000);
+  const agreement = filters.minAgreement !== undefined ? agreementQuestion(form) : null;
+  if (filters.minAgreement !== undefined && !agreement) throw new AppError('BAD_REQUEST', 'Agreement needs a pairwise or ranking question in the form');
+
+  const conditions: Prisma.Sql[] = [Prisma.sql`a."projectId" = ${options.projectId}::int`, Prisma.sql`a.status = 'SUBMITTED'`, Prisma.sql`a."createdAt" <= ${before}`];
+  if (filters.from) conditions.push(Prisma.sql`a."createdAt" >= ${filters.from}`);
+  if (filters.to) conditions.push(Prisma.sql`a."createdAt" <= ${filters.to}`);
+  if (filters.annotatorIds?.length) conditions.push(Prisma.sql`a."userId" = ANY(${filters.annotatorIds}::text[])`);
+  if (filters.questionId) conditions.push(Prisma.sql`a.answer ? ${filters.questionId}::text`);
+  if (filters.excludeFlagged) {
+    conditions.push(Prisma.sql`t.status <> 'FLAGGED'`);
+    conditions.push(Prisma.sql`NOT EXISTS (SELECT 1 FROM "Annotation" f WHERE f."taskId" = a."taskId" AND f.status = 'FLAGGED')`);
+  }
+  if (agreement && filters.minAgreement !== undefined) {
+    const key = agreement.type === 'pairwise' ? Prisma.sql`o.answer -> ${agreement.id}::text ->> 'choice'` : Prisma.sql`(o.answer -> ${agreement.id}::text -> 'order')::text`;
+    conditions.push(Prisma.sql`(
+      SELECT CASE WHEN COALESCE(sum(g.n), 0) < 2 THEN 1.0 ELSE max(g.n)::float8 / sum(g.n) END
+      FROM (SELECT count(*) AS n FROM "Annotation" o
+            WHERE o."taskId" = a."taskId" AND o.status = 'SUBMITTED' AND o."createdAt" <= ${before} AND o.answer ? ${agreement.id}::text
+            GROUP BY ${key}) g) >= ${filters.minAgreement}::float8`);
+  }
+  const stored: StoredFilters = {
+    status: 'SUBMITTED',
+    before: before.toISOString(),
+    ...(filters.from && { from: filters.from.toISOString() }),
+    ...(filters.to && { to: filters.to.toISOString() }),
+    ...(filters.annotatorIds?.length && { annotatorIds: filters.annotatorIds, annotatorCount: filters.annotatorIds.length }),
+    ...(filters.questionId && { questionId: filters.questionId }),
+    ...(filters.minAgreement !== undefined && { minAgreement: filters.minAgreement, agreementQuestionId: agreement?.id ?? null }),
+    ...(filters.excludeFlagged && { excludeFlagged: true }),
+    split: filters.split,
+  };
+
+  const snapshotId = await db.$transaction(async (tx) => {
+    const snapshot = await tx.datasetSnapshot.create({
+      data: { projectId: options.projectId, name: options.name, filters: stored, counts: {}, contentHash: '', createdById: options.createdById },
+      select: { id: true },
+    });
+    await tx.$executeRaw`
+      INSERT INTO "SnapshotAnnotation" ("snapshotId", "annotationId")
+      SELECT ${snapshot.id}::int, a.id FROM "Annotation" a JOIN "Task" t ON t.id = a."taskId"
+      WHERE ${Prisma.join(conditions, ' AND ')}`;
+    return snapshot.id;
+  });
+  const summary = await summariseSnapshot({ db, snapshotId, form, split: filters.split });
+  await db.datasetSnapshot.update({ where: { id: snapshotId }, data: { counts: summary.counts, contentHash: summary.contentHash } });
+  return { snapshotId, ...summary };
+}
+
+/** Counts and content hash of a snapshot, streamed over its records. */
+async function summariseSnapshot(options: { db: SnapshotDb; snapshotId: number; form: RatingForm; split: SnapshotSplit }): Promise<{ counts: SnapshotCounts; contentHash: string }> {
+  const hash = createHash('sha256');
+  const counts: SnapshotCounts = { annotations: 0, trainAnnotations: 0, testAnnotations: 0, trainPairs: 0, heldoutPairs: 0, sft: 0, kto: 0 };
+  for await (const batch of readSnapshotRecords({ db: options.db, snapshotId: options.snapshotId, split: options.split })) {
+    for (const r of batch) {
+      hash.update(`${JSON.stringify([r.annotationId, r.taskId, r.promptId, r.promptText, r.messages, r.splitName, r.completionList, r.answer, r.editedText, r.status, r.timeSpentMs, r.createdAt.toISOString()])}\n`);
+      const isTest = r.splitName === 'test';
+      const data = buildTrainingData(options.form, [r]);
+      counts.annotations += 1;
+      if (isTest) {
+        counts.testAnnotations += 1;
+        counts.heldoutPairs += data.pairs.length;
+      } else {
+        counts.trainAnnotations += 1;
+        counts.trainPairs += data.pairs.length;
+        counts.sft += data.sft.length;
+      }
+      counts.kto += buildKtoExamples(options.form, [r]).length;
+    }
+  }
+  return { counts, contentHash: hash.digest('hex') };
+}
+
+type RecordRow = {
+  annotationId: number;
+  taskId: number;
+  userId: string;
+  status: string;
+  answer: unknown;
+  timeSpentMs: number;
+  createdAt: Date;
+  promptId: number;
+  text: string;
+  messages: unknown;
+  split: 'train' | 'test';
+  completionIds: number[];
+  completions: { id: number; text: string }[] | null;
+  editedText: string | null;
+};
+
+/**
+ * A snapshot's records in annotation id order, a batch at a time: keyset pages over the
+ * snapshot's primary key, so memory holds one page whatever the size, and each page is one
+ * index range scan. Stops between pages when `signal` aborts.
+ */
+export async function* readSnapshotRecords(options: {
+  db: SnapshotDb;
+  snapshotId: number;
+  /** The snapshot's split rule (read from the snapshot when absent). */
+  split?: SnapshotSplit;
+  /** Only this side of the split. */
+  only?: 'train' | 'test';
+  batchSize?: number;
+  /** Stop after this many records. */
+  limit?: number;
+  signal?: AbortSignal;
+}): AsyncGenerator<SnapshotRecord[]> {
+  const { db, snapshotId } = options;
+  let split = options.split;
+  if (!split) {
+    const snapshot = await db.datasetSnapshot.findUnique({ where: { id: snapshotId }, select: { filters: true } });
+    if (!snapshot) throw new AppError('NOT_FOUND', `No snapshot ${snapshotId}`);
+    split = readStoredFilters(snapshot.filters).split;
+  }
+  const splitSql = splitExpression(split);
+  const onlySql = options.only ? Prisma.sql`AND ${splitSql} = ${options.only}::text` : Prisma.empty;
+  const batchSize = options.batchSize ?? 2000;
+  let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+  let after = 0;
+  while (remaining > 0) {
+    options.signal?.throwIfAborted();
+    const rows = await db.$queryRaw<RecordRow[]>`
+      SELECT a.id AS "annotationId", a."taskId", a."userId", a.status::text AS status, a.answer, a."timeSpentMs", a."createdAt",
+        p.id AS "promptId", p.text, p.messages, ${splitSql} AS split, t."completionIds",
+        (SELECT json_agg(json_build_object('id', c.id, 'text', c.text) ORDER BY array_position(t."completionIds", c.id))
+           FROM "Completion" c WHERE c.id = ANY(t."completionIds")) AS completions,
+        (SELECT e.text FROM "Completion" e WHERE e."promptId" = p.id AND e."annotationId" = a.id AND e.source = 'HUMAN_EDIT' ORDER BY e.id LIMIT 1) AS "editedText"
+      FROM "SnapshotAnnotation" s
+      JOIN "Annotation" a ON a.id = s."annotationId"
+      JOIN "Task" t ON t.id = a."taskId"
+      JOIN "Prompt" p ON p.id = t."promptId"
+      WHERE s."snapshotId" = ${snapshotId}::int AND s."annotationId" > ${after}::int ${onlySql}
+      ORDER BY s."annotationId"
+      LIMIT ${Math.min(batchSize, remaining)}::int`;
+    if (rows.length === 0) return;
+    after = rows[rows.length - 1].annotationId;
+    remaining -= rows.length;
+    yield rows.map(toRecord);
+    if (rows.length < batchSize) return;
+  }
+}
+
+function toRecord(row: RecordRow): SnapshotRecord {
+  const completionList = row.completions ?? [];
+  const messages = Array.isArray(row.messages) ? (row.messages as ChatTurn[]) : null;
+  return {
+    annotationId: row.annotationId,
+    promptId: row.promptId,
+    prompt: messages ?? row.text,
+    split: row.split === 'test' ? 'HELDOUT' : 'TRAIN',
+    completionIds: row.completionIds,
+    completions: new Map(completionList.map((c) => [c.id, c.text])),
+    answer: ZAnswer.parse(row.answer ?? {}),
+    editedText: row.editedText,
+    taskId: row.taskId,
+    userId: row.userId,
+    status: row.status,
+    timeSpentMs: row.timeSpentMs,
+    createdAt: row.createdAt,
+    promptText: row.text,
+    messages,
+    completionList,
+    splitName: row.split,
+  };
+}
+
+export type SnapshotSummary = {
+  id: number;
+  projectId: number;
+  name: string | null;
+  createdAt: Date;
+  contentHash: string;
+  counts: SnapshotCounts;
+  filters: StoredFilters;
+  runs: { id: number; number: number; status: string }[];
+  versions: { id: number; name: string; kind: string; status: string }[];
+};
+
+const snapshotSelect = {
+  id: true,
+  projectId: true,
+  name: true,
+  createdAt: true,
+  contentHash: true,
+  counts: true,
+  filters: true,
+  runs: { select: { id: true, number: true, status: true }, orderBy: { id: 'asc' } },
+  versions: { select: { id: true, name: true, kind: true, status: true }, orderBy: { id: 'asc' } },
+} satisfies Prisma.DatasetSnapshotSelect;
+
+function toSummary(row: Prisma.DatasetSnapshotGetPayload<{ select: typeof snapshotSelect }>): SnapshotSummary {
+  return { ...row, counts: row.counts as SnapshotCounts, filters: readStoredFilters(row.filters) };
+}
+
+/** A project's snapshots, newest first, with their lineage (rounds and model versions that used them). */
+export async function listSnapshots(options: { db: SnapshotDb; projectId: number }): Promise<SnapshotSummary[]> {
+  const rows = await options.db.datasetSnapshot.findMany({ where: { projectId: options.projectId }, select: snapshotSelect, orderBy: { id: 'desc' }, take: 200 });
+  return rows.map(toSummary);
+}
+
+export async function getSnapshot(options: { db: SnapshotDb; snapshotId: number }): Promise<SnapshotSummary> {
+  const row = await options.db.datasetSnapshot.findUnique({ where: { id: options.snapshotId }, select: snapshotSelect });
+  if (!row) throw new AppError('NOT_FOUND', `No snapshot ${options.snapshotId}`);
+  return toSummary(row);
+}
