@@ -113,4 +113,35 @@ describe('a PostgreSQL restart under a running worker and web process', () => {
     expect(idle.body).toEqual({ status: 'ok', database: 'ok', workers: { live: 1, busy: 0 }, queue: { queued: 1 } });
     expect(worker.child.exitCode).toBeNull();
   });
+
+  it('a job running through the restart keeps its heartbeat thread and succeeds on its first attempt', async () => {
+    const admin = await createSignedInUser('admin');
+    const annotator = await createSignedInUser('annotator');
+    const project = await createArithmeticProject({ admin, trainPrompts: 3, heldoutPrompts: 0 });
+    await rateCorrectly({ annotator, projectId: project.id, count: 3 });
+    await setProjectSecret({ projectId: project.id, name: 'ENDPOINT_KEY', value: 'sk-test-secret-value' });
+    // Three answers, one at a time, 3 s each: the restart happens while the job waits on them.
+    endpoint.setBehaviour({ delayMs: 3000 });
+    const outputBefore = worker.output().length;
+    const { id } = await queueGeneration({ projectId: project.id, userId: admin.id, settings: generation(endpoint.url) });
+    await waitFor('the job to run', async () => (await db.job.findUniqueOrThrow({ where: { id }, select: { status: true } })).status === 'RUNNING', { timeoutMs: 30_000 });
+
+    await postgres.stop();
+    await waitFor('the heartbeat thread to notice the outage', async () => worker.output().slice(outputBefore).includes('heartbeat failed'), { timeoutMs: 20_000, onTimeout: () => worker.output() });
+    await postgres.restart();
+    const [{ restartedAt }] = await db.$queryRaw<{ restartedAt: Date }[]>`SELECT (now() AT TIME ZONE 'UTC') AS "restartedAt"`;
+    await waitFor('the heartbeat thread to reconnect', async () => worker.output().slice(outputBefore).includes('heartbeat: database answering again'), { timeoutMs: 30_000, onTimeout: () => worker.output() });
+    // Its beats land again while the job still runs.
+    const running = await db.job.findUniqueOrThrow({ where: { id }, select: { status: true, heartbeatAt: true } });
+    expect(running.status).toBe('RUNNING');
+    expect(running.heartbeatAt?.getTime()).toBeGreaterThanOrEqual(restartedAt.getTime());
+
+    const job = await waitFor('the job to end', async () => {
+      const j = await db.job.findUniqueOrThrow({ where: { id }, select: { status: true, error: true, attempts: true } });
+      return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.status) ? j : undefined;
+    }, { timeoutMs: 90_000, onTimeout: () => worker.output().slice(-3000) });
+    expect(job).toEqual({ status: 'SUCCEEDED', error: null, attempts: 1 });
+    expect(await db.task.count({ where: { projectId: project.id, status: 'OPEN' } })).toBe(3);
+    expect(worker.child.exitCode).toBeNull();
+  });
 });
