@@ -9,6 +9,7 @@
  * historic ones and the 100 benchmark accounts, who therefore have history of their own. The first
  * 10,000 annotations (the 10k checkpoint) are a prefix of the same sequence: tasks 1-1,428 done.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import cliProgress from 'cli-progress';
 import { ZRatingForm, FORM_PRESETS } from '../../lib/forms/schema';
@@ -127,6 +128,31 @@ export async function resetAfterMeasurement(client: pg.Client, options: { lastFi
   await client.query(`DELETE FROM "Completion" WHERE source = 'HUMAN_EDIT'`);
   await client.query(`DELETE FROM "Assignment"`);
   await client.query(`DELETE FROM "QueueCursor"`);
+}
+
+/**
+ * Annotators for the capacity run, made in SQL: users and live sessions, with no password hashing
+ * and no sign-in round trip (thousands of sign-ins would spend minutes in scrypt before the
+ * measurement starts). Each session token is signed as better-auth signs its cookie (HMAC-SHA256
+ * with the server's secret, base64, URL-encoded), so the server reads these cookies like a
+ * browser's. The sessions expire in 7 days, i.e. they are fresh (no sliding refresh on the path).
+ * Returns one Cookie header value per annotator.
+ */
+export async function createSessionAnnotators(client: pg.Client, options: { count: number; secret: string; cookieName: string }): Promise<string[]> {
+  const tokens = Array.from({ length: options.count }, () => randomBytes(24).toString('base64url'));
+  await client.query(`
+    INSERT INTO "user" (id, name, email, "emailVerified", role, "createdAt", "updatedAt")
+    SELECT 'cap-' || i, 'Capacity ' || i, 'cap' || i || '@bench.test', true, 'annotator', now(), now() FROM generate_series(0, ${options.count - 1}) i`);
+  await client.query(
+    `INSERT INTO session (id, "expiresAt", token, "createdAt", "updatedAt", "userId")
+     SELECT 'cap-session-' || (o - 1), (now() AT TIME ZONE 'UTC') + interval '7 days', t, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', 'cap-' || (o - 1)
+     FROM unnest($1::text[]) WITH ORDINALITY AS x(t, o)`,
+    [tokens],
+  );
+  return tokens.map((token) => {
+    const signature = createHmac('sha256', options.secret).update(token).digest('base64');
+    return `${options.cookieName}=${encodeURIComponent(`${token}.${signature}`)}`;
+  });
 }
 
 export async function vacuumAnalyze(client: pg.Client) {

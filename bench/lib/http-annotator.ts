@@ -3,17 +3,26 @@
  * queue.next -> annotations.submit. Without think time they go as fast as the server answers
  * (the server at saturation); with `thinkMs` each one reads its task for a while before
  * submitting, like a person (latency below saturation). Requests are plain tRPC HTTP calls with
- * superjson bodies.
+ * superjson bodies, over keep-alive connections from a bounded pool (an http.Agent).
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import superjson from 'superjson';
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+/**
+ * A keep-alive pool of at most `maxSockets` connections: requests beyond it wait in the client
+ * (and that wait counts in their latency, as it would behind a proxy's pool). Idle sockets are
+ * closed after 4 s, before the server's 5 s keep-alive timeout can close one under a request.
+ */
+export function createAgent(maxSockets: number): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo', timeout: 4000 });
+}
+
+const defaultAgent = createAgent(1024);
 
 type Response = { status: number; body: string; setCookie: string[] };
 
-function post(url: string, body: string, headers: Record<string, string>): Promise<Response> {
+function post(url: string, body: string, headers: Record<string, string>, agent: http.Agent = defaultAgent): Promise<Response> {
   return new Promise((resolve, reject) => {
     const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (response) => {
       const chunks: Buffer[] = [];
@@ -36,8 +45,8 @@ export async function signIn(baseUrl: string, email: string, password: string): 
   return response.setCookie.map((c) => c.split(';')[0]).join('; ');
 }
 
-export async function callTrpc<T>(baseUrl: string, path: string, input: unknown, cookie: string): Promise<T> {
-  const response = await post(`${baseUrl}/api/trpc/${path}`, JSON.stringify(superjson.serialize(input)), { cookie, origin: baseUrl });
+export async function callTrpc<T>(baseUrl: string, path: string, input: unknown, cookie: string, agent?: http.Agent): Promise<T> {
+  const response = await post(`${baseUrl}/api/trpc/${path}`, JSON.stringify(superjson.serialize(input)), { cookie, origin: baseUrl }, agent);
   const parsed = JSON.parse(response.body) as { result?: { data: { json: unknown; meta?: unknown } }; error?: { json: { message: string; data?: { code?: string } } } };
   if (response.status !== 200 || !parsed.result) throw new Error(`${path}: ${response.status} ${parsed.error?.json.data?.code ?? ''} ${parsed.error?.json.message ?? response.body.slice(0, 200)}`);
   return superjson.deserialize(parsed.result.data as Parameters<typeof superjson.deserialize>[0]) as T;
@@ -54,8 +63,14 @@ export async function queryTrpc<T>(baseUrl: string, path: string, input: unknown
 
 export type LoadResult = { nextMs: number[]; submitMs: number[]; submitted: number; emptyQueue: number; errors: Map<string, number>; seconds: number };
 
+type TaskRef = { taskId: number };
+const CHOICES = ['A', 'B', 'tie', 'both_bad'] as const;
+const randomAnswer = () => ({ preference: { type: 'pairwise', choice: CHOICES[Math.floor(Math.random() * 4)] } });
+
 /**
- * Runs `cookies.length` annotators for `seconds` (after `warmupSeconds` not recorded).
+ * Runs `cookies.length` annotators for `seconds` (after `warmupSeconds` not recorded). With
+ * `isSubmitAndNext`, each answer is sent as annotations.submitAndNext and the task it returns is
+ * the next one rated (queue.next only when it returned none), as the rating page does.
  */
 export async function runAnnotators(options: {
   baseUrl: string;
@@ -65,39 +80,49 @@ export async function runAnnotators(options: {
   warmupSeconds: number;
   /** Pause between receiving a task and submitting it: uniform in [min, max] ms. */
   thinkMs?: [number, number];
+  isSubmitAndNext?: boolean;
+  agent?: http.Agent;
 }): Promise<LoadResult> {
-  const { baseUrl, projectId } = options;
+  const { baseUrl, projectId, agent } = options;
   const result: LoadResult = { nextMs: [], submitMs: [], submitted: 0, emptyQueue: 0, errors: new Map(), seconds: options.seconds };
   const start = performance.now();
   const measureFrom = start + options.warmupSeconds * 1000;
   const stopAt = measureFrom + options.seconds * 1000;
-  const choices = ['A', 'B', 'tie', 'both_bad'] as const;
 
   const annotator = async (cookie: string) => {
+    let task: TaskRef | null = null;
     while (performance.now() < stopAt) {
       try {
-        const t0 = performance.now();
-        const task = await callTrpc<{ taskId: number } | null>(baseUrl, 'queue.next', { projectId, excludeTaskIds: [] }, cookie);
-        const t1 = performance.now();
-        if (t0 >= measureFrom && t1 <= stopAt) result.nextMs.push(t1 - t0);
         if (!task) {
-          result.emptyQueue++;
-          await new Promise((r) => setTimeout(r, 50));
-          continue;
+          const t0 = performance.now();
+          task = await callTrpc<TaskRef | null>(baseUrl, 'queue.next', { projectId, excludeTaskIds: [] }, cookie, agent);
+          const t1 = performance.now();
+          if (t0 >= measureFrom && t1 <= stopAt) result.nextMs.push(t1 - t0);
+          if (!task) {
+            result.emptyQueue++;
+            await new Promise((r) => setTimeout(r, 50));
+            continue;
+          }
         }
         if (options.thinkMs) {
           const [min, max] = options.thinkMs;
           await new Promise((r) => setTimeout(r, min + Math.random() * (max - min)));
         }
-        const answer = { preference: { type: 'pairwise', choice: choices[Math.floor(Math.random() * 4)] } };
+        const input: Record<string, unknown> = { clientId: randomUUID(), taskId: task.taskId, answer: randomAnswer(), timeSpentMs: 3000 + Math.floor(Math.random() * 20000) };
         const t2 = performance.now();
-        await callTrpc(baseUrl, 'annotations.submit', { clientId: randomUUID(), taskId: task.taskId, answer, timeSpentMs: 3000 + Math.floor(Math.random() * 20000) }, cookie);
+        if (options.isSubmitAndNext) {
+          task = (await callTrpc<{ next: TaskRef | null }>(baseUrl, 'annotations.submitAndNext', input, cookie, agent)).next;
+        } else {
+          await callTrpc(baseUrl, 'annotations.submit', input, cookie, agent);
+          task = null;
+        }
         const t3 = performance.now();
         if (t2 >= measureFrom && t3 <= stopAt) {
           result.submitMs.push(t3 - t2);
           result.submitted++;
         }
       } catch (error) {
+        task = null;
         const key = String(error instanceof Error ? error.message : error).slice(0, 120);
         result.errors.set(key, (result.errors.get(key) ?? 0) + 1);
         await new Promise((r) => setTimeout(r, 20));
