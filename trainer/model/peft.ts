@@ -23,7 +23,6 @@ export { ZLoraTarget, ZPeftConfig, type LoraTarget, type PeftConfig } from './pe
 /** The target projections of every block, layer by layer. */
 export function targetLinears(model: GPT, targets: readonly LoraTarget[]): Linear[] {
   if (targets.length === 0) throw new Error('LoRA: targets must name at least one projection');
-  // LoraTarget (the job contract's names) must stay a subset of BLOCK_PROJECTIONS: tsc checks it here.
   return model.blocks.flatMap((block) => targets.map((target) => blockProjection(block, target)));
 }
 

@@ -17,6 +17,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { causalSelfAttention, type LayerKV } from './attention';
 import { headDim, validateConfig, type GPTConfig } from './config';
 import { applyLinear, createLinear, type Linear } from './linear';
+import { ZLoraTarget, type LoraTarget } from './peft-config';
 import { embedRows, gelu, layerNorm, matMulLast } from './ops';
 import { createVariable } from './variables';
 
@@ -258,9 +259,13 @@ function addNorm(map: Map<string, tf.Variable>, norm: LayerNorm): void {
   map.set(`${norm.name}.beta`, norm.beta);
 }
 
-/** The six projections of a block, in checkpoint order: the one list every caller walks. */
-export const BLOCK_PROJECTIONS = ['q', 'k', 'v', 'o', 'fc', 'proj'] as const;
-export type BlockProjection = (typeof BLOCK_PROJECTIONS)[number];
+/**
+ * The six projections of a block, in checkpoint order: the one list every caller walks. It is the
+ * job contract's list of LoRA targets (the web app validates round forms against it and cannot
+ * import model code), so a target is always a projection and the two never drift apart.
+ */
+export const BLOCK_PROJECTIONS: readonly LoraTarget[] = ZLoraTarget.options;
+export type BlockProjection = LoraTarget;
 
 export function blockProjection(block: Block, name: BlockProjection): Linear {
   return name === 'fc' || name === 'proj' ? block.mlp[name] : block.attn[name];
