@@ -56,7 +56,11 @@ function readHeader(header: CsvRow, errors: LineErrors): Columns | null {
     .map((column) => column.index);
   const single = names.indexOf('completion');
   if (prompt < 0 || (single < 0 && numbered.length === 0)) {
-    errors.add(header.line, 'the header needs a "prompt" column and either a "completion" column (one completion per row) or "completion_1", "completion_2", ... columns');
+    const found = header.cells.map((cell) => cell.trim()).join(', ');
+    errors.add(
+      header.line,
+      `found columns: ${found}; expected prompt + completion (one completion per row) or prompt + completion_1, completion_2, ... — or map the columns (prompt, completion, chosen, rejected, label)`,
+    );
     return null;
   }
   const id = names.indexOf('external_id') >= 0 ? names.indexOf('external_id') : names.indexOf('id');
