@@ -32,12 +32,12 @@ export const ZFeedbackRating = z.union([
   z.object({ thumbs: z.enum(['up', 'down']) }).strict(),
   z.object({ score: z.number().int('must be an integer') }).strict(),
   z.object({ choice: z.enum(['a', 'b']) }).strict(),
-]);
+], { error: 'must be {"thumbs": "up" | "down"}, {"score": <integer>} or {"choice": "a" | "b"}' });
 
 export const ZFeedbackItem = z
   .object({
     /** The prompt: text, or chat messages [{role, content}]. */
-    prompt: z.union([ZText, z.array(ZChatMessage).min(1).max(500)]),
+    prompt: z.union([ZText, z.array(ZChatMessage).min(1).max(500)], { error: 'must be a non-blank string or a list of {role, content} messages' }),
     /** The completion, for projects that show one per task. */
     completion: ZText.optional(),
     /** The completions in display order, for projects that show several (pairwise: [a, b]). */
