@@ -207,6 +207,7 @@ async function summariseSnapshot(options: { db: SnapshotDb; snapshotId: number; 
   return { counts, contentHash: hash.digest('hex') };
 }
 
+/** One record as the page query sends it: a JSON text per row (see readSnapshotRecords). */
 type RecordRow = {
   annotationId: number;
   taskId: number;
@@ -214,7 +215,8 @@ type RecordRow = {
   status: string;
   answer: unknown;
   timeSpentMs: number;
-  createdAt: Date;
+  /** timestamp(3) without time zone, stored in UTC: "2026-12-07T16:28:03.519". */
+  createdAt: string;
   promptId: number;
   text: string;
   messages: unknown;
@@ -250,17 +252,22 @@ export async function* readSnapshotRecords(options: {
   }
   const splitSql = splitExpression(split);
   const onlySql = options.only ? Prisma.sql`AND ${splitSql} = ${options.only}::text` : Prisma.empty;
-  const batchSize = options.batchSize ?? 2000;
+  const batchSize = options.batchSize ?? 5000;
   let remaining = options.limit ?? Number.POSITIVE_INFINITY;
   let after = 0;
   while (remaining > 0) {
     options.signal?.throwIfAborted();
-    const rows = await db.$queryRaw<RecordRow[]>`
-      SELECT a.id AS "annotationId", a."taskId", a."userId", a.status::text AS status, a.answer, a."timeSpentMs", a."createdAt",
-        p.id AS "promptId", p.text, p.messages, ${splitSql} AS split, t."completionIds",
-        (SELECT json_agg(json_build_object('id', c.id, 'text', c.text) ORDER BY array_position(t."completionIds", c.id))
-           FROM "Completion" c WHERE c.id = ANY(t."completionIds")) AS completions,
-        (SELECT e.text FROM "Completion" e WHERE e."promptId" = p.id AND e."annotationId" = a.id AND e.source = 'HUMAN_EDIT' ORDER BY e.id LIMIT 1) AS "editedText"
+    // One JSON text per row: the driver and Prisma then handle a single text column, and
+    // JSON.parse does the rest; measured about twice as fast as typed columns at a million rows.
+    const page = await db.$queryRaw<{ id: number; j: string }[]>`
+      SELECT s."annotationId" AS id, json_build_object(
+        'annotationId', a.id, 'taskId', a."taskId", 'userId', a."userId", 'status', a.status, 'answer', a.answer,
+        'timeSpentMs', a."timeSpentMs", 'createdAt', a."createdAt", 'promptId', p.id, 'text', p.text, 'messages', p.messages,
+        'split', ${splitSql}, 'completionIds', t."completionIds",
+        'completions', (SELECT json_agg(json_build_object('id', c.id, 'text', c.text) ORDER BY array_position(t."completionIds", c.id))
+           FROM "Completion" c WHERE c.id = ANY(t."completionIds")),
+        'editedText', (SELECT e.text FROM "Completion" e WHERE e."promptId" = p.id AND e."annotationId" = a.id AND e.source = 'HUMAN_EDIT' ORDER BY e.id LIMIT 1)
+      )::text AS j
       FROM "SnapshotAnnotation" s
       JOIN "Annotation" a ON a.id = s."annotationId"
       JOIN "Task" t ON t.id = a."taskId"
@@ -268,6 +275,7 @@ export async function* readSnapshotRecords(options: {
       WHERE s."snapshotId" = ${snapshotId}::int AND s."annotationId" > ${after}::int ${onlySql}
       ORDER BY s."annotationId"
       LIMIT ${Math.min(batchSize, remaining)}::int`;
+    const rows = page.map((row) => JSON.parse(row.j) as RecordRow);
     if (rows.length === 0) return;
     after = rows[rows.length - 1].annotationId;
     remaining -= rows.length;
@@ -292,7 +300,7 @@ function toRecord(row: RecordRow): SnapshotRecord {
     userId: row.userId,
     status: row.status,
     timeSpentMs: row.timeSpentMs,
-    createdAt: row.createdAt,
+    createdAt: new Date(`${row.createdAt}Z`),
     promptText: row.text,
     messages,
     completionList,

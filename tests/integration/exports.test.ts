@@ -119,7 +119,7 @@ describe('the shared Anthropic HH file, imported, rated as the file says, export
 
   it('hh: every pair comes back byte-identical to the input file', async () => {
     const rows = jsonLines(await exportBytes(snapshotId, 'hh', 'jsonl'));
-    const key = (r: { chosen: unknown; rejected: unknown }) => JSON.stringify([r.chosen, r.rejected]);
+    const key = (r: Record<string, unknown>) => JSON.stringify([r.chosen, r.rejected]);
     expect(rows.map((r) => Object.keys(r))).toEqual(rows.map(() => ['chosen', 'rejected']));
     expect(rows.map(key).sort()).toEqual(fileLines.map(key).sort());
   });
