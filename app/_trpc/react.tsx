@@ -27,7 +27,9 @@ export function TRPCReactProvider({ children }: { children: React.ReactNode }) {
     createTRPCClient<AppRouter>({
       links: [
         loggerLink({ enabled: (op) => process.env.NODE_ENV === 'development' && op.direction === 'down' && op.result instanceof Error }),
-        httpBatchLink({ url: '/api/trpc', transformer: superjson }),
+        // The server refuses batches of more than 20 calls (server/http/trpc-route.ts); past that
+        // the link splits them into several requests.
+        httpBatchLink({ url: '/api/trpc', transformer: superjson, maxItems: 20 }),
       ],
     }),
   );
