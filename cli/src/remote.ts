@@ -51,8 +51,8 @@ export function createRemoteBackend(options: { url: string; apiKey: string }): B
       (await (await request('POST', `/api/v1/projects/${projectId}/snapshots`, { data: JSON.stringify({ name, filters }), contentType: 'application/json' })).json()) as ApiSnapshot,
     getSnapshot: (snapshotId) => getJson<ApiSnapshot>(`/api/v1/snapshots/${snapshotId}`),
     exportFolder: async ({ snapshotId, format, encoding, options: exportOptions, dir, onFile }) => {
-      // The same three files a local folder export writes, each from the server's exporter.
-      await mkdir(path.join(dir, 'data'), { recursive: true });
+      // The same three files a local folder export writes, each from the server's exporter. The
+      // folder is made once the first answer came back, so a refused export leaves nothing behind.
       const parts = [
         { file: `data/train.${encoding}`, url: `/api/v1/snapshots/${snapshotId}/export?${query({ ...exportOptions, format, encoding, split: 'train' })}` },
         { file: `data/test.${encoding}`, url: `/api/v1/snapshots/${snapshotId}/export?${query({ ...exportOptions, format, encoding, split: 'test' })}` },
@@ -61,6 +61,7 @@ export function createRemoteBackend(options: { url: string; apiKey: string }): B
       for (const [index, part] of parts.entries()) {
         const response = await request('GET', part.url);
         if (!response.body) throw new CliError(`GET ${part.url} answered without a body`);
+        if (index === 0) await mkdir(path.join(dir, 'data'), { recursive: true });
         await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(path.join(dir, part.file)));
         onFile?.(part.file, index + 1, parts.length);
       }
