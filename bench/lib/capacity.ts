@@ -12,6 +12,7 @@
  * measures are its own queueing, not the server's). The capacity is the largest count whose
  * whole step stayed within the limits.
  */
+import { setMaxListeners } from 'node:events';
 import type http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
@@ -76,6 +77,7 @@ export async function runCapacity(options: {
   const [thinkMin, thinkMax] = options.thinkMs;
   const max = Math.min(options.max, options.cookies.length);
   const stop = new AbortController();
+  setMaxListeners(0, stop.signal); // every thinking annotator waits on it
   const errorSamples = new Map<string, number>();
   let window: Window = { from: performance.now(), nextMs: [], submitMs: [], errors: 0 };
 
