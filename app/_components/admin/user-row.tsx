@@ -120,6 +120,25 @@ export function UserRow({ user, isSelf }: { user: UserRowData; isSelf: boolean }
               )}
             </>
           )}
+          {/* Inside the cell: a <dialog> may not be a child of <tbody>; it inherits no nowrap or right alignment. */}
+          {isConfirmingRemoval && (
+            <div className="whitespace-normal text-left">
+              <ConfirmDialog
+                title={`Remove the personal data of ${user.name}?`}
+                confirmLabel="Remove personal data"
+                isPending={removePersonalData.isPending}
+                onConfirm={() => removePersonalData.mutate({ userId: user.id })}
+                onCancel={() => setConfirmingRemoval(false)}
+                testId="remove-data-dialog"
+              >
+                <p>
+                  The name and the email <strong>{user.email}</strong> are replaced by an anonymous name, every session ends, and the password and API keys are
+                  deleted. The account is disabled for good.
+                </p>
+                <p className="mt-2">Their ratings stay and keep counting, under the anonymous name. This cannot be undone.</p>
+              </ConfirmDialog>
+            </div>
+          )}
         </td>
       </tr>
       {isResetting && !isRemoved && (
@@ -161,22 +180,6 @@ export function UserRow({ user, isSelf }: { user: UserRowData; isSelf: boolean }
             </form>
           </td>
         </tr>
-      )}
-      {isConfirmingRemoval && (
-        <ConfirmDialog
-          title={`Remove the personal data of ${user.name}?`}
-          confirmLabel="Remove personal data"
-          isPending={removePersonalData.isPending}
-          onConfirm={() => removePersonalData.mutate({ userId: user.id })}
-          onCancel={() => setConfirmingRemoval(false)}
-          testId="remove-data-dialog"
-        >
-          <p>
-            The name and the email <strong>{user.email}</strong> are replaced by an anonymous name, every session ends, and the password and API keys are
-            deleted. The account is disabled for good.
-          </p>
-          <p className="mt-2">Their ratings stay and keep counting, under the anonymous name. This cannot be undone.</p>
-        </ConfirmDialog>
       )}
     </>
   );
