@@ -53,6 +53,9 @@ async function main() {
     BETTER_AUTH_SECRET: 'e2e-test-secret-e2e-test-secret-0123456789',
     APP_URL: baseUrl,
     AUTH_SIGNIN_LIMIT_PER_MINUTE: String(SIGN_IN_LIMIT),
+    // Specs reach the server from 127.0.0.1, each test's browser with its own X-Forwarded-For
+    // (fixtures.ts): trusting the loopback peer gives each test its own sign-in limit.
+    TRUST_PROXY: '127.0.0.1,::1',
     NEXT_TELEMETRY_DISABLED: '1',
   };
   Object.assign(process.env, env);
