@@ -72,3 +72,10 @@ describe('judgement formats', () => {
     expect(planJudgements({ form: thumbs, format: 'trl-kto', prompts, completionsPerTask: 1, isWholePromptTask: false }).problem).toBeNull();
   });
 });
+
+describe('gzip sent as text', () => {
+  it('is named as gzip, not as invalid JSON', () => {
+    const content = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x41]).toString('utf8');
+    expect(parseImportFile({ fileName: 'a.jsonl', content, completionsPerTask: 2 })).toMatchObject({ isValid: false, errors: [{ line: 1, message: expect.stringMatching(/^the file is gzip-compressed/) }] });
+  });
+});

@@ -49,6 +49,12 @@ export function parseImportFile(options: ParseImportOptions): ParsedImport {
     return invalid(null);
   }
 
+  // Gzip bytes that reached us as text (a .gz sent without decompressing): say so, rather than "invalid JSON".
+  if (content.charCodeAt(0) === 0x1f && (content.charCodeAt(1) === 0x8b || content.charCodeAt(1) === 0xfffd)) {
+    errors.add(1, 'the file is gzip-compressed: decompress it first (the Import tab and importFile do this for .gz files)');
+    return invalid(null);
+  }
+
   let read: { format: ImportFormat | null; prompts: ParsedPrompt[] };
   if (kind === 'csv') {
     if (chosen === 'csv-mapped' && !options.mapping) {
