@@ -21,7 +21,7 @@ import { startRealServer, type RealServer } from '../helpers/http-server';
 type KeyKind = 'none' | 'read' | 'write' | 'revoked' | 'disabledAdmin' | 'demotedAdmin';
 const KEY_KINDS: KeyKind[] = ['none', 'read', 'write', 'revoked', 'disabledAdmin', 'demotedAdmin'];
 
-type Request = { method: string; path: string; body?: string | Buffer; contentType?: string };
+type Request = { method: string; path: string; body?: string; contentType?: string };
 type Row = { request: () => Request; expect: Record<KeyKind, number> };
 
 /** A read endpoint: any valid key reads; no key or a dead one is 401. */
