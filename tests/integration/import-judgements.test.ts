@@ -125,7 +125,8 @@ describe('imports with judgements', () => {
       const ranked = (node.replies ?? []).filter((r) => r.role === 'assistant' && typeof r.rank === 'number');
       if (node.role === 'prompter' && ranked.length >= 2) {
         groups += 1;
-        for (const better of ranked) for (const worse of ranked) if ((better.rank as number) < (worse.rank as number)) expectedPairs.push(`${JSON.stringify(conversation)}\u0000${better.text}\u0000${worse.text}`);
+        for (const better of ranked)
+          for (const worse of ranked) if ((better.rank as number) < (worse.rank as number)) expectedPairs.push(`${JSON.stringify(conversation)}\u0000${better.text}\u0000${worse.text}`);
       }
       for (const reply of node.replies ?? []) walk(reply, conversation);
     };
@@ -146,7 +147,11 @@ describe('imports with judgements', () => {
   it('[ADMIN] Label Studio pairwise: "left" is answer1, "right" answer2, whatever the display order; an unannotated task stays open', async () => {
     const tasks = [
       { id: 11, data: { prompt: 'Capital of France?', answer1: 'Paris', answer2: 'Lyon' }, annotations: [{ result: [{ value: { selected: 'left' } }] }] },
-      { id: 12, data: { prompt: 'Two plus two?', answer1: 'Five', answer2: 'Four' }, annotations: [{ was_cancelled: true, result: [{ value: { selected: 'left' } }] }, { result: [{ value: { selected: 'right' } }] }] },
+      {
+        id: 12,
+        data: { prompt: 'Two plus two?', answer1: 'Five', answer2: 'Four' },
+        annotations: [{ was_cancelled: true, result: [{ value: { selected: 'left' } }] }, { result: [{ value: { selected: 'right' } }] }],
+      },
       { id: 13, data: { prompt: 'Colour of the sky?', answer1: 'Blue', answer2: 'Green' }, annotations: [] },
     ];
     const project = await createProject({ form: FORM_PRESETS.pairwise, completionsPerTask: 2, overlap: 2 });
@@ -187,7 +192,11 @@ describe('imports with judgements', () => {
     expect(result).toMatchObject({ format: 'trl-preference', taskCount: 3, annotationCount: 3, annotatorName: 'Imported (TRL)' });
     const pairs = await readPairs(project.id);
     expect(sorted(pairs.map((p) => `${JSON.stringify(p.prompt)}|${p.chosen}>${p.rejected}`))).toEqual(
-      sorted(['"Say hi"|Hi!>Go away.', `${JSON.stringify([{ role: 'user', content: 'Name a fruit' }])}|Apple>Chair`, `${JSON.stringify([{ role: 'user', content: 'Is water wet?' }])}|Yes, in everyday terms.>Purple.`]),
+      sorted([
+        '"Say hi"|Hi!>Go away.',
+        `${JSON.stringify([{ role: 'user', content: 'Name a fruit' }])}|Apple>Chair`,
+        `${JSON.stringify([{ role: 'user', content: 'Is water wet?' }])}|Yes, in everyday terms.>Purple.`,
+      ]),
     );
   });
 
@@ -206,7 +215,9 @@ describe('imports with judgements', () => {
     expect(result).toMatchObject({ format: 'trl-kto', promptCount: 2, taskCount: 4, annotationCount: 4 });
     const votes = await db.annotation.findMany({ where: { projectId: thumbs.id }, select: { answer: true, task: { select: { completionIds: true } } } });
     const texts = new Map((await db.completion.findMany({ where: { prompt: { projectId: thumbs.id } }, select: { id: true, text: true } })).map((c) => [c.id, c.text]));
-    const byText = Object.fromEntries(votes.map((v) => [texts.get(v.task.completionIds[0]), (v.answer as { thumbs: { votes: Record<string, string> } }).thumbs.votes[String(v.task.completionIds[0])]]));
+    const byText = Object.fromEntries(
+      votes.map((v) => [texts.get(v.task.completionIds[0]), (v.answer as { thumbs: { votes: Record<string, string> } }).thumbs.votes[String(v.task.completionIds[0])]]),
+    );
     expect(byText).toEqual({ 'Hello there!': 'up', 'Whatever.': 'down', 'Thank you!': 'up', 'No.': 'down' });
 
     const pairwise = await createProject({ form: FORM_PRESETS.pairwise, completionsPerTask: 2 });
@@ -224,7 +235,12 @@ describe('imports with judgements', () => {
   it('[ADMIN] SFT is a choice: {prompt, completion} and {messages} records as thumbs-up demonstrations; detected, they stay plain', async () => {
     const content = [
       JSON.stringify({ prompt: 'Write a haiku', completion: 'Old pond, a frog jumps' }),
-      JSON.stringify({ messages: [{ role: 'user', content: 'Say yes' }, { role: 'assistant', content: 'Yes.' }] }),
+      JSON.stringify({
+        messages: [
+          { role: 'user', content: 'Say yes' },
+          { role: 'assistant', content: 'Yes.' },
+        ],
+      }),
     ].join('\n');
     const caller = await callerFor(admin);
     const project = await createProject({ form: FORM_PRESETS.thumbs, completionsPerTask: 1 });
@@ -236,7 +252,16 @@ describe('imports with judgements', () => {
     const plain = await createProject({ form: FORM_PRESETS.thumbs, completionsPerTask: 1 });
     const single = await caller.imports.commit({ projectId: plain.id, fileName: 'single.jsonl', content: JSON.stringify({ prompt: 'Write a haiku', completion: 'Old pond' }) });
     expect(single).toMatchObject({ format: 'jsonl-single', annotationCount: 0 });
-    const messages = await caller.imports.commit({ projectId: plain.id, fileName: 'chat.jsonl', content: JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }] }) });
+    const messages = await caller.imports.commit({
+      projectId: plain.id,
+      fileName: 'chat.jsonl',
+      content: JSON.stringify({
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hello' },
+        ],
+      }),
+    });
     expect(messages).toMatchObject({ format: 'messages', annotationCount: 0, taskCount: 1 });
   });
 
@@ -254,7 +279,11 @@ describe('imports with judgements', () => {
     const before = await countRows();
     const bad = JSON.stringify([...items, { question: 'Q', answer: 'A' }]);
     const preview = await caller.imports.preview({ projectId: project.id, fileName: 'bad.json', content: bad });
-    expect(preview).toMatchObject({ isValid: false, errorUnit: 'index', errors: [{ line: 2, message: expect.stringMatching(/^found keys: question, answer; expected prompt \+ completions, prompt \+ completion/) }] });
+    expect(preview).toMatchObject({
+      isValid: false,
+      errorUnit: 'index',
+      errors: [{ line: 2, message: expect.stringMatching(/^found keys: question, answer; expected prompt \+ completions, prompt \+ completion/) }],
+    });
     const error = await catchTrpcError(caller.imports.commit({ projectId: project.id, fileName: 'bad.json', content: bad }));
     expect(error.message).toMatch(/^Nothing was imported: array index 2: found keys: question, answer/);
     expect(await countRows()).toEqual(before);
@@ -274,7 +303,12 @@ describe('imports with judgements', () => {
 
     const thumbs = await createProject({ form: FORM_PRESETS.thumbs, completionsPerTask: 1 });
     const labelled = 'q,a,ok\nPing,Pong,yes\nPing,Pang,no\n';
-    expect(await caller.imports.commit({ projectId: thumbs.id, fileName: 'labels.csv', content: labelled, mapping: { prompt: 'q', completion: 'a', label: 'ok' } })).toMatchObject({ format: 'csv-mapped', promptCount: 1, taskCount: 2, annotationCount: 2 });
+    expect(await caller.imports.commit({ projectId: thumbs.id, fileName: 'labels.csv', content: labelled, mapping: { prompt: 'q', completion: 'a', label: 'ok' } })).toMatchObject({
+      format: 'csv-mapped',
+      promptCount: 1,
+      taskCount: 2,
+      annotationCount: 2,
+    });
   });
 
   it('[ADMIN] bad inputs are refused whole with where and why, and the database is unchanged', async () => {
@@ -312,6 +346,10 @@ describe('imports with judgements', () => {
     );
     expect(await countRows()).toEqual(before);
     // And the whole good file, gzipped, goes in.
-    expect(await importFile({ projectId: project.id, fileName: 'pairs.jsonl.gz', content: gzip, importJudgements: true, userId: admin.id })).toMatchObject({ format: 'trl-preference', taskCount: 100, annotationCount: 100 });
+    expect(await importFile({ projectId: project.id, fileName: 'pairs.jsonl.gz', content: gzip, importJudgements: true, userId: admin.id })).toMatchObject({
+      format: 'trl-preference',
+      taskCount: 100,
+      annotationCount: 100,
+    });
   });
 });

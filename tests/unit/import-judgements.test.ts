@@ -14,20 +14,51 @@ function valid(parsed: ParsedImport) {
 describe('judgement formats', () => {
   it('detects TRL preference, KTO, messages and HH from the keys, and names the keys of a record it does not know', () => {
     expect(valid(parseImportFile({ fileName: 'a.jsonl', content: jsonl([{ prompt: 'p', chosen: 'a', rejected: 'b' }]), completionsPerTask: 2 })).format).toBe('trl-preference');
-    expect(valid(parseImportFile({ fileName: 'a.jsonl', content: jsonl([{ prompt: 'p', completion: 'a', label: false }]), completionsPerTask: 1 })).prompts[0].judgement).toEqual({ type: 'labels', labels: ['down'] });
-    expect(valid(parseImportFile({ fileName: 'a.jsonl', content: jsonl([{ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] }]), completionsPerTask: 1 })).format).toBe('messages');
-    expect(valid(parseImportFile({ fileName: 'a.jsonl', content: jsonl([{ chosen: '\n\nHuman: hi\n\nAssistant: yo', rejected: '\n\nHuman: hi\n\nAssistant: no' }]), completionsPerTask: 2 })).prompts[0]).toMatchObject({
+    expect(valid(parseImportFile({ fileName: 'a.jsonl', content: jsonl([{ prompt: 'p', completion: 'a', label: false }]), completionsPerTask: 1 })).prompts[0].judgement).toEqual({
+      type: 'labels',
+      labels: ['down'],
+    });
+    expect(
+      valid(
+        parseImportFile({
+          fileName: 'a.jsonl',
+          content: jsonl([
+            {
+              messages: [
+                { role: 'user', content: 'q' },
+                { role: 'assistant', content: 'a' },
+              ],
+            },
+          ]),
+          completionsPerTask: 1,
+        }),
+      ).format,
+    ).toBe('messages');
+    expect(
+      valid(parseImportFile({ fileName: 'a.jsonl', content: jsonl([{ chosen: '\n\nHuman: hi\n\nAssistant: yo', rejected: '\n\nHuman: hi\n\nAssistant: no' }]), completionsPerTask: 2 })).prompts[0],
+    ).toMatchObject({
       text: '\n\nHuman: hi',
       completions: [' yo', ' no'],
       judgement: { type: 'order', order: [0, 1] },
     });
     const unknown = parseImportFile({ fileName: 'a.jsonl', content: jsonl([{ question: 'q', answer: 'a' }]), completionsPerTask: 2 });
-    expect(unknown).toMatchObject({ isValid: false, errors: [{ line: 1, message: expect.stringMatching(/^found keys: question, answer; expected prompt \+ completions, prompt \+ completion, messages, chosen \+ rejected, prompt \+ chosen \+ rejected/) }] });
+    expect(unknown).toMatchObject({
+      isValid: false,
+      errors: [
+        { line: 1, message: expect.stringMatching(/^found keys: question, answer; expected prompt \+ completions, prompt \+ completion, messages, chosen \+ rejected, prompt \+ chosen \+ rejected/) },
+      ],
+    });
   });
 
   it('an implicit-prompt TRL pair splits at the first message where chosen and rejected differ', () => {
     const user = { role: 'user', content: 'Hi' };
-    const parsed = valid(parseImportFile({ fileName: 'a.jsonl', content: jsonl([{ chosen: [user, { role: 'assistant', content: 'Hello!' }], rejected: [user, { role: 'assistant', content: 'Bye.' }] }]), completionsPerTask: 2 }));
+    const parsed = valid(
+      parseImportFile({
+        fileName: 'a.jsonl',
+        content: jsonl([{ chosen: [user, { role: 'assistant', content: 'Hello!' }], rejected: [user, { role: 'assistant', content: 'Bye.' }] }]),
+        completionsPerTask: 2,
+      }),
+    );
     expect(parsed.prompts[0]).toMatchObject({ messages: [user], text: 'Hi', completions: ['Hello!', 'Bye.'] });
   });
 
@@ -76,6 +107,9 @@ describe('judgement formats', () => {
 describe('gzip sent as text', () => {
   it('is named as gzip, not as invalid JSON', () => {
     const content = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x41]).toString('utf8');
-    expect(parseImportFile({ fileName: 'a.jsonl', content, completionsPerTask: 2 })).toMatchObject({ isValid: false, errors: [{ line: 1, message: expect.stringMatching(/^the file is gzip-compressed/) }] });
+    expect(parseImportFile({ fileName: 'a.jsonl', content, completionsPerTask: 2 })).toMatchObject({
+      isValid: false,
+      errors: [{ line: 1, message: expect.stringMatching(/^the file is gzip-compressed/) }],
+    });
   });
 });

@@ -27,10 +27,7 @@ export function ProjectImport({ projectId }: { projectId: number }) {
   const commit = useMutation(
     trpc.imports.commit.mutationOptions({
       onSuccess: async () => {
-        await Promise.all([
-          queryClient.invalidateQueries(trpc.oversee.pathFilter()),
-          queryClient.invalidateQueries(trpc.projects.adminList.queryFilter()),
-        ]);
+        await Promise.all([queryClient.invalidateQueries(trpc.oversee.pathFilter()), queryClient.invalidateQueries(trpc.projects.adminList.queryFilter())]);
       },
     }),
   );
@@ -87,7 +84,12 @@ export function ProjectImport({ projectId }: { projectId: number }) {
           </label>
           <label className="block">
             <span className={labelClass}>Format</span>
-            <select data-testid="import-format" className="mt-1 block rounded-md border border-slate-300 px-2 py-1 text-sm" value={format} onChange={(e) => refreshPreview(e.target.value as FormatChoice, mappingDraft)}>
+            <select
+              data-testid="import-format"
+              className="mt-1 block rounded-md border border-slate-300 px-2 py-1 text-sm"
+              value={format}
+              onChange={(e) => refreshPreview(e.target.value as FormatChoice, mappingDraft)}
+            >
               {FORMAT_CHOICES.map(([value, label]) => (
                 <option key={value} value={value}>
                   {label}
@@ -98,9 +100,8 @@ export function ProjectImport({ projectId }: { projectId: number }) {
         </div>
         <p className="text-xs text-slate-500">
           JSONL or a JSON array of <code>{'{"prompt", "completions"}'}</code>, <code>{'{"prompt", "completion"}'}</code>, <code>{'{"messages"}'}</code>, TRL{' '}
-          <code>{'{"prompt", "chosen", "rejected"}'}</code> or KTO <code>{'{"prompt", "completion", "label"}'}</code>, Anthropic HH <code>{'{"chosen", "rejected"}'}</code>,
-          Open-Assistant trees, Label Studio pairwise exports, or CSV (map its columns below). Gzipped files are fine. Nothing is written until you commit, and a file with a
-          bad record is rejected whole.
+          <code>{'{"prompt", "chosen", "rejected"}'}</code> or KTO <code>{'{"prompt", "completion", "label"}'}</code>, Anthropic HH <code>{'{"chosen", "rejected"}'}</code>, Open-Assistant trees, Label
+          Studio pairwise exports, or CSV (map its columns below). Gzipped files are fine. Nothing is written until you commit, and a file with a bad record is rejected whole.
         </p>
         {loaded && (
           <p className="text-xs text-slate-600">
@@ -122,16 +123,28 @@ export function ProjectImport({ projectId }: { projectId: number }) {
               Format: <strong data-testid="import-preview-format">{data.format}</strong>
             </span>
             <span>
-              Prompts: <strong data-testid="import-preview-prompts" className="tabular-nums">{data.promptCount}</strong>
+              Prompts:{' '}
+              <strong data-testid="import-preview-prompts" className="tabular-nums">
+                {data.promptCount}
+              </strong>
             </span>
             <span>
               Completions: <strong className="tabular-nums">{data.completionCount}</strong>
             </span>
             <span>
-              Tasks: <strong data-testid="import-preview-tasks" className="tabular-nums">{data.taskCount}</strong>
+              Tasks:{' '}
+              <strong data-testid="import-preview-tasks" className="tabular-nums">
+                {data.taskCount}
+              </strong>
             </span>
             <span className="flex-1" />
-            <button type="button" data-testid="import-commit" className={buttonClass} disabled={!canCommit} onClick={() => loaded && commit.mutate({ ...requestFor(loaded, format, mappingDraft), importJudgements })}>
+            <button
+              type="button"
+              data-testid="import-commit"
+              className={buttonClass}
+              disabled={!canCommit}
+              onClick={() => loaded && commit.mutate({ ...requestFor(loaded, format, mappingDraft), importJudgements })}
+            >
               {commit.isPending ? 'Importing…' : commit.data ? 'Imported' : `Import ${data.taskCount} tasks`}
             </button>
           </div>
@@ -164,10 +177,17 @@ export function ProjectImport({ projectId }: { projectId: number }) {
       {commit.data && (
         <div className="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900" data-testid="import-result">
           Imported <strong className="tabular-nums">{commit.data.promptCount}</strong> prompts, <strong className="tabular-nums">{commit.data.completionCount}</strong> completions and{' '}
-          <strong className="tabular-nums" data-testid="import-result-tasks">{commit.data.taskCount}</strong> tasks (import #{commit.data.importId})
+          <strong className="tabular-nums" data-testid="import-result-tasks">
+            {commit.data.taskCount}
+          </strong>{' '}
+          tasks (import #{commit.data.importId})
           {commit.data.annotatorName && (
             <>
-              , with <strong className="tabular-nums" data-testid="import-result-annotations">{commit.data.annotationCount}</strong> judgements by {commit.data.annotatorName}
+              , with{' '}
+              <strong className="tabular-nums" data-testid="import-result-annotations">
+                {commit.data.annotationCount}
+              </strong>{' '}
+              judgements by {commit.data.annotatorName}
             </>
           )}
           .

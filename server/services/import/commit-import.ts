@@ -187,7 +187,16 @@ function buildRows(options: {
   let nextCompletion = 0;
   options.prompts.forEach((prompt, index) => {
     const promptId = options.promptIds[index];
-    prompts.push({ id: promptId, projectId: project.id, text: prompt.text, messages: prompt.messages, split: prompt.split, externalId: prompt.externalId, source: 'import', importId: options.importId });
+    prompts.push({
+      id: promptId,
+      projectId: project.id,
+      text: prompt.text,
+      messages: prompt.messages,
+      split: prompt.split,
+      externalId: prompt.externalId,
+      source: 'import',
+      importId: options.importId,
+    });
     const ids = prompt.completions.map((text) => {
       const id = options.completionIds[nextCompletion];
       nextCompletion += 1;

@@ -42,15 +42,27 @@ export function planJudgements(options: { form: RatingForm; format: ImportFormat
     const judgement = prompt.judgement as ImportJudgement;
     const size = options.isWholePromptTask ? prompt.completions.length : options.completionsPerTask;
     if (judgement.type === 'order' && size !== prompt.completions.length) {
-      return { annotator, count, problem: `A preference needs all of a prompt's ${prompt.completions.length} completions in one task, but this project shows ${options.completionsPerTask} per task, so the file's judgements cannot be imported.` };
+      return {
+        annotator,
+        count,
+        problem: `A preference needs all of a prompt's ${prompt.completions.length} completions in one task, but this project shows ${options.completionsPerTask} per task, so the file's judgements cannot be imported.`,
+      };
     }
     if (!options.form.questions.some((q) => answers(q, judgement.type, size))) {
       const needs = judgement.type === 'labels' ? 'a thumbs question' : size === 2 ? 'a pairwise or ranking question' : `a ranking question (a group of ${size} completions)`;
-      return { annotator, count, problem: `This project's form (${asks}) cannot hold the file's ${DESCRIPTIONS[judgement.type]}: that needs ${needs}. Import without judgements, or use a project whose form has one.` };
+      return {
+        annotator,
+        count,
+        problem: `This project's form (${asks}) cannot hold the file's ${DESCRIPTIONS[judgement.type]}: that needs ${needs}. Import without judgements, or use a project whose form has one.`,
+      };
     }
     const unanswerable = options.form.questions.find((q) => q.required && !answers(q, judgement.type, size));
     if (unanswerable) {
-      return { annotator, count, problem: `The form's required question "${unanswerable.id}" (${unanswerable.type}) cannot be answered from the file's ${DESCRIPTIONS[judgement.type]}, so they cannot be imported as answers.` };
+      return {
+        annotator,
+        count,
+        problem: `The form's required question "${unanswerable.id}" (${unanswerable.type}) cannot be answered from the file's ${DESCRIPTIONS[judgement.type]}, so they cannot be imported as answers.`,
+      };
     }
   }
   return { annotator, count, problem: null };

@@ -45,7 +45,13 @@ export async function previewImport(options: { projectId: number; fileName: stri
   if (!parsed.isValid) {
     return { format: parsed.format, isValid: false, ...empty, csvColumns: parsed.csvColumns, errors: parsed.errors, errorCount: parsed.errorCount, errorUnit: parsed.unit };
   }
-  const plan = planJudgements({ form: project.form, format: parsed.format, prompts: parsed.prompts, completionsPerTask: project.completionsPerTask, isWholePromptTask: parsed.taskShape === 'whole-prompt' });
+  const plan = planJudgements({
+    form: project.form,
+    format: parsed.format,
+    prompts: parsed.prompts,
+    completionsPerTask: project.completionsPerTask,
+    isWholePromptTask: parsed.taskShape === 'whole-prompt',
+  });
   return {
     format: parsed.format,
     isValid: true,

@@ -35,7 +35,10 @@ export function readOasstTree(context: RecordContext): ParsedPrompt[] | null {
     if (role === 'user') {
       const ranked = replies.filter((reply): reply is Record<string, unknown> => isObject(reply) && reply.role === 'assistant' && typeof reply.rank === 'number');
       if (ranked.length >= 2 && ranked.every((reply) => typeof reply.text === 'string' && reply.text)) {
-        const order = ranked.map((reply, index) => ({ index, rank: reply.rank as number })).sort((a, b) => a.rank - b.rank).map((entry) => entry.index);
+        const order = ranked
+          .map((reply, index) => ({ index, rank: reply.rank as number }))
+          .sort((a, b) => a.rank - b.rank)
+          .map((entry) => entry.index);
         prompts.push({
           line,
           text: renderMessagesAsText(conversation),

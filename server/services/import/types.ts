@@ -1,19 +1,6 @@
 /** What an import file becomes once parsed: prompts with their completions, or line errors. */
 
-export const IMPORT_FORMATS = [
-  'jsonl',
-  'jsonl-single',
-  'messages',
-  'sft',
-  'hh',
-  'trl-preference',
-  'trl-kto',
-  'oasst',
-  'label-studio',
-  'csv',
-  'csv-wide',
-  'csv-mapped',
-] as const;
+export const IMPORT_FORMATS = ['jsonl', 'jsonl-single', 'messages', 'sft', 'hh', 'trl-preference', 'trl-kto', 'oasst', 'label-studio', 'csv', 'csv-wide', 'csv-mapped'] as const;
 /**
  * Records may be JSONL lines or the items of a JSON array (`[ {...}, ... ]` in a .json file).
  * - `jsonl`: `{"prompt": string | [{role, content}], "completions": string[]}`

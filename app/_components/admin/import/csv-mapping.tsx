@@ -25,9 +25,7 @@ export function toMappingInput(draft: CsvMappingDraft): CsvMappingInput | null {
   const hasPair = !!draft.chosen && !!draft.rejected;
   if (!hasPair && !draft.completion) return null;
   const pick = (value: string) => value || undefined;
-  return hasPair
-    ? { prompt: draft.prompt, chosen: draft.chosen, rejected: draft.rejected }
-    : { prompt: draft.prompt, completion: draft.completion, label: pick(draft.label) };
+  return hasPair ? { prompt: draft.prompt, chosen: draft.chosen, rejected: draft.rejected } : { prompt: draft.prompt, completion: draft.completion, label: pick(draft.label) };
 }
 
 export function CsvMappingStep({ columns, draft, onChange }: { columns: string[]; draft: CsvMappingDraft; onChange: (next: CsvMappingDraft) => void }) {
