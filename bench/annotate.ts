@@ -311,7 +311,7 @@ async function main() {
       log: (line) => console.log(line),
     });
     agent.destroy();
-    const reasons = { p99: `p99 reached ${opts.p99LimitMs} ms`, errors: 'over 1% of requests failed', client_saturated: 'the client process saturated (the figure is a lower bound)', max_reached: 'the maximum was reached (a lower bound)' };
+    const reasons = { p99: `p99 reached ${opts.p99LimitMs} ms`, errors: 'over 1% of requests failed', client_saturated: 'the client saturated: this process used most of a core or its event loop ran late, e.g. on a busy machine (the figure is a lower bound)', max_reached: 'the maximum was reached (a lower bound)' };
     console.log(`Capacity: ${capacity.capacityAnnotators} annotators held; stopped because ${reasons[capacity.stopReason]}`);
     if (capacity.errorSamples.length) console.log(`  errors: ${capacity.errorSamples.join('; ')}`);
   }
