@@ -77,6 +77,7 @@ const cli = new Command('bench:annotate')
   .option('--step-seconds <s>', 'seconds per step', positiveInt, 20)
   .option('--p99-limit-ms <ms>', 'a step holds while the p99 of queue.next and of submitAndNext stay below this', positiveInt, 50)
   .option('--think-ms <min-max>', 'think time per task, uniform', msRange, [3000, 10_000] as [number, number])
+  .option('--client-loop-limit-ms <ms>', "the client counts as saturated when its event loop's p99 delay passes this", positiveInt, 20)
   .option('--max-sockets <n>', 'keep-alive connections the simulated annotators share', positiveInt, 256)
   .option('--saturated-seconds <s>', 'seconds of the saturated submitAndNext measurement', positiveInt, 20)
   .option('--results <path>', 'the JSON results file', path.join(__dirname, 'results', 'annotate.json'))
@@ -90,6 +91,7 @@ const opts = cli.opts<{
   stepSeconds: number;
   p99LimitMs: number;
   thinkMs: [number, number];
+  clientLoopLimitMs: number;
   maxSockets: number;
   saturatedSeconds: number;
   results: string;
@@ -307,6 +309,7 @@ async function main() {
       stepSeconds: opts.stepSeconds,
       p99LimitMs: opts.p99LimitMs,
       thinkMs: opts.thinkMs,
+      clientLoopDelayLimitMs: opts.clientLoopLimitMs,
       agent,
       log: (line) => console.log(line),
     });

@@ -21,8 +21,8 @@ import { round2, summarize } from './stats';
 
 /** This process uses more than this share of one core over a step: the client is the bottleneck. */
 const CLIENT_CPU_LIMIT = 0.85;
-/** Or its event loop answers timers this late (p99, ms): measured latencies would include it. */
-const CLIENT_LOOP_DELAY_LIMIT_MS = 20;
+/** Or its event loop answers timers this late (p99, ms; the default of `clientLoopDelayLimitMs`): measured latencies would include it. */
+export const CLIENT_LOOP_DELAY_LIMIT_MS = 20;
 const ERROR_RATE_LIMIT = 0.01;
 const EMPTY_QUEUE_PAUSE_MS = 1000;
 
@@ -70,6 +70,7 @@ export async function runCapacity(options: {
   stepSeconds: number;
   p99LimitMs: number;
   thinkMs: [number, number];
+  clientLoopDelayLimitMs?: number;
   agent: http.Agent;
   log: (line: string) => void;
 }): Promise<CapacityResult> {
@@ -139,7 +140,7 @@ export async function runCapacity(options: {
       const requests = window.nextMs.length + window.submitMs.length + window.errors;
       const clientCpu = (cpu.user + cpu.system) / 1000 / elapsedMs;
       const clientLoopDelayP99 = loopDelay.percentile(99) / 1e6;
-      const isClientSaturated = clientCpu > CLIENT_CPU_LIMIT || clientLoopDelayP99 > CLIENT_LOOP_DELAY_LIMIT_MS;
+      const isClientSaturated = clientCpu > CLIENT_CPU_LIMIT || clientLoopDelayP99 > (options.clientLoopDelayLimitMs ?? CLIENT_LOOP_DELAY_LIMIT_MS);
       const isErrorsOver = requests > 0 && window.errors / requests > ERROR_RATE_LIMIT;
       // A kind without samples in a step (queue.next is rare once everyone works) says nothing about it.
       const isSlow = [next, submit].some((s) => s.count > 0 && s.p99 >= options.p99LimitMs);
