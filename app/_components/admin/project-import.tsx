@@ -8,7 +8,7 @@
 import { useRef, useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTRPC } from '@/app/_trpc/react';
-import { ErrorBox, readImportProblems, type ImportProblem } from './error-box';
+import { ErrorBox, readErrorData, readImportProblems, type ImportProblem } from './error-box';
 import { CsvMappingStep, EMPTY_MAPPING, toMappingInput, type CsvMappingDraft } from './import/csv-mapping';
 import { ImportProblems, PreviewTable } from './import/import-preview-table';
 import { FORMAT_CHOICES, formatBytes, readImportFile, type FormatChoice, type LoadedFile } from './import/read-import-file';
@@ -63,6 +63,8 @@ export function ProjectImport({ projectId }: { projectId: number }) {
   const problems: ImportProblem[] = data && !data.isValid ? data.errors : readImportProblems(preview.error);
   const problemCount = data && !data.isValid ? data.errorCount : problems.length;
   const commitProblems = readImportProblems(commit.error);
+  const commitDetails = readErrorData(commit.error)?.details;
+  const commitUnit = commitDetails && typeof commitDetails === 'object' && 'unit' in commitDetails && commitDetails.unit === 'index' ? 'index' : 'line';
   const hasJudgements = !!data?.isValid && data.judgements.annotatorName !== null;
   const isJudgementBlocked = hasJudgements && importJudgements && data?.judgements.problem !== null;
   const canCommit = !!loaded && !!data?.isValid && !isJudgementBlocked && !commit.isPending && !commit.data;
@@ -173,7 +175,7 @@ export function ProjectImport({ projectId }: { projectId: number }) {
         </section>
       )}
 
-      {commitProblems.length > 0 ? <ImportProblems problems={commitProblems} testId="import-commit-errors" /> : <ErrorBox error={commit.error} testId="import-commit-errors" />}
+      {commitProblems.length > 0 ? <ImportProblems problems={commitProblems} unit={commitUnit} testId="import-commit-errors" /> : <ErrorBox error={commit.error} testId="import-commit-errors" />}
       {commit.data && (
         <div className="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900" data-testid="import-result">
           Imported <strong className="tabular-nums">{commit.data.promptCount}</strong> prompts, <strong className="tabular-nums">{commit.data.completionCount}</strong> completions and{' '}
