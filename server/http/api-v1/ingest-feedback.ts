@@ -51,7 +51,7 @@ export const ZFeedbackItem = z
 export type FeedbackItem = z.infer<typeof ZFeedbackItem>;
 
 /** One item, or `{ "items": [...] }` of up to 1,000. Items are checked one by one, so a refusal can name the index. */
-export const ZFeedbackBody = z.union([z.object({ items: z.array(z.unknown()).min(1).max(MAX_FEEDBACK_ITEMS) }).strict(), z.record(z.string(), z.unknown())]);
+export const ZFeedbackBody = z.union([z.object({ items: z.array(z.unknown()).min(1).max(MAX_FEEDBACK_ITEMS) }).strict(), z.record(z.string(), z.unknown()).refine((item) => !('items' in item))]);
 
 export type FeedbackRow = { index: number; externalId: string | null; promptId: number; taskId: number; completionIds: number[]; annotationId: number | null };
 
@@ -60,8 +60,12 @@ type ProjectShape = { id: number; form: RatingForm; completionsPerTask: number; 
 /** Checks the body item by item; the first bad one is a BAD_REQUEST naming its index and reason. */
 export function parseFeedbackItems(body: unknown): FeedbackItem[] {
   const parsed = ZFeedbackBody.safeParse(body);
-  if (!parsed.success) throw new AppError('BAD_REQUEST', `Send one item or {"items": [...]} with 1 to ${MAX_FEEDBACK_ITEMS} items`);
-  const raw = 'items' in parsed.data && Array.isArray(parsed.data.items) ? parsed.data.items : [parsed.data];
+  // A body with "items" is a batch, whatever else it holds; any other object is one item.
+  const isBatch = typeof body === 'object' && body !== null && 'items' in body;
+  if (!parsed.success || (isBatch && !('items' in parsed.data && Array.isArray(parsed.data.items) && Object.keys(parsed.data).length === 1))) {
+    throw new AppError('BAD_REQUEST', `Send one item or {"items": [...]} with 1 to ${MAX_FEEDBACK_ITEMS} items`);
+  }
+  const raw = isBatch && Array.isArray(parsed.data.items) ? parsed.data.items : [parsed.data];
   return raw.map((item, index) => {
     const result = ZFeedbackItem.safeParse(item);
     if (!result.success) {
