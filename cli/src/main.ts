@@ -212,14 +212,11 @@ async function main() {
   const program = buildProgram();
   try {
     await program.parseAsync(process.argv);
-    if (process.argv.length <= 2) {
-      program.outputHelp({ error: true });
-      process.exitCode = 2;
-    }
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are successes; every other parser error is bad usage.
-      process.exitCode = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
+      // Asked-for help and version exit with 0 in commander; every other parser error is bad usage,
+      // including no command at all (the help shown on stderr, with commander's exit code 1).
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
       return;
     }
     if (error instanceof UsageError) {
