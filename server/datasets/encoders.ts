@@ -41,12 +41,24 @@ export async function writeWithBackpressure(out: Writable, chunk: string | Uint8
   }
 }
 
-/** Ends a stream and waits until everything is flushed. */
+/** Ends a stream and waits until everything is flushed; fails if it is closed before that. */
 async function endStream(out: Writable): Promise<void> {
   if (out.writableFinished) return;
-  const finished = once(out, 'finish');
+  if (out.destroyed) throw new ExportCancelledError();
+  const controller = new AbortController();
+  const finished = once(out, 'finish', { signal: controller.signal });
+  const closed = once(out, 'close', { signal: controller.signal }).then(() => {
+    if (!out.writableFinished) throw new ExportCancelledError();
+  });
   out.end();
-  await finished;
+  try {
+    await Promise.race([finished, closed]);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'AbortError') return;
+    throw error;
+  } finally {
+    controller.abort();
+  }
 }
 
 // ── JSONL ──

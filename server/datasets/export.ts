@@ -28,6 +28,7 @@ import { env } from '../env';
 import { AppError } from '../errors';
 import type { PrismaClient } from '../generated/prisma/client';
 import { buildDatasetCard } from './dataset-card';
+import { copySnapshotRecords } from './copy-records';
 import { createRowEncoder, endStream, ExportCancelledError } from './encoders';
 import { columnsOf, FORMAT_INFO, rowsOfRecord, ZExportOptions, type ExportEncoding, type ExportFormat, type ExportOptions, type ExportOptionsInput } from './formats';
 import { getSnapshot, readSnapshotRecords, type SnapshotSummary } from './snapshots';
@@ -46,6 +47,8 @@ export type ExportSnapshotOptions = {
   signal?: AbortSignal;
   /** Defaults to the web process's client. */
   db?: PrismaClient;
+  /** Where rows are streamed from by COPY; defaults to DATABASE_URL. */
+  connectionString?: string;
 };
 
 /**
@@ -78,6 +81,7 @@ async function forEachRowBatch(options: {
   only?: 'train' | 'test';
   signal?: AbortSignal;
   limitRecords?: number;
+  connectionString?: string;
   onRows: (rows: Record<string, unknown>[]) => Promise<boolean | void>;
 }): Promise<number> {
   const { snapshot, form, format } = options;
@@ -89,7 +93,12 @@ async function forEachRowBatch(options: {
   };
   const only = options.only ?? (options.options.split === 'all' ? undefined : options.options.split);
   let count = 0;
-  for await (const records of readSnapshotRecords({ db: options.db, snapshotId: snapshot.id, split: snapshot.filters.split, only, signal: options.signal, limit: options.limitRecords })) {
+  // Whole files stream by COPY; a preview reads one small keyset page.
+  const source =
+    options.limitRecords === undefined
+      ? copySnapshotRecords({ connectionString: options.connectionString ?? env.DATABASE_URL, snapshotId: snapshot.id, split: snapshot.filters.split, only, signal: options.signal })
+      : readSnapshotRecords({ db: options.db, snapshotId: snapshot.id, split: snapshot.filters.split, only, signal: options.signal, limit: options.limitRecords });
+  for await (const records of source) {
     const rows: Record<string, unknown>[] = [];
     for (const record of records) for (const row of rowsOfRecord({ format, form, record, options: options.options, annotatorOf })) rows.push(row);
     count += rows.length;
@@ -104,10 +113,10 @@ export async function exportSnapshot(options: ExportSnapshotOptions): Promise<{ 
   const exportOptions = ZExportOptions.parse(options.options ?? {});
   assertEncodingAllowed(options.format, options.encoding);
   const { snapshot, form } = await loadExportContext(db, options.snapshotId);
-  return writeRows({ db, snapshot, form, format: options.format, encoding: options.encoding, options: exportOptions, out: options.out, signal: options.signal });
+  return writeRows({ db, connectionString: options.connectionString, snapshot, form, format: options.format, encoding: options.encoding, options: exportOptions, out: options.out, signal: options.signal });
 }
 
-async function writeRows(options: { db: PrismaClient; snapshot: SnapshotSummary; form: ReturnType<typeof ZRatingForm.parse>; format: ExportFormat; encoding: ExportEncoding; options: ExportOptions; only?: 'train' | 'test'; out: Writable; signal?: AbortSignal }): Promise<{ rows: number }> {
+async function writeRows(options: { db: PrismaClient; connectionString?: string; snapshot: SnapshotSummary; form: ReturnType<typeof ZRatingForm.parse>; format: ExportFormat; encoding: ExportEncoding; options: ExportOptions; only?: 'train' | 'test'; out: Writable; signal?: AbortSignal }): Promise<{ rows: number }> {
   const { out, signal } = options;
   const encoder = createRowEncoder({ encoding: options.encoding, columns: columnsOf(options.format, options.options), out, signal });
   const onClose = () => {
@@ -147,6 +156,8 @@ export async function previewSnapshot(options: { snapshotId: number; format: Exp
     form,
     format: options.format,
     options: exportOptions,
+    // Rows come from the first records; a format that skips most of them (ties) may show fewer.
+    limitRecords: 2000,
     onRows: async (batch) => {
       rows.push(...batch.slice(0, limit - rows.length));
       return rows.length < limit;
@@ -172,7 +183,7 @@ export async function exportSnapshotToFolder(options: Omit<ExportSnapshotOptions
   for (const split of ['train', 'test'] as const) {
     const relative = `data/${split}.${options.encoding}`;
     const out = createWriteStream(path.join(options.dir, relative));
-    const result = await writeRows({ db, snapshot, form, format: options.format, encoding: options.encoding, options: exportOptions, only: split, out, signal: options.signal });
+    const result = await writeRows({ db, connectionString: options.connectionString, snapshot, form, format: options.format, encoding: options.encoding, options: exportOptions, only: split, out, signal: options.signal });
     rows[split] = result.rows;
     files.push(relative);
   }

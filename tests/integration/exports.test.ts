@@ -16,7 +16,7 @@ import { parquetReadObjects } from 'hyparquet';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { db } from '@/server/db';
 import { FORM_PRESETS, ZRatingForm, type RatingFormInput } from '@/lib/forms/schema';
-import { exportSnapshot, exportSnapshotToFolder } from '@/server/datasets/export';
+import { ExportCancelledError, exportSnapshot, exportSnapshotToFolder } from '@/server/datasets/export';
 import { EXPORT_FORMATS, FORMAT_INFO, type ExportEncoding, type ExportFormat, type ExportOptionsInput } from '@/server/datasets/formats';
 import { createSnapshot } from '@/server/datasets/snapshots';
 import { datasetExportRoute } from '@/server/http/dataset-export-route';
@@ -154,6 +154,25 @@ describe('the shared Anthropic HH file, imported, rated as the file says, export
     const later = await (await callerFor(admin)).datasets.create({ projectId });
     expect(later.counts.annotations).toBe(2313);
     expect(later.contentHash).not.toBe((await (await callerFor(admin)).datasets.get({ snapshotId })).contentHash);
+  });
+
+  it('a receiver that goes away stops the export and frees its connection', async () => {
+    const connections = async () => Number((await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database()`)[0].n);
+    const before = await connections();
+    let received = 0;
+    const out = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        received += chunk.length;
+        callback();
+        // The client disconnects after the first bytes.
+        out.destroy();
+      },
+    });
+    await expect(exportSnapshot({ snapshotId, format: 'raw', encoding: 'jsonl', out })).rejects.toBeInstanceOf(ExportCancelledError);
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan((await exportBytes(snapshotId, 'raw', 'jsonl')).length);
+    await expect.poll(connections).toBeLessThanOrEqual(before);
   });
 
   it('a folder export writes train/test files and a Hugging Face dataset card without an export time', async () => {

@@ -1,12 +1,13 @@
 'use client';
 /**
- * One project's admin page: a header and six tabs. The tab lives in the URL (?tab=import) so a
+ * One project's admin page: a header and seven tabs. The tab lives in the URL (?tab=import) so a
  * link or a reload lands on the same tab.
  */
 import { useState } from 'react';
 import Link from 'next/link';
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '@/app/_trpc/react';
+import { DatasetsTab } from './datasets/datasets-tab';
 import { ErrorBox } from './error-box';
 import { describeForm } from './form-summary';
 import { ProjectAnnotations } from './project-annotations';
@@ -18,7 +19,7 @@ import { PROJECT_TABS, type ProjectTab } from './project-tabs';
 import { TrainingTab } from './training/training-tab';
 
 
-const TAB_LABELS: Record<ProjectTab, string> = { overview: 'Overview', import: 'Import', annotations: 'Annotations', flagged: 'Flagged', training: 'Training', settings: 'Settings' };
+const TAB_LABELS: Record<ProjectTab, string> = { overview: 'Overview', import: 'Import', annotations: 'Annotations', flagged: 'Flagged', training: 'Training', datasets: 'Datasets', settings: 'Settings' };
 
 export function ProjectAdmin({ projectId, initialTab }: { projectId: number; initialTab: ProjectTab }) {
   const trpc = useTRPC();
@@ -75,6 +76,7 @@ export function ProjectAdmin({ projectId, initialTab }: { projectId: number; ini
         {tab === 'annotations' && <ProjectAnnotations projectId={projectId} />}
         {tab === 'flagged' && <ProjectFlagged projectId={projectId} />}
         {tab === 'training' && <TrainingTab projectId={projectId} />}
+        {tab === 'datasets' && <DatasetsTab projectId={projectId} />}
         {tab === 'settings' &&
           (project.data && settings.data ? (
             <ProjectSettings key={settings.data.updatedAt.getTime()} projectId={projectId} initial={{ name: project.data.name, guidelines: project.data.guidelines, overlap: settings.data.overlap }} />
