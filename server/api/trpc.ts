@@ -16,10 +16,10 @@ export type Meta = { access: Access };
 export type SessionUser = { id: string; email: string; name: string; role: Role };
 
 /**
- * Built once per HTTP request, not once per procedure: tRPC's adapters (standalone under
- * server/http, fetch in app/api/trpc) call createContext once and share the context
- * among every call of a batched request, so a batch costs one session lookup
- * (tests/integration/submit-and-next.test.ts checks it over HTTP).
+ * Built once per HTTP request, not once per procedure: tRPC's standalone adapter
+ * (server/http/trpc-route.ts) calls createContext once and shares the context among every call
+ * of a batched request, so a batch costs one session lookup (tests/integration/submit-and-next.test.ts
+ * checks it over HTTP). Server components share one per render (app/_trpc/server.ts caches it).
  */
 export async function createContext(options: { headers: Headers }) {
   const user = await getSessionUser(options.headers);
