@@ -1,11 +1,12 @@
 /**
  * Route protection for server layouts and pages: the signed-in user, or a redirect to /login.
- * `requireUser('admin')` also sends signed-in annotators away from admin pages.
+ * `requireUser('admin')` answers a signed-in annotator with the not-allowed page (HTTP 403,
+ * app/forbidden.tsx), not the sign-in page: they are signed in, and signing in again would not help.
  */
 import 'server-only';
 import { cache } from 'react';
 import { headers } from 'next/headers';
-import { redirect } from 'next/navigation';
+import { forbidden, redirect } from 'next/navigation';
 import { getSessionUser, type Role } from '@/server/auth';
 
 export type PageUser = { id: string; email: string; name: string; role: Role };
@@ -16,7 +17,7 @@ const getCurrentUser = cache(async (): Promise<PageUser | null> => getSessionUse
 export async function requireUser(role?: Role): Promise<PageUser> {
   const user = await getCurrentUser();
   if (!user) redirect('/login');
-  if (role === 'admin' && user.role !== 'admin') redirect('/login?reason=forbidden');
+  if (role === 'admin' && user.role !== 'admin') forbidden();
   return user;
 }
 

@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { requireUser } from '@/app/_lib/require-user';
 
-/** Every page under /admin is for admins only; others are sent to sign in. */
+/** Every page under /admin is for admins only: others are sent to sign in, signed-in annotators get the not-allowed page. */
 export default async function AdminLayout({ children }: { children: React.ReactNode }) {
   await requireUser('admin');
   return (

@@ -217,7 +217,7 @@ test('[ADMIN] queues a generate job and cancels it from the workers page', async
 test('[ANNOTATOR] is refused the training tab and its API', async ({ page, request, e2e }) => {
   await signIn(page, annotator.email, annotator.password, /\/annotate$/);
   await page.goto(trainingUrl());
-  await expect(page).toHaveURL(/\/login\?reason=forbidden/);
+  await expect(page.getByTestId('not-allowed')).toBeVisible();
   await expect(page.getByTestId('training-tab')).toHaveCount(0);
 
   await signInByApi(request, e2e, annotator.email, annotator.password);
