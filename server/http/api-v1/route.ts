@@ -16,6 +16,15 @@ const PREFIX = '/api/v1';
 
 type Match = { endpoint: Endpoint; params: Record<string, string> };
 
+/** A path segment's text; a malformed %-escape is the client's error (400), not ours. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApiError(400, 'BAD_REQUEST', `The path segment "${segment.slice(0, 40)}" is not valid URL encoding`);
+  }
+}
+
 function matchTemplate(template: string, pathname: string): Record<string, string> | null {
   const want = template.split('/');
   const got = pathname.replace(/\/$/, '').split('/');
@@ -23,7 +32,7 @@ function matchTemplate(template: string, pathname: string): Record<string, strin
   const params: Record<string, string> = {};
   for (let i = 0; i < want.length; i++) {
     const name = /^\{(\w+)\}$/.exec(want[i])?.[1];
-    if (name) params[name] = decodeURIComponent(got[i]);
+    if (name) params[name] = decodeSegment(got[i]);
     else if (want[i] !== got[i]) return null;
   }
   return params;
