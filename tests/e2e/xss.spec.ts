@@ -101,17 +101,19 @@ async function installTripwire(page: Page): Promise<string[]> {
   return dialogs;
 }
 
-/** Opens `url`, waits until every marker is on screen, then checks that nothing ran. */
+/** Opens `url`, waits until every marker is on screen, checks that nothing ran, then that the payloads show as text. */
 async function visit(page: Page, dialogs: string[], url: string, markers: string[]) {
   await page.goto(url);
-  for (const marker of markers) await expect(page.locator('body'), `${url}: ${marker} shown as text`).toContainText(shownAs(marker));
+  for (const marker of markers) await expect(page.locator('body'), `${url}: ${marker} on screen`).toContainText(marker);
   // Every image on the page has loaded or failed, so an onerror handler (had one reached the DOM) has fired.
   await page.waitForLoadState('load');
   await page.waitForFunction(() => Array.from(document.images).every((image) => image.complete));
   expect(await page.evaluate(() => (window as unknown as { __xss: number }).__xss), `${url}: a payload ran`).toBe(0);
   expect(dialogs, `${url}: a dialog opened`).toEqual([]);
   expect(await page.locator('[href^="javascript:" i], [src^="javascript:" i], [action^="javascript:" i]').count(), `${url}: a javascript: URL in the DOM`).toBe(0);
-  expect(await page.locator(`img[onerror], svg[onload], script:text("window.__xss")`).count(), `${url}: a payload element in the DOM`).toBe(0);
+  expect(await page.locator('img[onerror], svg[onload], script:text("window.__xss")').count(), `${url}: a payload element in the DOM`).toBe(0);
+  // Escaped, not dropped: the text a person stored is the text others read.
+  for (const marker of markers) await expect(page.locator('body'), `${url}: ${marker} shown as text`).toContainText(shownAs(marker));
 }
 
 test.describe.configure({ mode: 'serial' });
