@@ -13,6 +13,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Prisma } from '../generated/prisma/client';
 import { db } from '../db';
 import { AppError } from '../errors';
+import { writeAuditLog } from './audit-log';
 import { NOW_UTC } from './task-view';
 
 export const API_KEY_SCOPES = ['READ', 'WRITE'] as const;
@@ -44,9 +45,9 @@ function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret, 'utf8').digest();
 }
 
-/** Writes an audit row inside the caller's transaction. */
+/** The audit row of a key change, inside the caller's transaction (never the secret). */
 async function writeAudit(tx: Prisma.TransactionClient, entry: { actorId: string; action: 'api-key.create' | 'api-key.revoke'; targetId: string; details: { name: string; scope: ApiKeyScope; ownerId: string } }) {
-  await tx.auditLog.create({ data: entry, select: { id: true } });
+  await writeAuditLog(tx, entry);
 }
 
 /** Creates a key owned by `userId`; the returned `key` is the only time the secret exists in clear. */
