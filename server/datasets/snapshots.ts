@@ -26,6 +26,8 @@ import { buildKtoExamples, buildTrainingData, type AnnotationRecord, type ChatTu
 
 type SnapshotDb = PrismaClient;
 
+const SNAPSHOT_TRANSACTION_TIMEOUT_MS = 10 * 60 * 1000;
+
 export const ZSnapshotSplit = z.discriminatedUnion('mode', [
   /** The project's own split: HELDOUT prompts are the test set. */
   z.object({ mode: z.literal('prompt') }),
@@ -159,6 +161,7 @@ export async function createSnapshot(options: { db: SnapshotDb; projectId: numbe
     split: filters.split,
   };
 
+  // A million rows take longer than the default 5 s interactive-transaction timeout.
   const snapshotId = await db.$transaction(async (tx) => {
     const snapshot = await tx.datasetSnapshot.create({
       data: { projectId: options.projectId, name: options.name, filters: stored, counts: {}, contentHash: '', createdById: options.createdById },
@@ -169,7 +172,7 @@ export async function createSnapshot(options: { db: SnapshotDb; projectId: numbe
       SELECT ${snapshot.id}::int, a.id FROM "Annotation" a JOIN "Task" t ON t.id = a."taskId"
       WHERE ${Prisma.join(conditions, ' AND ')}`;
     return snapshot.id;
-  });
+  }, { timeout: SNAPSHOT_TRANSACTION_TIMEOUT_MS, maxWait: 30_000 });
   const summary = await summariseSnapshot({ db, snapshotId, form, split: filters.split });
   await db.datasetSnapshot.update({ where: { id: snapshotId }, data: { counts: summary.counts, contentHash: summary.contentHash } });
   return { snapshotId, ...summary };
