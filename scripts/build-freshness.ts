@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-const SOURCE_DIRS = ['app', 'server'];
+const SOURCE_DIRS = ['app', 'server', 'lib'];
 const SOURCE_FILES = ['next.config.ts', 'package-lock.json', 'postcss.config.mjs', 'tsconfig.json', 'tsconfig.next.json'];
 
 function newestMtime(target: string): number {

@@ -13,17 +13,63 @@ const root = path.resolve(__dirname, '..');
 const nextBin = path.join(root, 'node_modules/next/dist/bin/next');
 const tsxCli = path.join(root, 'node_modules/tsx/dist/cli.mjs');
 
-/** Runs `next build` when there is no build or the sources are newer; returns whether it built. */
+/**
+ * Runs `next build` when there is no build or the sources are newer; returns whether it built.
+ * Test files that start the real server run in parallel, and two builds writing .next at once
+ * break both: the build runs under a lock, and whoever waited on it checks staleness again.
+ */
 export function buildIfStale(options: { log?: (line: string) => void } = {}): boolean {
   if (!isBuildStale(root)) return false;
-  options.log?.('building the web app (no build yet, or the sources changed) ...');
-  const result = spawnSync(process.execPath, [nextBin, 'build'], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
+  return withBuildLock(() => {
+    if (!isBuildStale(root)) return false;
+    options.log?.('building the web app (no build yet, or the sources changed) ...');
+    const result = spawnSync(process.execPath, [nextBin, 'build'], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
+    });
+    if (result.status !== 0) throw new Error('next build failed');
+    return true;
   });
-  if (result.status !== 0) throw new Error('next build failed');
-  return true;
+}
+
+const buildLock = path.join(root, '.next-build.lock');
+
+/** A lock directory (mkdir is atomic) holding its owner's pid; a lock whose owner died is taken over. */
+function withBuildLock<T>(work: () => T): T {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      fs.mkdirSync(buildLock);
+      fs.writeFileSync(path.join(buildLock, 'pid'), String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (isLockOwnerGone()) fs.rmSync(buildLock, { recursive: true, force: true });
+      else Atomics.wait(pause, 0, 0, 500);
+    }
+  }
+  try {
+    return work();
+  } finally {
+    fs.rmSync(buildLock, { recursive: true, force: true });
+  }
+}
+
+function isLockOwnerGone(): boolean {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(buildLock, 'pid'), 'utf8'));
+  } catch {
+    return false; // just created: the owner is writing its pid
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 export type WebServer = { url: string; process: ChildProcess; stop: () => Promise<void> };

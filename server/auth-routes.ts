@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { auth } from './auth';
 import { env } from './env';
 import { forgetSignInAttempt, reserveSignInAttempt } from './services/sign-in-limit';
+import { ZSafeText } from '../lib/validation';
 
 export const AUTH_BASE_PATH = '/api/auth';
 
@@ -30,7 +31,7 @@ export const ALLOWED_AUTH_ROUTES: Readonly<Record<string, readonly string[]>> = 
 const CLIENT_ADDRESS_HEADERS = ['x-forwarded-for', 'x-real-ip', 'forwarded', 'cf-connecting-ip', 'true-client-ip', 'x-client-ip'];
 
 /** What sign-in needs to find the account; better-auth validates the rest (and answers 400 itself). */
-const ZSignInBody = z.object({ email: z.string().min(1).max(320), password: z.string() });
+const ZSignInBody = z.object({ email: ZSafeText(320).min(1), password: ZSafeText(1024) });
 
 export async function handleAuthRequest(request: Request, clientAddress: string): Promise<Response> {
   const url = new URL(request.url);

@@ -24,6 +24,12 @@ export function findNonCanonicalPath(target: string): string | null {
   if (path.includes('//')) return 'the request path contains an empty segment ("//")';
   if (/%(2e|2f|5c|00)/i.test(path)) return 'the request path contains an encoded dot, slash, backslash or NUL';
   if (/\/\.\.?(\/|$)/.test(path)) return 'the request path contains a "." or ".." segment';
+  // Next decodes route params and answers a bare 500 on a broken escape (/annotate/%ff).
+  try {
+    decodeURIComponent(path);
+  } catch {
+    return 'the request path contains a malformed %-escape';
+  }
   // Control characters never belong in a path (Node already refuses raw spaces and CR/LF).
   for (let index = 0; index < path.length; index++) {
     const code = path.charCodeAt(index);
@@ -65,10 +71,24 @@ export function findCrossOriginWrite(method: string, headers: IncomingHttpHeader
     return `This request came from another site (Sec-Fetch-Site: ${fetchSite}); changes are accepted only from the app's own pages.`;
   }
   const origin = headers.origin;
-  if (origin !== undefined && !policy.allowedOrigins.has(origin)) {
+  if (origin !== undefined && !policy.allowedOrigins.has(origin) && !isOwnHost(origin, headers.host)) {
     return `Requests from ${origin.slice(0, 200)} may not change anything here; changes are accepted only from the app's own pages.`;
   }
   return null;
+}
+
+/**
+ * The page was served by this very server under another name than APP_URL's (127.0.0.1 for
+ * localhost, a LAN address): a browser sets Host to the server it talks to, so a cross-site page
+ * cannot make Origin and Host agree while carrying this site's cookies.
+ */
+function isOwnHost(origin: string, host: string | undefined): boolean {
+  if (!host) return false;
+  try {
+    return new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 /** The declared body size: a number, null when none is declared (chunked or no body). */

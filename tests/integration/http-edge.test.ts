@@ -119,7 +119,7 @@ describe('the HTTP edge', () => {
   });
 
   it('refuses non-canonical paths before routing', async () => {
-    for (const path of ['/api/./trpc/session.me', '/api//trpc/session.me', '/api/%2e/trpc/session.me', '/api/trpc/..%2Ftrpc/session.me', '/api/trpc%2fsession.me', '/api\\trpc/session.me', '/login/../api/trpc/session.me']) {
+    for (const path of ['/api/./trpc/session.me', '/api//trpc/session.me', '/api/%2e/trpc/session.me', '/api/trpc/..%2Ftrpc/session.me', '/api/trpc%2fsession.me', '/api\\trpc/session.me', '/login/../api/trpc/session.me', '/annotate/%ff', '/admin/projects/new%2']) {
       const answer = await send({ path });
       expect({ path, status: answer.status }).toEqual({ path, status: 400 });
       expect(JSON.parse(answer.text).error.message).toMatch(/request path/);
@@ -254,6 +254,18 @@ describe('cross-origin writes', () => {
     const fromScript = newUser();
     expect((await mutate('users.create', fromScript, { cookie: adminCookie })).status).toBe(200);
     expect(await db.user.count({ where: { email: fromScript.email } })).toBe(1);
+  });
+
+  it('accepts a page served under another name of this server (Origin matches Host), not a mismatch', async () => {
+    const local = `http://localhost:${port}`;
+    const sameHost = newUser();
+    const answer = await mutate('users.create', sameHost, { cookie: adminCookie, origin: local, host: `localhost:${port}`, 'sec-fetch-site': 'same-origin' });
+    expect(answer.status).toBe(200);
+    expect(await db.user.count({ where: { email: sameHost.email } })).toBe(1);
+
+    const otherHost = newUser();
+    expect((await mutate('users.create', otherHost, { cookie: adminCookie, origin: local })).status).toBe(403);
+    expect(await db.user.count({ where: { email: otherHost.email } })).toBe(0);
   });
 
   it('lets cross-origin reads through (GET is not a write)', async () => {

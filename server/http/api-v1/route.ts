@@ -53,7 +53,7 @@ export function findEndpoint(method: string, pathname: string): Match {
 
 function log(message: string, error: unknown) {
   // The error itself, never the request: headers carry the key.
-  console.error(`[api-v1] ${message}:`, error);
+  console.error('[api-v1] %s:', message, error);
 }
 
 export const apiV1Route: EdgeRoute = {
