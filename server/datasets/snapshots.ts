@@ -22,6 +22,7 @@ import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { ZAnswer, ZRatingForm, type RatingForm } from '../../lib/forms/schema';
 import { MAX_DB_INT, ZSafeText } from '../../lib/validation';
 import { AppError } from '../errors';
+import { API_FEEDBACK_USER_ID, IMPORTED_USER_ID_PREFIX } from '../services/pseudo-annotators';
 import { buildKtoExamples, buildTrainingData, type AnnotationRecord, type ChatTurn } from '../jobs/training-data';
 
 type SnapshotDb = PrismaClient;
@@ -116,6 +117,14 @@ function agreementQuestion(form: RatingForm): { id: string; type: 'pairwise' | '
 }
 
 /**
+ * An answer is settled once nobody can undo it: a person's after the project's undo window, a
+ * pseudo-annotator's (imported judgements, API feedback: no one holds an undo for them) at once.
+ */
+function isSettled(alias: Prisma.Sql, before: Date): Prisma.Sql {
+  return Prisma.sql`(${alias}."createdAt" <= ${before} OR ${alias}."userId" = ${API_FEEDBACK_USER_ID} OR ${alias}."userId" LIKE ${`${IMPORTED_USER_ID_PREFIX}%`})`;
+}
+
+/**
  * Freezes a selection. Validates the filters (AppError BAD_REQUEST), writes the snapshot and its
  * rows in one transaction, then computes counts and hash by streaming its records.
  */
@@ -132,7 +141,7 @@ export async function createSnapshot(options: { db: SnapshotDb; projectId: numbe
   const agreement = filters.minAgreement !== undefined ? agreementQuestion(form) : null;
   if (filters.minAgreement !== undefined && !agreement) throw new AppError('BAD_REQUEST', 'Agreement needs a pairwise or ranking question in the form');
 
-  const conditions: Prisma.Sql[] = [Prisma.sql`a."projectId" = ${options.projectId}::int`, Prisma.sql`a.status = 'SUBMITTED'`, Prisma.sql`a."createdAt" <= ${before}`];
+  const conditions: Prisma.Sql[] = [Prisma.sql`a."projectId" = ${options.projectId}::int`, Prisma.sql`a.status = 'SUBMITTED'`, isSettled(Prisma.sql`a`, before)];
   if (filters.from) conditions.push(Prisma.sql`a."createdAt" >= ${filters.from}`);
   if (filters.to) conditions.push(Prisma.sql`a."createdAt" <= ${filters.to}`);
   if (filters.annotatorIds?.length) conditions.push(Prisma.sql`a."userId" = ANY(${filters.annotatorIds}::text[])`);
@@ -146,7 +155,7 @@ export async function createSnapshot(options: { db: SnapshotDb; projectId: numbe
     conditions.push(Prisma.sql`(
       SELECT CASE WHEN COALESCE(sum(g.n), 0) < 2 THEN 1.0 ELSE max(g.n)::float8 / sum(g.n) END
       FROM (SELECT count(*) AS n FROM "Annotation" o
-            WHERE o."taskId" = a."taskId" AND o.status = 'SUBMITTED' AND o."createdAt" <= ${before} AND o.answer ? ${agreement.id}::text
+            WHERE o."taskId" = a."taskId" AND o.status = 'SUBMITTED' AND ${isSettled(Prisma.sql`o`, before)} AND o.answer ? ${agreement.id}::text
             GROUP BY ${key}) g) >= ${filters.minAgreement}::float8`);
   }
   const stored: StoredFilters = {

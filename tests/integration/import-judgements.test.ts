@@ -200,6 +200,16 @@ describe('imports with judgements', () => {
     );
   });
 
+  it('[ADMIN] imported judgements are settled at once: a snapshot taken right after the import holds them (undo window 300 s)', async () => {
+    const project = await createProject({ form: FORM_PRESETS.pairwise, completionsPerTask: 2 });
+    const caller = await callerFor(admin);
+    await caller.imports.commit({ projectId: project.id, fileName: 'trl.jsonl', content: '{"prompt": "Say hi", "chosen": "Hi!", "rejected": "Go away."}\n{"prompt": "Say bye", "chosen": "Bye!", "rejected": "No."}' });
+    const snapshot = await caller.datasets.create({ projectId: project.id, filters: {} });
+    expect(snapshot.counts.annotations).toBe(2);
+    const preview = await caller.datasets.preview({ snapshotId: snapshot.id, format: 'trl-preference' });
+    expect(preview.rows.map((row) => `${row.prompt}|${row.chosen}>${row.rejected}`).sort()).toEqual(['Say bye|Bye!>No.', 'Say hi|Hi!>Go away.']);
+  });
+
   it('[ADMIN] KTO labels become thumbs; a pairwise-only form cannot hold them: the preview says so and the commit refuses', async () => {
     const content = [
       { prompt: 'Greet me', completion: 'Hello there!', label: true },

@@ -9,6 +9,7 @@
  * CONFLICT that names the rows written the first time. A per-project advisory lock serialises
  * ingestion, so two copies of one request racing each other cannot both pass that check.
  */
+import { API_FEEDBACK_USER_ID } from '../../services/pseudo-annotators';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
@@ -21,7 +22,7 @@ import type { Answer, RatingForm } from '../../../lib/forms/schema';
 import { ZSafeText } from '../../../lib/validation';
 
 /** The pseudo-annotator that API ratings are recorded under: a banned account, so nobody signs in as it. */
-export const API_FEEDBACK_USER = { id: 'api-feedback', name: 'API feedback', email: 'api-feedback@feedloop.invalid' } as const;
+export const API_FEEDBACK_USER = { id: API_FEEDBACK_USER_ID, name: 'API feedback', email: 'api-feedback@feedloop.invalid' } as const;
 export const MAX_FEEDBACK_ITEMS = 1000;
 const MAX_TEXT = 200_000;
 

@@ -59,7 +59,7 @@ export type CsvMapping = {
   split?: string;
 };
 
-/** The pseudo-annotator each source's judgements are recorded under (a banned account: it never signs in). */
+/** The pseudo-annotator each source's judgements are recorded under (a banned account: it never signs in; ids start with IMPORTED_USER_ID_PREFIX, see ../pseudo-annotators.ts). */
 export const IMPORT_ANNOTATORS = {
   hh: { id: 'imported-hh', name: 'Imported (Anthropic HH)' },
   trl: { id: 'imported-trl', name: 'Imported (TRL)' },
