@@ -55,7 +55,7 @@ function idInputs(projectId: number, taskId: number): Record<string, ((id: numbe
     'datasets.list': [project], 'datasets.get': [(id) => ({ snapshotId: id })], 'datasets.create': [project], 'datasets.preview': [(id) => ({ snapshotId: id, format: 'raw' })],
   };
 }
-const TAKES_NO_ID = ['session.me', 'projects.list', 'projects.create', 'projects.adminList', 'training.workers', 'users.list', 'users.create', 'users.setDisabled', 'users.resetPassword', 'users.setRole', 'users.removePersonalData', 'apiKeys.list', 'apiKeys.create', 'apiKeys.revoke'];
+const TAKES_NO_ID = ['datasets.formats', 'session.me', 'projects.list', 'projects.create', 'projects.adminList', 'training.workers', 'users.list', 'users.create', 'users.setDisabled', 'users.resetPassword', 'users.setRole', 'users.removePersonalData', 'apiKeys.list', 'apiKeys.create', 'apiKeys.revoke'];
 
 /** A fingerprint of every table the app writes (auth bookkeeping aside), to show a refused call wrote nothing. */
 async function databaseFingerprint(): Promise<string> {
