@@ -133,8 +133,12 @@ function describeLoad(label: string, load: LoadResult) {
   const submit = summarize(load.submitMs);
   const errors = [...load.errors.entries()].map(([k, v]) => `${v}x ${k}`).join('; ');
   console.log(`\n${label}: ${ANNOTATORS} annotators, ${load.seconds}s measured`);
-  console.log(`  queue.next          ${(next.count / load.seconds).toFixed(0).padStart(6)} /s   p50 ${next.p50.toFixed(1)} ms   p95 ${next.p95.toFixed(1)} ms   p99 ${next.p99.toFixed(1)} ms   max ${next.max.toFixed(0)} ms`);
-  console.log(`  annotations.submit  ${(submit.count / load.seconds).toFixed(0).padStart(6)} /s   p50 ${submit.p50.toFixed(1)} ms   p95 ${submit.p95.toFixed(1)} ms   p99 ${submit.p99.toFixed(1)} ms   max ${submit.max.toFixed(0)} ms`);
+  console.log(
+    `  queue.next          ${(next.count / load.seconds).toFixed(0).padStart(6)} /s   p50 ${next.p50.toFixed(1)} ms   p95 ${next.p95.toFixed(1)} ms   p99 ${next.p99.toFixed(1)} ms   max ${next.max.toFixed(0)} ms`,
+  );
+  console.log(
+    `  annotations.submit  ${(submit.count / load.seconds).toFixed(0).padStart(6)} /s   p50 ${submit.p50.toFixed(1)} ms   p95 ${submit.p95.toFixed(1)} ms   p99 ${submit.p99.toFixed(1)} ms   max ${submit.max.toFixed(0)} ms`,
+  );
   if (load.emptyQueue) console.log(`  empty-queue answers: ${load.emptyQueue}`);
   if (errors) console.log(`  errors: ${errors}`);
   return { next, submit };
@@ -171,7 +175,12 @@ async function measurePlainInserts(url: string, options: { projectId: number; co
 
 async function main() {
   const startedAt = new Date();
-  console.log(`bench:annotate on ${os.cpus().length}x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `bench:annotate on ${os.cpus().length}x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 
   // 1. database
   let url = process.env.BENCH_DATABASE_URL;
@@ -246,7 +255,9 @@ async function main() {
     const atMillion = describeLoad(`At ${TOTAL_ANNOTATIONS.toLocaleString()} annotations, saturated`, main);
     const paced = await runAnnotators({ baseUrl: server.url, projectId, cookies, seconds: PACED_SECONDS, warmupSeconds: WARMUP_SECONDS, thinkMs: THINK_MS });
     const pacedAtMillion = describeLoad(`At ${TOTAL_ANNOTATIONS.toLocaleString()} annotations, paced (think ${THINK_MS[0]}-${THINK_MS[1]} ms)`, paced);
-    console.log(`next p50 at 1M / at 10k: ${(atMillion.next.p50 / atCheckpoint.next.p50).toFixed(2)}x saturated, ${(pacedAtMillion.next.p50 / pacedAtCheckpoint.next.p50).toFixed(2)}x paced (target <= 1.5x)`);
+    console.log(
+      `next p50 at 1M / at 10k: ${(atMillion.next.p50 / atCheckpoint.next.p50).toFixed(2)}x saturated, ${(pacedAtMillion.next.p50 / pacedAtCheckpoint.next.p50).toFixed(2)}x paced (target <= 1.5x)`,
+    );
 
     results = {
       submit_p50_ms: round2(atMillion.submit.p50),
@@ -314,7 +325,12 @@ async function main() {
       log: (line) => console.log(line),
     });
     agent.destroy();
-    const reasons = { p99: `p99 reached ${opts.p99LimitMs} ms`, errors: 'over 1% of requests failed', client_saturated: 'the client saturated: this process used most of a core or its event loop ran late, e.g. on a busy machine (the figure is a lower bound)', max_reached: 'the maximum was reached (a lower bound)' };
+    const reasons = {
+      p99: `p99 reached ${opts.p99LimitMs} ms`,
+      errors: 'over 1% of requests failed',
+      client_saturated: 'the client saturated: this process used most of a core or its event loop ran late, e.g. on a busy machine (the figure is a lower bound)',
+      max_reached: 'the maximum was reached (a lower bound)',
+    };
     console.log(`Capacity: ${capacity.capacityAnnotators} annotators held; stopped because ${reasons[capacity.stopReason]}`);
     if (capacity.errorSamples.length) console.log(`  errors: ${capacity.errorSamples.join('; ')}`);
   }

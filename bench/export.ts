@@ -119,7 +119,12 @@ async function main() {
   const options = program.opts<{ annotations: number; small: number; write: boolean }>();
   const small = Math.min(options.small, options.annotations);
   const cleanups: (() => Promise<unknown>)[] = [];
-  console.log(`bench:export on ${os.cpus().length}x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `bench:export on ${os.cpus().length}x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   try {
     let url = process.env.BENCH_DATABASE_URL;
     if (!url) {
@@ -158,15 +163,23 @@ async function main() {
 
     const copy = await timeCopy(client, big.snapshotId);
     const copyRate = copy.rows / copy.seconds;
-    console.log(`COPY reference:        ${copy.rows.toLocaleString()} rows in ${copy.seconds.toFixed(2)} s = ${Math.round(copyRate).toLocaleString()} rows/s (${(copy.bytes / 2 ** 20).toFixed(0)} MiB)`);
+    console.log(
+      `COPY reference:        ${copy.rows.toLocaleString()} rows in ${copy.seconds.toFixed(2)} s = ${Math.round(copyRate).toLocaleString()} rows/s (${(copy.bytes / 2 ** 20).toFixed(0)} MiB)`,
+    );
     const jsonl = await spawnExport(url, { snapshotId: big.snapshotId, format: 'trl-preference', encoding: 'jsonl' });
     const jsonlRate = jsonl.annotations / jsonl.seconds;
-    console.log(`TRL preference JSONL:  ${jsonl.annotations.toLocaleString()} annotations -> ${jsonl.rows.toLocaleString()} rows in ${jsonl.seconds.toFixed(2)} s = ${Math.round(jsonlRate).toLocaleString()} annotations/s; peak RSS ${jsonl.peakRssMb.toFixed(0)} MB`);
+    console.log(
+      `TRL preference JSONL:  ${jsonl.annotations.toLocaleString()} annotations -> ${jsonl.rows.toLocaleString()} rows in ${jsonl.seconds.toFixed(2)} s = ${Math.round(jsonlRate).toLocaleString()} annotations/s; peak RSS ${jsonl.peakRssMb.toFixed(0)} MB`,
+    );
     const parquet = await spawnExport(url, { snapshotId: big.snapshotId, format: 'trl-preference', encoding: 'parquet' });
     const parquetRate = parquet.annotations / parquet.seconds;
-    console.log(`TRL preference Parquet: ${parquet.rows.toLocaleString()} rows in ${parquet.seconds.toFixed(2)} s = ${Math.round(parquetRate).toLocaleString()} annotations/s; peak RSS ${parquet.peakRssMb.toFixed(0)} MB`);
+    console.log(
+      `TRL preference Parquet: ${parquet.rows.toLocaleString()} rows in ${parquet.seconds.toFixed(2)} s = ${Math.round(parquetRate).toLocaleString()} annotations/s; peak RSS ${parquet.peakRssMb.toFixed(0)} MB`,
+    );
     const jsonlSmall = await spawnExport(url, { snapshotId: little.snapshotId, format: 'trl-preference', encoding: 'jsonl' });
-    console.log(`JSONL over ${jsonlSmall.annotations.toLocaleString()}: peak RSS ${jsonlSmall.peakRssMb.toFixed(0)} MB (vs ${jsonl.peakRssMb.toFixed(0)} MB over ${jsonl.annotations.toLocaleString()})`);
+    console.log(
+      `JSONL over ${jsonlSmall.annotations.toLocaleString()}: peak RSS ${jsonlSmall.peakRssMb.toFixed(0)} MB (vs ${jsonl.peakRssMb.toFixed(0)} MB over ${jsonl.annotations.toLocaleString()})`,
+    );
 
     // The HH import, with its judgements (the file's chosen side) as answers.
     const { importFile } = await import('../server/services/import/import-file');

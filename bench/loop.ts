@@ -58,12 +58,24 @@ const resultsPath = path.join(__dirname, 'results', 'loop.json');
 
 type JudgeModule = { judge: (prompt: string, completion: string) => number; name?: string };
 type Task = { taskId: number; prompt: { text: string }; completions: { id: number; text: string }[] } | null;
-type Round = { id: number; status: string; error: string | null; startedAt: Date | null; finishedAt: Date | null; metrics: RoundMetrics | null; job: { progress: { message?: string } | null } | null; versions: { id: number; kind: string }[] };
+type Round = {
+  id: number;
+  status: string;
+  error: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  metrics: RoundMetrics | null;
+  job: { progress: { message?: string } | null } | null;
+  versions: { id: number; kind: string }[];
+};
 type RoundMetrics = { snapshot: { annotations: number; trainPairs: number; heldoutPairs: number }; reward: { accuracy: number; judgeAgreement?: number }; evaluate: Record<string, number> };
 
 const cleanups: (() => Promise<void>)[] = [];
 async function cleanUp() {
-  while (cleanups.length) await cleanups.pop()?.().catch((error: unknown) => console.error('cleanup:', error));
+  while (cleanups.length)
+    await cleanups
+      .pop()?.()
+      .catch((error: unknown) => console.error('cleanup:', error));
 }
 process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
 
@@ -93,7 +105,16 @@ async function main() {
   const adminEmail = 'admin@bench.test';
   await createUserAccount({ email: adminEmail, password: PASSWORD, name: 'Bench admin', role: 'admin' });
   for (let i = 0; i < ANNOTATORS; i++) await createUserAccount({ email: `rater${i}@bench.test`, password: PASSWORD, name: `Rater ${i}`, role: 'annotator' });
-  const project = await createProject({ name: 'bench:loop arithmetic', guidelines: '', form: ZRatingForm.parse(FORM_PRESETS.pairwise), overlap: 1, completionsPerTask: 2, leaseSeconds: 600, undoSeconds: 0, createdById: null });
+  const project = await createProject({
+    name: 'bench:loop arithmetic',
+    guidelines: '',
+    form: ZRatingForm.parse(FORM_PRESETS.pairwise),
+    overlap: 1,
+    completionsPerTask: 2,
+    leaseSeconds: 600,
+    undoSeconds: 0,
+    createdById: null,
+  });
   const prompts = [
     ...generateCorpus({ count: TRAIN_PROMPTS, seed: SEED, split: 'train' }).map((e) => ({ projectId: project.id, text: e.prompt, split: 'TRAIN' as const })),
     ...generateCorpus({ count: HELDOUT_PROMPTS, seed: SEED, split: 'heldout' }).map((e) => ({ projectId: project.id, text: e.prompt, split: 'HELDOUT' as const })),
@@ -145,8 +166,24 @@ async function main() {
 
   // 2. The rounds.
   const rng = mulberry32(SEED);
-  const generation = { source: { kind: 'policy' }, sampling: { temperature: 1, topK: 0, topP: 1, maxNewTokens: 96, stop: [], seed: SEED }, template: 'plain', samplesPerPrompt: 4, pairSelection: 'disagreement', promptsPerJob: RATINGS };
-  const rows: { ratings: number; rm_heldout_accuracy: number; rm_judge_agreement: number | null; judged_quality: number; judged_quality_se: number; kl: number | null; perplexity: number | null; round_seconds: number }[] = [];
+  const generation = {
+    source: { kind: 'policy' },
+    sampling: { temperature: 1, topK: 0, topP: 1, maxNewTokens: 96, stop: [], seed: SEED },
+    template: 'plain',
+    samplesPerPrompt: 4,
+    pairSelection: 'disagreement',
+    promptsPerJob: RATINGS,
+  };
+  const rows: {
+    ratings: number;
+    rm_heldout_accuracy: number;
+    rm_judge_agreement: number | null;
+    judged_quality: number;
+    judged_quality_se: number;
+    kl: number | null;
+    perplexity: number | null;
+    round_seconds: number;
+  }[] = [];
   let baseQuality = Number.NaN;
   let baseSe = Number.NaN;
   let totalRatings = 0;

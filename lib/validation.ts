@@ -16,11 +16,7 @@ import { z } from 'zod';
 export const MAX_DB_INT = 2_147_483_647;
 
 /** A row id: an integer from 1 to 2,147,483,647. */
-export const ZDbId = z
-  .number()
-  .int()
-  .min(1, 'must be an id (an integer from 1 to 2,147,483,647)')
-  .max(MAX_DB_INT, 'must be an id (an integer from 1 to 2,147,483,647)');
+export const ZDbId = z.number().int().min(1, 'must be an id (an integer from 1 to 2,147,483,647)').max(MAX_DB_INT, 'must be an id (an integer from 1 to 2,147,483,647)');
 
 /** A project's id, and the input of every procedure that takes only a project (one definition for all routers). */
 export const ZProjectId = ZDbId;

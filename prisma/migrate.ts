@@ -118,7 +118,11 @@ function poolConfigFromUrl(databaseUrl: string): pg.PoolConfig {
 function readMigrationList() {
   const lockPath = path.join(migrationsDir, lockfileName);
   const directories = fs.existsSync(migrationsDir)
-    ? fs.readdirSync(migrationsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()
+    ? fs
+        .readdirSync(migrationsDir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort()
     : [];
   return {
     baseDir: migrationsDir,
@@ -156,9 +160,7 @@ export async function createMigration(databaseUrl: string, name: string): Promis
   }
   const schema = fs.readFileSync(schemaPath, 'utf8');
   const sql = await withEngine(databaseUrl, async (engine) => {
-    const from = fs.existsSync(snapshotPath)
-      ? { tag: 'schemaDatamodel' as const, files: [{ path: snapshotPath, content: fs.readFileSync(snapshotPath, 'utf8') }] }
-      : { tag: 'empty' as const };
+    const from = fs.existsSync(snapshotPath) ? { tag: 'schemaDatamodel' as const, files: [{ path: snapshotPath, content: fs.readFileSync(snapshotPath, 'utf8') }] } : { tag: 'empty' as const };
     const result = await engine.diff({ from, to: { tag: 'schemaDatamodel', files: [{ path: schemaPath, content: schema }] }, script: true, exitCode: null, filters });
     return result.stdout ?? '';
   });

@@ -38,12 +38,14 @@ export const DEMO_PAIRS: DemoPair[] = [
   },
   {
     prompt: 'Why is the sky blue?',
-    better: 'Sunlight is scattered by the molecules in the air, and shorter (blue) wavelengths scatter much more than longer (red) ones (Rayleigh scattering), so blue light reaches your eyes from every direction of the sky.',
+    better:
+      'Sunlight is scattered by the molecules in the air, and shorter (blue) wavelengths scatter much more than longer (red) ones (Rayleigh scattering), so blue light reaches your eyes from every direction of the sky.',
     worse: 'Because it reflects the ocean.',
   },
   {
     prompt: 'Write a JavaScript function that returns the largest number in an array.',
-    better: '```js\nfunction largest(numbers) {\n  if (numbers.length === 0) return undefined;\n  return Math.max(...numbers);\n}\n```\n\nFor very large arrays, use a loop or `numbers.reduce((a, b) => (a > b ? a : b))` to avoid argument limits.',
+    better:
+      '```js\nfunction largest(numbers) {\n  if (numbers.length === 0) return undefined;\n  return Math.max(...numbers);\n}\n```\n\nFor very large arrays, use a loop or `numbers.reduce((a, b) => (a > b ? a : b))` to avoid argument limits.',
     worse: '```js\nfunction largest(numbers) {\n  return numbers[0];\n}\n```',
   },
   {
@@ -103,7 +105,8 @@ export const DEMO_PAIRS: DemoPair[] = [
   },
   {
     prompt: 'My houseplant has yellow leaves. What could be wrong?',
-    better: 'The most common cause is overwatering: check that the pot drains and let the top few centimetres of soil dry between waterings. Too little light or a lack of nutrients can also cause yellowing.',
+    better:
+      'The most common cause is overwatering: check that the pot drains and let the top few centimetres of soil dry between waterings. Too little light or a lack of nutrients can also cause yellowing.',
     worse: 'Plants turn yellow when they are happy. Nothing to do.',
   },
   {

@@ -72,7 +72,11 @@ async function main() {
     run(cli, ['import', '--project', 'HH pairs', HH_FILE], env);
     run(cli, ['import', '--project', 'HH thumbs', ktoFile], env);
     // A seeded 10% of prompts as the test split, so every recipe also evaluates on held-out rows.
-    for (const [project, format] of [['HH pairs', 'trl-preference'], ['HH pairs', 'sft'], ['HH thumbs', 'kto']]) {
+    for (const [project, format] of [
+      ['HH pairs', 'trl-preference'],
+      ['HH pairs', 'sft'],
+      ['HH thumbs', 'kto'],
+    ]) {
       run(cli, ['export', '--project', project, '--format', format, '--test-percent', '10', '--seed', '1', '--out', path.join(exports, format)], env);
     }
     run(PYTHON, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'trainer/external/tests'], { FEEDLOOP_EXPORTS: exports });

@@ -55,10 +55,7 @@ export async function handleAuthRequest(request: Request, clientAddress: string)
   });
   if (!reservation.isAllowed) {
     const wait = describeWait(reservation.retryAfterSeconds);
-    const message =
-      reservation.limitedBy === 'account'
-        ? `Too many failed sign-ins for this account. Try again in ${wait}.`
-        : `Too many failed sign-ins from your network. Try again in ${wait}.`;
+    const message = reservation.limitedBy === 'account' ? `Too many failed sign-ins for this account. Try again in ${wait}.` : `Too many failed sign-ins from your network. Try again in ${wait}.`;
     return jsonResponse(429, { code: 'TOO_MANY_ATTEMPTS', message }, { 'retry-after': String(reservation.retryAfterSeconds) });
   }
 

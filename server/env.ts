@@ -6,7 +6,10 @@ import { z } from 'zod';
 
 const ZEnv = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  DATABASE_URL: z.string().url().refine((url) => /^postgres(ql)?:\/\//.test(url), 'must be a postgresql:// URL'),
+  DATABASE_URL: z
+    .string()
+    .url()
+    .refine((url) => /^postgres(ql)?:\/\//.test(url), 'must be a postgresql:// URL'),
   /** Connections per web process; PostgreSQL's default max_connections is 100. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   /** Signs session cookies. Generate with `openssl rand -base64 32`. */

@@ -22,7 +22,10 @@ export const ZTrainerEnv = z.object({
   /** How often an idle worker looks for a job. */
   WORKER_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Comma-separated job kinds this worker takes (default: all). */
-  WORKER_KINDS: z.string().regex(/^[a-z_]+(,[a-z_]+)*$/).optional(),
+  WORKER_KINDS: z
+    .string()
+    .regex(/^[a-z_]+(,[a-z_]+)*$/)
+    .optional(),
 });
 export type TrainerEnv = z.infer<typeof ZTrainerEnv>;
 

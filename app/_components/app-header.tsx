@@ -16,12 +16,20 @@ export async function AppHeader() {
           <nav className="flex items-center gap-1 text-sm" aria-label="Main">
             {user.role === 'admin' && (
               <>
-                <NavLink href="/admin" testId="nav-projects">Projects</NavLink>
-                <NavLink href="/admin/users" testId="nav-users">Users</NavLink>
-                <NavLink href="/admin/workers" testId="nav-workers">Workers</NavLink>
+                <NavLink href="/admin" testId="nav-projects">
+                  Projects
+                </NavLink>
+                <NavLink href="/admin/users" testId="nav-users">
+                  Users
+                </NavLink>
+                <NavLink href="/admin/workers" testId="nav-workers">
+                  Workers
+                </NavLink>
               </>
             )}
-            <NavLink href="/annotate" testId="nav-annotate">Annotate</NavLink>
+            <NavLink href="/annotate" testId="nav-annotate">
+              Annotate
+            </NavLink>
           </nav>
         )}
         <div className="ml-auto flex items-center gap-3 text-sm">

@@ -32,18 +32,38 @@ export function LoginForm() {
     <form onSubmit={signIn} method="post" className="mt-6 flex flex-col gap-4">
       <label className="flex flex-col gap-1 text-sm font-medium text-slate-700">
         Email
-        <input name="email" type="email" required autoComplete="username" autoFocus data-testid="login-email" className="rounded-md border border-slate-300 px-3 py-2 font-normal outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-100" />
+        <input
+          name="email"
+          type="email"
+          required
+          autoComplete="username"
+          autoFocus
+          data-testid="login-email"
+          className="rounded-md border border-slate-300 px-3 py-2 font-normal outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-100"
+        />
       </label>
       <label className="flex flex-col gap-1 text-sm font-medium text-slate-700">
         Password
-        <input name="password" type="password" required autoComplete="current-password" data-testid="login-password" className="rounded-md border border-slate-300 px-3 py-2 font-normal outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-100" />
+        <input
+          name="password"
+          type="password"
+          required
+          autoComplete="current-password"
+          data-testid="login-password"
+          className="rounded-md border border-slate-300 px-3 py-2 font-normal outline-none focus:border-indigo-500 focus:ring-2 focus:ring-indigo-100"
+        />
       </label>
       {error && (
         <p role="alert" data-testid="login-error" className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-800">
           {error}
         </p>
       )}
-      <button type="submit" disabled={isPending || !isHydrated} data-testid="login-submit" className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60">
+      <button
+        type="submit"
+        disabled={isPending || !isHydrated}
+        data-testid="login-submit"
+        className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60"
+      >
         {isPending ? 'Signing in…' : 'Sign in'}
       </button>
     </form>

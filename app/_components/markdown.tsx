@@ -25,7 +25,11 @@ const components: Components = {
   code: ({ className, children }) => {
     // Fenced blocks carry a language-* class (or sit in <pre>, which styles them); inline code gets a chip.
     const isBlock = typeof className === 'string' && className.startsWith('language-');
-    return isBlock ? <code className={className}>{children}</code> : <code className="rounded bg-slate-100 px-1 py-0.5 text-[0.9em] text-slate-800 [pre_&]:bg-transparent [pre_&]:p-0 [pre_&]:text-inherit">{children}</code>;
+    return isBlock ? (
+      <code className={className}>{children}</code>
+    ) : (
+      <code className="rounded bg-slate-100 px-1 py-0.5 text-[0.9em] text-slate-800 [pre_&]:bg-transparent [pre_&]:p-0 [pre_&]:text-inherit">{children}</code>
+    );
   },
   table: ({ children }) => (
     <div className="my-3 overflow-x-auto">

@@ -36,7 +36,13 @@ export function ToastProvider({ children }: { children: React.ReactNode }) {
       {children}
       <div className="pointer-events-none fixed bottom-4 right-4 z-50 flex w-80 flex-col gap-2" aria-live="polite">
         {toasts.map((toast) => (
-          <div key={toast.id} role={toast.tone === 'error' ? 'alert' : 'status'} data-testid="toast" data-tone={toast.tone} className={`pointer-events-auto rounded-lg border px-3 py-2 text-sm shadow-md ${TONE_CLASSES[toast.tone]}`}>
+          <div
+            key={toast.id}
+            role={toast.tone === 'error' ? 'alert' : 'status'}
+            data-testid="toast"
+            data-tone={toast.tone}
+            className={`pointer-events-auto rounded-lg border px-3 py-2 text-sm shadow-md ${TONE_CLASSES[toast.tone]}`}
+          >
             <div className="flex items-start gap-2">
               <span className="flex-1">{toast.message}</span>
               <button type="button" className="text-xs opacity-60 hover:opacity-100" onClick={() => dismiss(toast.id)} aria-label="Dismiss">

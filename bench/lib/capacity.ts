@@ -108,7 +108,12 @@ export async function runCapacity(options: {
         await think();
         if (stop.signal.aborted) break;
         const sentAt = performance.now();
-        const input = { clientId: randomUUID(), taskId: task.taskId, answer: { preference: { type: 'pairwise', choice: Math.random() < 0.5 ? 'A' : 'B' } }, timeSpentMs: Math.round(sentAt - startedAt) };
+        const input = {
+          clientId: randomUUID(),
+          taskId: task.taskId,
+          answer: { preference: { type: 'pairwise', choice: Math.random() < 0.5 ? 'A' : 'B' } },
+          timeSpentMs: Math.round(sentAt - startedAt),
+        };
         task = (await callTrpc<{ next: TaskRef | null }>(baseUrl, 'annotations.submitAndNext', input, cookie, agent)).next;
         record('submit', sentAt);
       } catch (error) {

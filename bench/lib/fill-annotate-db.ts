@@ -116,9 +116,10 @@ export async function fillAnnotations(client: pg.Client, options: { projectId: n
 /** Task counts and statuses as the first `annotations` rows of the sequence leave them. */
 async function setTaskCounts(client: pg.Client, annotations: number) {
   const doneRows = DONE_TASKS * OVERLAP;
-  const count = annotations <= doneRows
-    ? `greatest(0, least(${OVERLAP}, ${annotations} - (id - 1) * ${OVERLAP}))`
-    : `CASE WHEN id <= ${DONE_TASKS} THEN ${OVERLAP} ELSE greatest(0, least(${OPEN_TASK_ANSWERS}, ${annotations - doneRows} - (id - ${DONE_TASKS} - 1) * ${OPEN_TASK_ANSWERS})) END`;
+  const count =
+    annotations <= doneRows
+      ? `greatest(0, least(${OVERLAP}, ${annotations} - (id - 1) * ${OVERLAP}))`
+      : `CASE WHEN id <= ${DONE_TASKS} THEN ${OVERLAP} ELSE greatest(0, least(${OPEN_TASK_ANSWERS}, ${annotations - doneRows} - (id - ${DONE_TASKS} - 1) * ${OPEN_TASK_ANSWERS})) END`;
   await client.query(`UPDATE "Task" SET "submittedCount" = ${count}, status = CASE WHEN ${count} >= ${OVERLAP} THEN 'DONE'::"TaskStatus" ELSE 'OPEN'::"TaskStatus" END`);
 }
 

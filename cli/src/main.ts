@@ -101,7 +101,7 @@ function print(isJson: boolean, value: unknown, text: string) {
 
 export function buildProgram(): Command {
   const program = new Command('feedloop')
-    .description('Feedloop from the command line.\n\nRemote: set FEEDLOOP_URL and FEEDLOOP_API_KEY (an admin\'s key, Admin → API keys).\nLocal: set DATABASE_URL (the services run in this process).')
+    .description("Feedloop from the command line.\n\nRemote: set FEEDLOOP_URL and FEEDLOOP_API_KEY (an admin's key, Admin → API keys).\nLocal: set DATABASE_URL (the services run in this process).")
     .option('--json', 'print results as JSON')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
@@ -113,7 +113,10 @@ export function buildProgram(): Command {
     .action(() =>
       withBackend(async (backend) => {
         const projects = await backend.listProjects();
-        const lines = projects.map((p) => `${String(p.id).padStart(5)}  ${p.name}  (${p.form.summary}; ${p.counts.prompts} prompts, ${p.counts.tasks.done}/${p.counts.tasks.total} tasks done, ${p.counts.annotations.submitted} answers)`);
+        const lines = projects.map(
+          (p) =>
+            `${String(p.id).padStart(5)}  ${p.name}  (${p.form.summary}; ${p.counts.prompts} prompts, ${p.counts.tasks.done}/${p.counts.tasks.total} tasks done, ${p.counts.annotations.submitted} answers)`,
+        );
         print(isJson(), projects, lines.length > 0 ? lines.join('\n') : 'No projects yet.');
       }),
     );
@@ -143,7 +146,18 @@ export function buildProgram(): Command {
       .option('--kto-threshold <score>', 'KTO: scores above are desirable', parseNumber(-100, 100)),
   ).action(
     (
-      options: SnapshotOptions & { project: string; snapshot?: number; format: string; encoding: string; out: string; includeTies?: boolean; includeBothBad?: boolean; margin?: boolean; rankingPairs?: string; ktoThreshold?: number },
+      options: SnapshotOptions & {
+        project: string;
+        snapshot?: number;
+        format: string;
+        encoding: string;
+        out: string;
+        includeTies?: boolean;
+        includeBothBad?: boolean;
+        margin?: boolean;
+        rankingPairs?: string;
+        ktoThreshold?: number;
+      },
     ) =>
       withBackend(async (backend) => {
         const project = await resolveProject(backend, options.project);
@@ -166,7 +180,14 @@ export function buildProgram(): Command {
         const progress = createProgress('export');
         const dir = path.resolve(options.out);
         try {
-          const files = await backend.exportFolder({ snapshotId, format: options.format, encoding: options.encoding, options: exportOptions, dir, onFile: (file, index, total) => progress.update(index, total, file) });
+          const files = await backend.exportFolder({
+            snapshotId,
+            format: options.format,
+            encoding: options.encoding,
+            options: exportOptions,
+            dir,
+            onFile: (file, index, total) => progress.update(index, total, file),
+          });
           progress.stop();
           print(isJson(), { snapshotId, dir, files }, `Snapshot ${snapshotId} → ${dir}\n${files.map((f) => `  ${f}`).join('\n')}`);
         } finally {
@@ -197,7 +218,11 @@ export function buildProgram(): Command {
           const result = await backend.importFile({ projectId: project.id, fileName: path.basename(file), content, format: options.format, importJudgements: options.judgements });
           progress.update(1, 1, 'done');
           progress.stop();
-          print(isJson(), result, `Imported ${result.promptCount} prompts, ${result.completionCount} completions, ${result.taskCount} tasks into "${project.name}" (${result.format}, import ${result.importId})`);
+          print(
+            isJson(),
+            result,
+            `Imported ${result.promptCount} prompts, ${result.completionCount} completions, ${result.taskCount} tasks into "${project.name}" (${result.format}, import ${result.importId})`,
+          );
         } finally {
           progress.stop();
         }

@@ -5,10 +5,7 @@ export type Progress = { update: (value: number, total: number, label: string) =
 
 export function createProgress(title: string): Progress {
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: `${title} [{bar}] {value}/{total} {label}`, hideCursor: true, clearOnComplete: false },
-    cliProgress.Presets.shades_classic,
-  );
+  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: `${title} [{bar}] {value}/{total} {label}`, hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic);
   let isStarted = false;
   return {
     update: (value, total, label) => {

@@ -43,30 +43,20 @@ export const ZAttributesQuestion = z.object({
 export const ZCritiqueQuestion = z.object({ ...ZBase, type: z.literal('critique'), required: z.boolean().default(false) });
 export const ZEditQuestion = z.object({ ...ZBase, type: z.literal('edit'), required: z.boolean().default(false) });
 
-export const ZQuestion = z.discriminatedUnion('type', [
-  ZLikertQuestion,
-  ZPairwiseQuestion,
-  ZRankingQuestion,
-  ZThumbsQuestion,
-  ZAttributesQuestion,
-  ZCritiqueQuestion,
-  ZEditQuestion,
-]);
+export const ZQuestion = z.discriminatedUnion('type', [ZLikertQuestion, ZPairwiseQuestion, ZRankingQuestion, ZThumbsQuestion, ZAttributesQuestion, ZCritiqueQuestion, ZEditQuestion]);
 export type Question = z.infer<typeof ZQuestion>;
 export type QuestionType = Question['type'];
 
-export const ZRatingForm = z
-  .object({ questions: z.array(ZQuestion).min(1).max(12) })
-  .superRefine((form, ctx) => {
-    const ids = new Set<string>();
-    form.questions.forEach((q, i) => {
-      if (ids.has(q.id)) ctx.addIssue({ code: 'custom', path: ['questions', i, 'id'], message: `Duplicate question id "${q.id}"` });
-      ids.add(q.id);
-      if ((q.type === 'likert' || q.type === 'attributes') && 'min' in q && q.min >= q.max) {
-        ctx.addIssue({ code: 'custom', path: ['questions', i], message: 'min must be below max' });
-      }
-    });
+export const ZRatingForm = z.object({ questions: z.array(ZQuestion).min(1).max(12) }).superRefine((form, ctx) => {
+  const ids = new Set<string>();
+  form.questions.forEach((q, i) => {
+    if (ids.has(q.id)) ctx.addIssue({ code: 'custom', path: ['questions', i, 'id'], message: `Duplicate question id "${q.id}"` });
+    ids.add(q.id);
+    if ((q.type === 'likert' || q.type === 'attributes') && 'min' in q && q.min >= q.max) {
+      ctx.addIssue({ code: 'custom', path: ['questions', i], message: 'min must be below max' });
+    }
   });
+});
 export type RatingForm = z.infer<typeof ZRatingForm>;
 export type RatingFormInput = z.input<typeof ZRatingForm>;
 
@@ -95,15 +85,7 @@ export const ZAttributesAnswer = z.object({ type: z.literal('attributes'), score
 export const ZCritiqueAnswer = z.object({ type: z.literal('critique'), text: ZSafeText(20_000) });
 export const ZEditAnswer = z.object({ type: z.literal('edit'), text: ZSafeText(50_000).min(1), baseCompletionId: z.number().int() });
 
-export const ZQuestionAnswer = z.discriminatedUnion('type', [
-  ZLikertAnswer,
-  ZPairwiseAnswer,
-  ZRankingAnswer,
-  ZThumbsAnswer,
-  ZAttributesAnswer,
-  ZCritiqueAnswer,
-  ZEditAnswer,
-]);
+export const ZQuestionAnswer = z.discriminatedUnion('type', [ZLikertAnswer, ZPairwiseAnswer, ZRankingAnswer, ZThumbsAnswer, ZAttributesAnswer, ZCritiqueAnswer, ZEditAnswer]);
 export type QuestionAnswer = z.infer<typeof ZQuestionAnswer>;
 
 export const ZAnswer = z.record(ZQuestionId, ZQuestionAnswer);

@@ -22,7 +22,14 @@ export function sizeCategory(rows: number): string {
 /** A YAML scalar, always double-quoted (JSON strings are valid YAML). */
 const yamlString = (text: string) => JSON.stringify(text);
 
-export function buildDatasetCard(options: { snapshot: SnapshotSummary; format: ExportFormat; encoding: ExportEncoding; options: ExportOptions; rows: { train: number; test: number }; files: { train: string; test: string } }): string {
+export function buildDatasetCard(options: {
+  snapshot: SnapshotSummary;
+  format: ExportFormat;
+  encoding: ExportEncoding;
+  options: ExportOptions;
+  rows: { train: number; test: number };
+  files: { train: string; test: string };
+}): string {
   const { snapshot, format, rows } = options;
   const info = FORMAT_INFO[format];
   const title = snapshot.name ?? `Feedloop snapshot ${snapshot.id}`;
@@ -36,12 +43,16 @@ export function buildDatasetCard(options: { snapshot: SnapshotSummary; format: E
     filters.questionId ? `- answering question \`${filters.questionId}\`` : null,
     filters.minAgreement !== undefined ? `- tasks with agreement at least ${filters.minAgreement} on \`${filters.agreementQuestionId}\`` : null,
     filters.excludeFlagged ? '- flagged tasks left out' : null,
-    filters.split.mode === 'prompt' ? "- split: the project's held-out prompts are `test`" : `- split: ${filters.split.testPercent}% of prompts are \`test\` (seed ${filters.split.seed}, hashed per prompt)`,
+    filters.split.mode === 'prompt'
+      ? "- split: the project's held-out prompts are `test`"
+      : `- split: ${filters.split.testPercent}% of prompts are \`test\` (seed ${filters.split.seed}, hashed per prompt)`,
   ].filter((line): line is string => line !== null);
   const rules =
     info.options.includes('rankingPairs') || info.options.includes('ktoThreshold')
       ? [
-          info.options.includes('rankingPairs') ? `- rankings: ${options.options.rankingPairs === 'all' ? 'every ordered pair' : 'adjacent pairs only'}; ties ${options.options.includeTies ? 'kept (margin 0)' : 'left out'}; "both bad" ${options.options.includeBothBad ? 'kept (margin 0)' : 'left out'}` : null,
+          info.options.includes('rankingPairs')
+            ? `- rankings: ${options.options.rankingPairs === 'all' ? 'every ordered pair' : 'adjacent pairs only'}; ties ${options.options.includeTies ? 'kept (margin 0)' : 'left out'}; "both bad" ${options.options.includeBothBad ? 'kept (margin 0)' : 'left out'}`
+            : null,
           info.options.includes('ktoThreshold') ? `- KTO threshold: ${options.options.ktoThreshold ?? "the scale's midpoint (equal scores left out)"}` : null,
         ].filter((line): line is string => line !== null)
       : [];

@@ -62,7 +62,8 @@ export function annotatorPseudonym(projectId: number, userId: string, secret = e
 
 /** Checks a format / encoding pair; AppError BAD_REQUEST when the format is nested and the encoding flat. */
 export function assertEncodingAllowed(format: ExportFormat, encoding: ExportEncoding): void {
-  if (!FORMAT_INFO[format].encodings.includes(encoding)) throw new AppError('BAD_REQUEST', `${FORMAT_INFO[format].label} cannot be written as ${encoding}: use ${FORMAT_INFO[format].encodings.join(', ')}`);
+  if (!FORMAT_INFO[format].encodings.includes(encoding))
+    throw new AppError('BAD_REQUEST', `${FORMAT_INFO[format].label} cannot be written as ${encoding}: use ${FORMAT_INFO[format].encodings.join(', ')}`);
 }
 
 async function loadExportContext(db: PrismaClient, snapshotId: number) {
@@ -113,10 +114,31 @@ export async function exportSnapshot(options: ExportSnapshotOptions): Promise<{ 
   const exportOptions = ZExportOptions.parse(options.options ?? {});
   assertEncodingAllowed(options.format, options.encoding);
   const { snapshot, form } = await loadExportContext(db, options.snapshotId);
-  return writeRows({ db, connectionString: options.connectionString, snapshot, form, format: options.format, encoding: options.encoding, options: exportOptions, out: options.out, signal: options.signal });
+  return writeRows({
+    db,
+    connectionString: options.connectionString,
+    snapshot,
+    form,
+    format: options.format,
+    encoding: options.encoding,
+    options: exportOptions,
+    out: options.out,
+    signal: options.signal,
+  });
 }
 
-async function writeRows(options: { db: PrismaClient; connectionString?: string; snapshot: SnapshotSummary; form: ReturnType<typeof ZRatingForm.parse>; format: ExportFormat; encoding: ExportEncoding; options: ExportOptions; only?: 'train' | 'test'; out: Writable; signal?: AbortSignal }): Promise<{ rows: number }> {
+async function writeRows(options: {
+  db: PrismaClient;
+  connectionString?: string;
+  snapshot: SnapshotSummary;
+  form: ReturnType<typeof ZRatingForm.parse>;
+  format: ExportFormat;
+  encoding: ExportEncoding;
+  options: ExportOptions;
+  only?: 'train' | 'test';
+  out: Writable;
+  signal?: AbortSignal;
+}): Promise<{ rows: number }> {
   const { out, signal } = options;
   const encoder = createRowEncoder({ encoding: options.encoding, columns: columnsOf(options.format, options.options), out, signal });
   const onClose = () => {
@@ -144,7 +166,13 @@ async function writeRows(options: { db: PrismaClient; connectionString?: string;
 }
 
 /** The first rows of a format as plain objects (for the admin preview), from the same row builder. */
-export async function previewSnapshot(options: { snapshotId: number; format: ExportFormat; options?: ExportOptionsInput; limit?: number; db?: PrismaClient }): Promise<{ rows: Record<string, unknown>[]; columns: string[] }> {
+export async function previewSnapshot(options: {
+  snapshotId: number;
+  format: ExportFormat;
+  options?: ExportOptionsInput;
+  limit?: number;
+  db?: PrismaClient;
+}): Promise<{ rows: Record<string, unknown>[]; columns: string[] }> {
   const db = options.db ?? defaultDb;
   const exportOptions = ZExportOptions.parse(options.options ?? {});
   const limit = options.limit ?? 20;
@@ -183,7 +211,18 @@ export async function exportSnapshotToFolder(options: Omit<ExportSnapshotOptions
   for (const split of ['train', 'test'] as const) {
     const relative = `data/${split}.${options.encoding}`;
     const out = createWriteStream(path.join(options.dir, relative));
-    const result = await writeRows({ db, connectionString: options.connectionString, snapshot, form, format: options.format, encoding: options.encoding, options: exportOptions, only: split, out, signal: options.signal });
+    const result = await writeRows({
+      db,
+      connectionString: options.connectionString,
+      snapshot,
+      form,
+      format: options.format,
+      encoding: options.encoding,
+      options: exportOptions,
+      only: split,
+      out,
+      signal: options.signal,
+    });
     rows[split] = result.rows;
     files.push(relative);
   }

@@ -44,7 +44,12 @@ export const FORMAT_INFO: Record<ExportFormat, FormatInfo> = {
     description: 'Preference pairs with an explicit prompt, for TRL DPOTrainer / RewardTrainer and OpenRLHF.',
     encodings: ALL,
     options: PAIR_OPTIONS,
-    fields: { prompt: 'the prompt (for an HH conversation: the shared turns ending with "\\n\\nAssistant:")', chosen: 'the preferred completion', rejected: 'the other completion', margin: 'optional: how much better chosen is (strength 1-3, score gap or rank distance; 0 for a kept tie)' },
+    fields: {
+      prompt: 'the prompt (for an HH conversation: the shared turns ending with "\\n\\nAssistant:")',
+      chosen: 'the preferred completion',
+      rejected: 'the other completion',
+      margin: 'optional: how much better chosen is (strength 1-3, score gap or rank distance; 0 for a kept tie)',
+    },
   },
   'trl-preference-chat': {
     label: 'TRL preference (chat)',
@@ -107,13 +112,28 @@ export const FORMAT_INFO: Record<ExportFormat, FormatInfo> = {
 export function columnsOf(format: ExportFormat, options: ExportOptions): ExportColumn[] | null {
   switch (format) {
     case 'trl-preference':
-      return [{ name: 'prompt', type: 'string' }, { name: 'chosen', type: 'string' }, { name: 'rejected', type: 'string' }, ...(options.margin ? [{ name: 'margin', type: 'double' as const, isOptional: true }] : [])];
+      return [
+        { name: 'prompt', type: 'string' },
+        { name: 'chosen', type: 'string' },
+        { name: 'rejected', type: 'string' },
+        ...(options.margin ? [{ name: 'margin', type: 'double' as const, isOptional: true }] : []),
+      ];
     case 'kto':
-      return [{ name: 'prompt', type: 'string' }, { name: 'completion', type: 'string' }, { name: 'label', type: 'boolean' }];
+      return [
+        { name: 'prompt', type: 'string' },
+        { name: 'completion', type: 'string' },
+        { name: 'label', type: 'boolean' },
+      ];
     case 'sft':
-      return [{ name: 'prompt', type: 'string' }, { name: 'completion', type: 'string' }];
+      return [
+        { name: 'prompt', type: 'string' },
+        { name: 'completion', type: 'string' },
+      ];
     case 'hh':
-      return [{ name: 'chosen', type: 'string' }, { name: 'rejected', type: 'string' }];
+      return [
+        { name: 'chosen', type: 'string' },
+        { name: 'rejected', type: 'string' },
+      ];
     default:
       return null;
   }
@@ -149,7 +169,9 @@ function assistantTurn(record: SnapshotRecord, completion: string): ChatTurn {
  */
 function hhConversation(record: SnapshotRecord, completion: string): string {
   if (isHhText(record.promptText)) return record.promptText + HH_ASSISTANT_MARKER + completion;
-  const turns = promptTurns(record).map((t) => `\n\n${t.role === 'assistant' ? 'Assistant' : 'Human'}: ${t.content}`).join('');
+  const turns = promptTurns(record)
+    .map((t) => `\n\n${t.role === 'assistant' ? 'Assistant' : 'Human'}: ${t.content}`)
+    .join('');
   return `${turns}${HH_ASSISTANT_MARKER} ${completion}`;
 }
 

@@ -128,7 +128,13 @@ function isSettled(alias: Prisma.Sql, before: Date): Prisma.Sql {
  * Freezes a selection. Validates the filters (AppError BAD_REQUEST), writes the snapshot and its
  * rows in one transaction, then computes counts and hash by streaming its records.
  */
-export async function createSnapshot(options: { db: SnapshotDb; projectId: number; name: string | null; filters: SnapshotFiltersInput; createdById: string | null }): Promise<{ snapshotId: number; counts: SnapshotCounts; contentHash: string }> {
+export async function createSnapshot(options: {
+  db: SnapshotDb;
+  projectId: number;
+  name: string | null;
+  filters: SnapshotFiltersInput;
+  createdById: string | null;
+}): Promise<{ snapshotId: number; counts: SnapshotCounts; contentHash: string }> {
   const parsed = ZSnapshotFilters.safeParse(options.filters);
   if (!parsed.success) throw new AppError('BAD_REQUEST', parsed.error.issues.map((i) => i.message).join('; '));
   const filters = parsed.data;
@@ -171,17 +177,20 @@ export async function createSnapshot(options: { db: SnapshotDb; projectId: numbe
   };
 
   // A million rows take longer than the default 5 s interactive-transaction timeout.
-  const snapshotId = await db.$transaction(async (tx) => {
-    const snapshot = await tx.datasetSnapshot.create({
-      data: { projectId: options.projectId, name: options.name, filters: stored, counts: {}, contentHash: '', createdById: options.createdById },
-      select: { id: true },
-    });
-    await tx.$executeRaw`
+  const snapshotId = await db.$transaction(
+    async (tx) => {
+      const snapshot = await tx.datasetSnapshot.create({
+        data: { projectId: options.projectId, name: options.name, filters: stored, counts: {}, contentHash: '', createdById: options.createdById },
+        select: { id: true },
+      });
+      await tx.$executeRaw`
       INSERT INTO "SnapshotAnnotation" ("snapshotId", "annotationId")
       SELECT ${snapshot.id}::int, a.id FROM "Annotation" a JOIN "Task" t ON t.id = a."taskId"
       WHERE ${Prisma.join(conditions, ' AND ')}`;
-    return snapshot.id;
-  }, { timeout: SNAPSHOT_TRANSACTION_TIMEOUT_MS, maxWait: 30_000 });
+      return snapshot.id;
+    },
+    { timeout: SNAPSHOT_TRANSACTION_TIMEOUT_MS, maxWait: 30_000 },
+  );
   const summary = await summariseSnapshot({ db, snapshotId, form, split: filters.split });
   await db.datasetSnapshot.update({ where: { id: snapshotId }, data: { counts: summary.counts, contentHash: summary.contentHash } });
   return { snapshotId, ...summary };
@@ -193,7 +202,9 @@ async function summariseSnapshot(options: { db: SnapshotDb; snapshotId: number; 
   const counts: SnapshotCounts = { annotations: 0, trainAnnotations: 0, testAnnotations: 0, trainPairs: 0, heldoutPairs: 0, sft: 0, kto: 0 };
   for await (const batch of readSnapshotRecords({ db: options.db, snapshotId: options.snapshotId, split: options.split })) {
     for (const r of batch) {
-      hash.update(`${JSON.stringify([r.annotationId, r.taskId, r.promptId, r.promptText, r.messages, r.splitName, r.completionList, r.answer, r.editedText, r.status, r.timeSpentMs, r.createdAt.toISOString()])}\n`);
+      hash.update(
+        `${JSON.stringify([r.annotationId, r.taskId, r.promptId, r.promptText, r.messages, r.splitName, r.completionList, r.answer, r.editedText, r.status, r.timeSpentMs, r.createdAt.toISOString()])}\n`,
+      );
       const isTest = r.splitName === 'test';
       const data = buildTrainingData(options.form, [r]);
       counts.annotations += 1;

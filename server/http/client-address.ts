@@ -72,10 +72,7 @@ export function decideClientAddress(options: { peerAddress: string | undefined; 
   const peer = normaliseAddress(options.peerAddress ?? '');
   if (!peer) return 'unknown';
   if (options.forwardedFor === undefined || !isTrustedProxy(options.trusted, peer)) return peer;
-  const hops = (Array.isArray(options.forwardedFor) ? options.forwardedFor.join(',') : options.forwardedFor)
-    .split(',')
-    .map(normaliseAddress)
-    .filter(Boolean);
+  const hops = (Array.isArray(options.forwardedFor) ? options.forwardedFor.join(',') : options.forwardedFor).split(',').map(normaliseAddress).filter(Boolean);
   // `closest` is the last address we can vouch for: it starts as the peer (a trusted proxy).
   let closest = peer;
   for (let index = hops.length - 1; index >= 0; index--) {

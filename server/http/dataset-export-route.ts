@@ -43,7 +43,12 @@ function sendError(res: ServerResponse, status: number, message: string) {
 
 /** A file name safe in any header and file system: letters, digits, dots and dashes only. */
 export function exportFileName(options: { snapshotId: number; name: string | null; format: string; encoding: string; split?: string }): string {
-  const base = (options.name ?? '').normalize('NFKD').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).toLowerCase();
+  const base = (options.name ?? '')
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .toLowerCase();
   const split = options.split && options.split !== 'all' ? `-${options.split}` : '';
   return `snapshot-${options.snapshotId}${base ? `-${base}` : ''}-${options.format}${split}.${options.encoding}`;
 }

@@ -43,7 +43,10 @@ export type OriginPolicy = { allowedOrigins: ReadonlySet<string> };
 /** APP_URL's origin and TRUSTED_ORIGINS (comma-separated); each normalised through URL. */
 export function buildOriginPolicy(options: { appUrl: string; trustedOrigins: string }): OriginPolicy {
   const allowed = new Set([new URL(options.appUrl).origin]);
-  for (const entry of options.trustedOrigins.split(',').map((value) => value.trim()).filter(Boolean)) {
+  for (const entry of options.trustedOrigins
+    .split(',')
+    .map((value) => value.trim())
+    .filter(Boolean)) {
     let origin: string;
     try {
       origin = new URL(entry).origin;

@@ -8,9 +8,4 @@ import { apiV1Route } from './api-v1/route';
 import { datasetExportRoute } from './dataset-export-route';
 import type { EdgeRoute } from './route-types';
 
-export const edgeRoutes: readonly EdgeRoute[] = [
-  authRoute,
-  healthRoute,
-  apiV1Route,
-  datasetExportRoute,
-];
+export const edgeRoutes: readonly EdgeRoute[] = [authRoute, healthRoute, apiV1Route, datasetExportRoute];

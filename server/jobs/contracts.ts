@@ -36,7 +36,10 @@ export const ZSamplingSettings = z.object({
   /** 1 = off. */
   topP: z.number().gt(0).max(1).default(1),
   maxNewTokens: z.number().int().min(1).max(2048).default(128),
-  stop: z.array(ZSafeText(64).pipe(z.string().min(1))).max(8).default([]),
+  stop: z
+    .array(ZSafeText(64).pipe(z.string().min(1)))
+    .max(8)
+    .default([]),
   seed: z.number().int().min(0).max(2_147_483_647).nullable().default(null),
 });
 export type SamplingSettings = z.infer<typeof ZSamplingSettings>;
@@ -54,10 +57,16 @@ export type PairSelection = z.infer<typeof ZPairSelection>;
 export const ZOpenAISource = z.object({
   kind: z.literal('openai'),
   /** e.g. http://localhost:8000/v1; "/chat/completions" is appended. */
-  baseUrl: ZSafeText(500).pipe(z.string().url()).refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
+  baseUrl: ZSafeText(500)
+    .pipe(z.string().url())
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
   model: ZSafeText(200).pipe(z.string().min(1)),
   /** Name of the project secret that holds the API key (never the key itself). */
-  apiKeySecret: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).nullable().default(null),
+  apiKeySecret: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{1,64}$/)
+    .nullable()
+    .default(null),
   timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
   concurrency: z.number().int().min(1).max(64).default(4),
   maxRetries: z.number().int().min(0).max(10).default(3),

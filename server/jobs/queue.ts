@@ -72,10 +72,7 @@ export async function isJobStillHeld(tx: Tx, options: { jobId: number; workerId:
 }
 
 /** Ends a job this worker holds. Returns false when it no longer held it (nothing written). */
-export async function finishJob(
-  db: Db | Tx,
-  options: { jobId: number; workerId: string; status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED'; result?: unknown; error?: string | null },
-): Promise<boolean> {
+export async function finishJob(db: Db | Tx, options: { jobId: number; workerId: string; status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED'; result?: unknown; error?: string | null }): Promise<boolean> {
   const result = options.result === undefined ? Prisma.sql`result` : Prisma.sql`${JSON.stringify(options.result)}::jsonb`;
   const count = await db.$executeRaw`
     UPDATE "Job" SET status = ${options.status}::"JobStatus", result = ${result}, error = ${options.error ?? null},
@@ -118,7 +115,11 @@ export async function reapStaleJobs(db: Db, options: { staleSeconds?: number } =
       FOR UPDATE SKIP LOCKED
     )
     RETURNING j.id, j.kind, j.status::text AS status, j.error`;
-  if (reaped.length > 0) await syncRunsWithJobs(db, reaped.map((j) => j.id));
+  if (reaped.length > 0)
+    await syncRunsWithJobs(
+      db,
+      reaped.map((j) => j.id),
+    );
   return reaped;
 }
 

@@ -116,10 +116,14 @@ function topRatedOf(question: RatingForm['questions'][number], answer: Answer[st
       return answer.order.slice(0, 1);
     case 'likert': {
       const max = question.type === 'likert' ? question.max : Infinity;
-      return Object.entries(answer.scores).filter(([, s]) => s === max).map(([id]) => Number(id));
+      return Object.entries(answer.scores)
+        .filter(([, s]) => s === max)
+        .map(([id]) => Number(id));
     }
     case 'thumbs':
-      return Object.entries(answer.votes).filter(([, v]) => v === 'up').map(([id]) => Number(id));
+      return Object.entries(answer.votes)
+        .filter(([, v]) => v === 'up')
+        .map(([id]) => Number(id));
     case 'attributes': {
       if (question.type !== 'attributes') return [];
       return Object.entries(answer.scores)

@@ -46,7 +46,10 @@ function hashSecret(secret: string): Buffer {
 }
 
 /** The audit row of a key change, inside the caller's transaction (never the secret). */
-async function writeAudit(tx: Prisma.TransactionClient, entry: { actorId: string; action: 'api-key.create' | 'api-key.revoke'; targetId: string; details: { name: string; scope: ApiKeyScope; ownerId: string } }) {
+async function writeAudit(
+  tx: Prisma.TransactionClient,
+  entry: { actorId: string; action: 'api-key.create' | 'api-key.revoke'; targetId: string; details: { name: string; scope: ApiKeyScope; ownerId: string } },
+) {
   await writeAuditLog(tx, entry);
 }
 

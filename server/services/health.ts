@@ -18,9 +18,7 @@ import { DEFAULT_STALE_SECONDS } from '../jobs/queue';
 /** A load balancer's probe should get an answer in seconds even when PostgreSQL hangs. */
 const DATABASE_TIMEOUT_MS = 2000;
 
-export type HealthBody =
-  | { status: 'ok'; database: 'ok'; workers: { live: number; busy: number }; queue: { queued: number } }
-  | { status: 'unavailable'; database: 'unreachable' };
+export type HealthBody = { status: 'ok'; database: 'ok'; workers: { live: number; busy: number }; queue: { queued: number } } | { status: 'unavailable'; database: 'unreachable' };
 
 type Counts = { live: number; busy: number; queued: number };
 

@@ -30,9 +30,7 @@ const LOCK_ACCOUNT = 0x51_67_02;
 /** Timestamps are UTC in `timestamp without time zone` columns; clock_timestamp, not now(): the lock wait is inside the transaction. */
 const CLOCK_UTC = Prisma.sql`(clock_timestamp() AT TIME ZONE 'UTC')`;
 
-export type SignInReservation =
-  | { isAllowed: true; attemptId: number }
-  | { isAllowed: false; limitedBy: 'address' | 'account'; retryAfterSeconds: number };
+export type SignInReservation = { isAllowed: true; attemptId: number } | { isAllowed: false; limitedBy: 'address' | 'account'; retryAfterSeconds: number };
 
 /**
  * The key an address is counted under: an IPv4 address as is, an IPv6 address as its /64 (one
@@ -40,7 +38,11 @@ export type SignInReservation =
  * IPv6 address as its IPv4 address.
  */
 export function signInAddressKey(address: string): string {
-  const trimmed = address.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const trimmed = address
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '');
   if (isIPv4(trimmed)) return trimmed;
   if (!isIPv6(trimmed)) return trimmed.slice(0, 200);
   const groups = expandIPv6(trimmed);

@@ -19,16 +19,7 @@ import { findAnswerProblems, type Answer } from '../../lib/forms/schema';
 import { readStoredForm } from './projects';
 import { NOW_UTC, type TaskView } from './task-view';
 import { findNextTask } from './find-next-task';
-import {
-  alreadyAnsweredError,
-  clampTimeSpent,
-  existingOf,
-  isUniqueViolation,
-  loadTaskForWrite,
-  matchRetry,
-  noLeaseError,
-  type TaskForWrite,
-} from './annotation-writes';
+import { alreadyAnsweredError, clampTimeSpent, existingOf, isUniqueViolation, loadTaskForWrite, matchRetry, noLeaseError, type TaskForWrite } from './annotation-writes';
 
 export type SubmitResult = { annotationId: number; undoableUntil: Date };
 export type SubmitAnnotationOptions = { userId: string; clientId: string; taskId: number; answer: Answer; timeSpentMs: number };

@@ -12,7 +12,6 @@ import { checkCronExpression, createRound, RoundProjectMissingError } from '../j
 
 type Tx = Prisma.TransactionClient;
 
-
 async function requireProject(projectId: number) {
   const project = await db.project.findUnique({ where: { id: projectId }, select: { id: true, name: true } });
   if (!project) throw new AppError('NOT_FOUND', `No project ${projectId}`);
@@ -187,7 +186,13 @@ export async function getTrainingOverview(options: { projectId: number }) {
 export async function getRound(options: { runId: number }) {
   const run = await db.trainingRun.findUnique({
     where: { id: options.runId },
-    select: { ...runListSelect, projectId: true, curves: true, snapshot: { select: { id: true, counts: true, contentHash: true, filters: true, createdAt: true } }, versions: { select: versionSelect } },
+    select: {
+      ...runListSelect,
+      projectId: true,
+      curves: true,
+      snapshot: { select: { id: true, counts: true, contentHash: true, filters: true, createdAt: true } },
+      versions: { select: versionSelect },
+    },
   });
   if (!run) throw new AppError('NOT_FOUND', `No round ${options.runId}`);
   return run;
@@ -195,7 +200,10 @@ export async function getRound(options: { runId: number }) {
 
 /** Two versions side by side: metrics, lineage, and the evaluation samples their rounds stored. */
 export async function compareVersions(options: { versionIds: number[] }) {
-  const versions = await db.modelVersion.findMany({ where: { id: { in: options.versionIds } }, select: { ...versionSelect, projectId: true, run: { select: { id: true, number: true, curves: true, metrics: true } } } });
+  const versions = await db.modelVersion.findMany({
+    where: { id: { in: options.versionIds } },
+    select: { ...versionSelect, projectId: true, run: { select: { id: true, number: true, curves: true, metrics: true } } },
+  });
   if (versions.length !== new Set(options.versionIds).size) throw new AppError('NOT_FOUND', 'A model version to compare does not exist');
   if (new Set(versions.map((v) => v.projectId)).size > 1) throw new AppError('BAD_REQUEST', 'Compare versions of one project');
   return options.versionIds.map((id) => versions.find((v) => v.id === id) as (typeof versions)[number]);
@@ -218,7 +226,12 @@ export async function queueEvaluation(options: { projectId: number; versionIds: 
   await requireProject(options.projectId);
   const found = await db.modelVersion.count({ where: { id: { in: options.versionIds }, projectId: options.projectId, kind: 'POLICY' } });
   if (found !== new Set(options.versionIds).size) throw new AppError('BAD_REQUEST', 'Only policy versions of this project can be evaluated');
-  return enqueueJob(db, { kind: 'evaluate', payload: { projectId: options.projectId, modelVersionIds: options.versionIds, prompts: options.prompts }, projectId: options.projectId, createdById: options.userId });
+  return enqueueJob(db, {
+    kind: 'evaluate',
+    payload: { projectId: options.projectId, modelVersionIds: options.versionIds, prompts: options.prompts },
+    projectId: options.projectId,
+    createdById: options.userId,
+  });
 }
 
 /** One job with its result (an evaluation's judged quality and answers, a generation's counts). */

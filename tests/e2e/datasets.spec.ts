@@ -12,7 +12,12 @@ const PROMPTS = Array.from({ length: 5 }, (_, i) => ({ prompt: `Question ${i} ($
 
 test('[ADMIN] takes a snapshot, previews it and downloads the JSONL', async ({ page, request, e2e, database }) => {
   await signInByApi(request, e2e, e2e.adminEmail, e2e.adminPassword);
-  const project = await callMutation<{ id: number }>(request, 'projects.create', { name: `E2E datasets ${suffix}`, form: { questions: [{ id: 'preference', type: 'pairwise', label: 'Better?' }] }, completionsPerTask: 2, overlap: 1 });
+  const project = await callMutation<{ id: number }>(request, 'projects.create', {
+    name: `E2E datasets ${suffix}`,
+    form: { questions: [{ id: 'preference', type: 'pairwise', label: 'Better?' }] },
+    completionsPerTask: 2,
+    overlap: 1,
+  });
   await callMutation(request, 'imports.commit', { projectId: project.id, fileName: 'pairs.jsonl', content: PROMPTS.map((p) => JSON.stringify(p)).join('\n') });
 
   // The admin answered every task an hour ago (settled), preferring the second completion.

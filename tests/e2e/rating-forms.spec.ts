@@ -114,7 +114,10 @@ test('[ANNOTATOR] votes thumbs with 1 (up) and 2 (down) and submits with Enter',
 
 /** The ranking on screen, best first, as completion ids (labels A, B, C are display positions). */
 async function readRanking(page: Page, ids: number[]) {
-  const labels = await page.getByTestId('ranking-list').locator('[data-testid^="rank-item-"]').evaluateAll((items) => items.map((item) => item.getAttribute('data-testid')?.slice(-1) ?? ''));
+  const labels = await page
+    .getByTestId('ranking-list')
+    .locator('[data-testid^="rank-item-"]')
+    .evaluateAll((items) => items.map((item) => item.getAttribute('data-testid')?.slice(-1) ?? ''));
   return labels.map((label) => ids[label.charCodeAt(0) - 65]);
 }
 
@@ -178,7 +181,9 @@ test('[ANNOTATOR] a double Enter or a double click saves one answer and never su
     [second.ids[1], second.ids[2], second.ids[0]],
   ]);
   await expect(page.getByTestId('task-prompt')).toContainText(third.prompt);
-  const { rows: tasks } = await database.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM "Task" WHERE "projectId" = $1 GROUP BY status ORDER BY status::text`, [projectId]);
+  const { rows: tasks } = await database.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM "Task" WHERE "projectId" = $1 GROUP BY status ORDER BY status::text`, [
+    projectId,
+  ]);
   expect(tasks).toEqual([
     { status: 'DONE', n: 2 },
     { status: 'OPEN', n: 1 },

@@ -114,10 +114,25 @@ test('[ADMIN] cancels a queued round', async ({ page, e2e, database }) => {
 /** A finished round as the trainer writes it, with one registered policy. */
 async function insertFinishedRound(database: pg.Client, options: { number: number; policyName: string; judge: number; reward: number; loss: number; answer: string }) {
   const curves = {
-    'reward/loss': [[1, 0.69], [2, 0.55], [3, options.loss]],
-    'reward/accuracy': [[1, 0.5], [3, 0.7]],
-    'policy/loss': [[1, 2.1], [2, 1.9], [3, 1.7]],
-    'objective/kl': [[1, 0], [2, 0.02], [3, 0.05]],
+    'reward/loss': [
+      [1, 0.69],
+      [2, 0.55],
+      [3, options.loss],
+    ],
+    'reward/accuracy': [
+      [1, 0.5],
+      [3, 0.7],
+    ],
+    'policy/loss': [
+      [1, 2.1],
+      [2, 1.9],
+      [3, 1.7],
+    ],
+    'objective/kl': [
+      [1, 0],
+      [2, 0.02],
+      [3, 0.05],
+    ],
   };
   const metrics = {
     snapshot: { annotations: 40, trainPairs: 30, heldoutPairs: 10, contentHash: `e2e${'0'.repeat(61)}` },

@@ -24,7 +24,10 @@ export async function createSignedInUser(role: Role, name?: string): Promise<Tes
 export async function signIn(email: string, password: string): Promise<Headers> {
   const response = await auth.api.signInEmail({ body: { email, password }, asResponse: true, headers: new Headers({ 'x-forwarded-for': '127.0.0.1' }) });
   if (!response.ok) throw new Error(`Sign-in failed for ${email}: ${response.status} ${await response.text()}`);
-  const cookie = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = response.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   return new Headers({ cookie });
 }
 

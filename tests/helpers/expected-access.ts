@@ -48,7 +48,11 @@ export const EXPECTED_ACCESS: Record<string, Access> = {
   'training.workers': 'admin',
   'training.cancelJob': 'admin',
 
-  'datasets.formats': 'admin', 'datasets.list': 'admin', 'datasets.get': 'admin', 'datasets.create': 'admin', 'datasets.preview': 'admin',
+  'datasets.formats': 'admin',
+  'datasets.list': 'admin',
+  'datasets.get': 'admin',
+  'datasets.create': 'admin',
+  'datasets.preview': 'admin',
 
   'users.list': 'admin',
   'users.create': 'admin',

@@ -180,11 +180,7 @@ function answerRequest(res: http.ServerResponse, request: FakeChatRequest, behav
     return sendJson(res, 404, { error: { message: `No route ${request.method} ${request.path}`, type: 'not_found' } });
   }
   const failure =
-    behaviour.failFirst !== undefined && sequence < behaviour.failFirst.count
-      ? behaviour.failFirst.failure
-      : typeof behaviour.fail === 'function'
-        ? behaviour.fail(request)
-        : (behaviour.fail ?? null);
+    behaviour.failFirst !== undefined && sequence < behaviour.failFirst.count ? behaviour.failFirst.failure : typeof behaviour.fail === 'function' ? behaviour.fail(request) : (behaviour.fail ?? null);
   if (failure !== null) return sendFailure(res, failure);
 
   const body = isRecord(request.body) ? request.body : {};

@@ -180,12 +180,19 @@ describe('/api/v1 over the production server', () => {
     const first = await call({ method: 'POST', path: `/api/v1/projects/${thumbsProjectId}/feedback`, body: json(item) }, keys.write);
     expect(first.status).toBe(201);
     const [row] = first.json().items;
-    const task = await db.task.findUniqueOrThrow({ where: { id: row.taskId }, select: { status: true, submittedCount: true, completionIds: true, prompt: { select: { text: true, externalId: true, source: true } } } });
+    const task = await db.task.findUniqueOrThrow({
+      where: { id: row.taskId },
+      select: { status: true, submittedCount: true, completionIds: true, prompt: { select: { text: true, externalId: true, source: true } } },
+    });
     expect(task).toMatchObject({ status: 'DONE', submittedCount: 1, prompt: { text: 'Is the sky blue?', externalId: 'app-event-42', source: 'api' } });
     const completion = await db.completion.findUniqueOrThrow({ where: { id: task.completionIds[0] }, select: { text: true, source: true } });
     expect(completion).toEqual({ text: 'Yes, on a clear day.', source: 'API' });
     const annotation = await db.annotation.findUniqueOrThrow({ where: { id: row.annotationId }, select: { status: true, answer: true, user: { select: { id: true, banned: true, role: true } } } });
-    expect(annotation).toEqual({ status: 'SUBMITTED', answer: { thumbs: { type: 'thumbs', votes: { [String(task.completionIds[0])]: 'up' } } }, user: { id: 'api-feedback', banned: true, role: 'annotator' } });
+    expect(annotation).toEqual({
+      status: 'SUBMITTED',
+      answer: { thumbs: { type: 'thumbs', votes: { [String(task.completionIds[0])]: 'up' } } },
+      user: { id: 'api-feedback', banned: true, role: 'annotator' },
+    });
 
     const retry = await call({ method: 'POST', path: `/api/v1/projects/${thumbsProjectId}/feedback`, body: json({ items: [{ ...item, externalId: 'fresh-one' }, item] }) }, keys.write);
     expect(retry.status).toBe(409);
@@ -198,9 +205,27 @@ describe('/api/v1 over the production server', () => {
     const before = await db.prompt.count({ where: { projectId: thumbsProjectId } });
     const cases: [unknown, number, RegExp][] = [
       [{ items: [{ prompt: 'ok', completion: 'fine' }, { prompt: 'no completion' }] }, 1, /completion/],
-      [{ items: [{ prompt: 'ok', completion: 'fine' }, { prompt: 'ok', completion: 'x', rating: { thumbs: 'sideways' } }] }, 1, /thumbs/],
+      [
+        {
+          items: [
+            { prompt: 'ok', completion: 'fine' },
+            { prompt: 'ok', completion: 'x', rating: { thumbs: 'sideways' } },
+          ],
+        },
+        1,
+        /thumbs/,
+      ],
       [{ items: [{ prompt: 'ok', completion: 'fine', rating: { score: 3 } }] }, 0, /Likert/],
-      [{ items: [{ prompt: 'a', completion: 'b', externalId: 'dup' }, { prompt: 'c', completion: 'd', externalId: 'dup' }] }, 1, /externalId/],
+      [
+        {
+          items: [
+            { prompt: 'a', completion: 'b', externalId: 'dup' },
+            { prompt: 'c', completion: 'd', externalId: 'dup' },
+          ],
+        },
+        1,
+        /externalId/,
+      ],
     ];
     for (const [body, index, reason] of cases) {
       const response = await call({ method: 'POST', path: `/api/v1/projects/${thumbsProjectId}/feedback`, body: json(body) }, keys.write);
@@ -208,13 +233,20 @@ describe('/api/v1 over the production server', () => {
       expect(response.json().error.details.index).toBe(index);
       expect(response.json().error.details.reason).toMatch(reason);
     }
-    const tooMany = await call({ method: 'POST', path: `/api/v1/projects/${thumbsProjectId}/feedback`, body: json({ items: Array.from({ length: 1001 }, (_, i) => ({ prompt: `p${i}`, completion: 'c' })) }) }, keys.write);
+    const tooMany = await call(
+      { method: 'POST', path: `/api/v1/projects/${thumbsProjectId}/feedback`, body: json({ items: Array.from({ length: 1001 }, (_, i) => ({ prompt: `p${i}`, completion: 'c' })) }) },
+      keys.write,
+    );
     expect(tooMany.status).toBe(400);
     expect(await db.prompt.count({ where: { projectId: thumbsProjectId } })).toBe(before);
   });
 
-  it('the export is byte for byte the exporter\'s output for the same snapshot, and holds the pairs that were sent', async () => {
-    for (const [format, encoding] of [['trl-preference', 'jsonl'], ['raw', 'jsonl'], ['trl-preference', 'parquet']] as const) {
+  it("the export is byte for byte the exporter's output for the same snapshot, and holds the pairs that were sent", async () => {
+    for (const [format, encoding] of [
+      ['trl-preference', 'jsonl'],
+      ['raw', 'jsonl'],
+      ['trl-preference', 'parquet'],
+    ] as const) {
       const response = await call({ method: 'GET', path: `/api/v1/snapshots/${snapshotId}/export?format=${format}&encoding=${encoding}` }, keys.read);
       expect(response.status).toBe(200);
       const out = new PassThrough();
@@ -224,7 +256,10 @@ describe('/api/v1 over the production server', () => {
       expect(response.body.equals(Buffer.concat(chunks)), `${format} ${encoding}`).toBe(true);
     }
     const text = (await call({ method: 'GET', path: `/api/v1/snapshots/${snapshotId}/export?format=trl-preference&encoding=jsonl` }, keys.read)).body.toString('utf8');
-    const rows = text.trim().split('\n').map((line) => JSON.parse(line));
+    const rows = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(rows.map((r) => [r.chosen, r.rejected])).toEqual([
       ['4', '5'],
       ['Paris', 'Lyon'],
@@ -234,12 +269,28 @@ describe('/api/v1 over the production server', () => {
   });
 
   it('imports: a file through the import service; an invalid file is 400 with line errors and writes nothing', async () => {
-    const good = await call({ method: 'POST', path: `/api/v1/projects/${pairProjectId}/imports?fileName=pairs.jsonl`, body: `${json({ prompt: 'imported prompt', completions: ['x', 'y'] })}\n`, contentType: 'application/octet-stream' }, keys.write);
+    const good = await call(
+      {
+        method: 'POST',
+        path: `/api/v1/projects/${pairProjectId}/imports?fileName=pairs.jsonl`,
+        body: `${json({ prompt: 'imported prompt', completions: ['x', 'y'] })}\n`,
+        contentType: 'application/octet-stream',
+      },
+      keys.write,
+    );
     expect(good.status).toBe(201);
     expect(good.json()).toMatchObject({ promptCount: 1, completionCount: 2, taskCount: 1 });
     expect(await db.prompt.count({ where: { projectId: pairProjectId, text: 'imported prompt' } })).toBe(1);
     const before = await db.prompt.count();
-    const bad = await call({ method: 'POST', path: `/api/v1/projects/${pairProjectId}/imports?fileName=bad.jsonl`, body: '{"prompt": "p", "completions": ["only one"]}\nnot json\n', contentType: 'application/octet-stream' }, keys.write);
+    const bad = await call(
+      {
+        method: 'POST',
+        path: `/api/v1/projects/${pairProjectId}/imports?fileName=bad.jsonl`,
+        body: '{"prompt": "p", "completions": ["only one"]}\nnot json\n',
+        contentType: 'application/octet-stream',
+      },
+      keys.write,
+    );
     expect(bad.status).toBe(400);
     expect(await db.prompt.count()).toBe(before);
   });

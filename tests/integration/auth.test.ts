@@ -47,9 +47,21 @@ async function fingerprintAllTables(): Promise<string> {
 
 /** Routes of better-auth's admin plugin, which is no longer installed: they must not come back. */
 const FORMER_ADMIN_ROUTES = [
-  '/admin/set-role', '/admin/get-user', '/admin/create-user', '/admin/update-user', '/admin/list-users', '/admin/list-user-sessions', '/admin/unban-user',
-  '/admin/ban-user', '/admin/impersonate-user', '/admin/stop-impersonating', '/admin/revoke-user-session', '/admin/revoke-user-sessions',
-  '/admin/remove-user', '/admin/set-user-password', '/admin/has-permission',
+  '/admin/set-role',
+  '/admin/get-user',
+  '/admin/create-user',
+  '/admin/update-user',
+  '/admin/list-users',
+  '/admin/list-user-sessions',
+  '/admin/unban-user',
+  '/admin/ban-user',
+  '/admin/impersonate-user',
+  '/admin/stop-impersonating',
+  '/admin/revoke-user-session',
+  '/admin/revoke-user-sessions',
+  '/admin/remove-user',
+  '/admin/set-user-password',
+  '/admin/has-permission',
 ];
 
 describe('HTTP reaches better-auth only for sign-in, sign-out and get-session', () => {
@@ -70,12 +82,39 @@ describe('HTTP reaches better-auth only for sign-in, sign-out and get-session', 
       .filter((endpoint) => typeof endpoint.path === 'string')
       .map((endpoint) => ({ path: endpoint.path as string, methods: [endpoint.options?.method ?? 'POST'].flat().filter((m) => m !== '*') }));
     const paths = endpoints.map((endpoint) => endpoint.path);
-    expect(paths).toEqual(expect.arrayContaining(['/sign-in/email', '/sign-out', '/get-session', '/sign-up/email', '/update-user', '/change-email', '/change-password', '/list-sessions', '/revoke-sessions', '/request-password-reset', '/reset-password', '/verify-email', '/delete-user']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/sign-in/email',
+        '/sign-out',
+        '/get-session',
+        '/sign-up/email',
+        '/update-user',
+        '/change-email',
+        '/change-password',
+        '/list-sessions',
+        '/revoke-sessions',
+        '/request-password-reset',
+        '/reset-password',
+        '/verify-email',
+        '/delete-user',
+      ]),
+    );
     expect(endpoints.length).toBeGreaterThan(20);
 
     const allowed = new Set(['POST /sign-in/email', 'POST /sign-out', 'GET /get-session']);
     // What an attacker would send: another user's id, a huge name, a new email and password, a role.
-    const body = { userId: victim.id, name: 'n'.repeat(200_000), email: 'taken@example.test', newEmail: 'taken@example.test', password: 'pwned password', newPassword: 'pwned password', currentPassword: admin.password, role: 'admin', token: 'x', callbackURL: '/' };
+    const body = {
+      userId: victim.id,
+      name: 'n'.repeat(200_000),
+      email: 'taken@example.test',
+      newEmail: 'taken@example.test',
+      password: 'pwned password',
+      newPassword: 'pwned password',
+      currentPassword: admin.password,
+      role: 'admin',
+      token: 'x',
+      callbackURL: '/',
+    };
     const before = await fingerprintAllTables();
     const answered: string[] = [];
     const routes = [...endpoints, ...FORMER_ADMIN_ROUTES.map((path) => ({ path, methods: ['GET', 'POST'] }))];
@@ -103,7 +142,15 @@ describe('HTTP reaches better-auth only for sign-in, sign-out and get-session', 
   });
 
   it('paths outside /api/auth and odd spellings are 404 too', async () => {
-    for (const url of [`${origin}/api/auth`, `${origin}/api/auth/`, `${origin}/api/authsign-in/email`, `${origin}/api/auth/sign-in/email/`, `${origin}/api/auth/SIGN-IN/email`, `${origin}/api/auth/__proto__`, `${origin}/api/auth/constructor`]) {
+    for (const url of [
+      `${origin}/api/auth`,
+      `${origin}/api/auth/`,
+      `${origin}/api/authsign-in/email`,
+      `${origin}/api/auth/sign-in/email/`,
+      `${origin}/api/auth/SIGN-IN/email`,
+      `${origin}/api/auth/__proto__`,
+      `${origin}/api/auth/constructor`,
+    ]) {
       expect((await handleAuthRequest(new Request(url, { method: 'POST', body: '{}' }), '127.0.0.1')).status, url).toBe(404);
     }
   });

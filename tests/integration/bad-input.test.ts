@@ -28,7 +28,10 @@ function idInputs(projectId: number, taskId: number): Record<string, ((id: numbe
     'queue.next': [project, (id) => ({ projectId, excludeTaskIds: [taskId, id] })],
     'queue.progress': [project],
     'annotations.submit': [(id) => ({ clientId: randomUUID(), taskId: id, answer: pairwiseAnswer(), timeSpentMs: 1 })],
-    'annotations.submitAndNext': [(id) => ({ clientId: randomUUID(), taskId: id, answer: pairwiseAnswer(), timeSpentMs: 1 }), (id) => ({ clientId: randomUUID(), taskId, answer: pairwiseAnswer(), timeSpentMs: 1, excludeTaskIds: [id] })],
+    'annotations.submitAndNext': [
+      (id) => ({ clientId: randomUUID(), taskId: id, answer: pairwiseAnswer(), timeSpentMs: 1 }),
+      (id) => ({ clientId: randomUUID(), taskId, answer: pairwiseAnswer(), timeSpentMs: 1, excludeTaskIds: [id] }),
+    ],
     'annotations.skip': [(id) => ({ clientId: randomUUID(), taskId: id, timeSpentMs: 1 })],
     'annotations.flag': [(id) => ({ clientId: randomUUID(), taskId: id, reason: 'spam', timeSpentMs: 1 })],
     'annotations.undo': [project],
@@ -52,10 +55,29 @@ function idInputs(projectId: number, taskId: number): Record<string, ((id: numbe
     'training.job': [(id) => ({ jobId: id })],
     'training.cancelJob': [(id) => ({ jobId: id })],
     'users.auditLog': [(id) => ({ cursor: id })],
-    'datasets.list': [project], 'datasets.get': [(id) => ({ snapshotId: id })], 'datasets.create': [project], 'datasets.preview': [(id) => ({ snapshotId: id, format: 'raw' })],
+    'datasets.list': [project],
+    'datasets.get': [(id) => ({ snapshotId: id })],
+    'datasets.create': [project],
+    'datasets.preview': [(id) => ({ snapshotId: id, format: 'raw' })],
   };
 }
-const TAKES_NO_ID = ['datasets.formats', 'session.me', 'projects.list', 'projects.create', 'projects.adminList', 'training.workers', 'users.list', 'users.create', 'users.setDisabled', 'users.resetPassword', 'users.setRole', 'users.removePersonalData', 'apiKeys.list', 'apiKeys.create', 'apiKeys.revoke'];
+const TAKES_NO_ID = [
+  'datasets.formats',
+  'session.me',
+  'projects.list',
+  'projects.create',
+  'projects.adminList',
+  'training.workers',
+  'users.list',
+  'users.create',
+  'users.setDisabled',
+  'users.resetPassword',
+  'users.setRole',
+  'users.removePersonalData',
+  'apiKeys.list',
+  'apiKeys.create',
+  'apiKeys.revoke',
+];
 
 /** A fingerprint of every table the app writes (auth bookkeeping aside), to show a refused call wrote nothing. */
 async function databaseFingerprint(): Promise<string> {
@@ -152,7 +174,8 @@ describe('bad input is a BAD_REQUEST at the boundary, and writes nothing', () =>
       ['training.updateSettings', (text) => ({ projectId, generation: { source: { kind: 'openai', baseUrl: 'http://localhost:8000/v1', model: text } } })],
       ['training.updateSettings', (text) => ({ projectId, generation: { source: { kind: 'openai', baseUrl: `http://localhost:8000/v1/${text}`, model: 'm' } } })],
       ['training.updateSettings', (text) => ({ projectId, generation: { sampling: { stop: [text] } } })],
-      ['datasets.create', (text) => ({ projectId, name: text })], ['datasets.create', (text) => ({ projectId, filters: { questionId: text } })],
+      ['datasets.create', (text) => ({ projectId, name: text })],
+      ['datasets.create', (text) => ({ projectId, filters: { questionId: text } })],
     ];
     expect((await api.queue.next({ projectId, excludeTaskIds: [fixture.taskIds[0]] }))?.taskId).toBe(taskId);
     const before = await databaseFingerprint();

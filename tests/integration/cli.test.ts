@@ -90,7 +90,15 @@ describe('feedloop CLI', () => {
       expect({ command, code: result.code }).toEqual({ command, code: 0 });
       expect(result.stdout).toContain(`Usage: feedloop ${command}`);
     }
-    const bad: string[][] = [[], ['frobnicate'], ['export', '--project', '1', '--out', 'x'], ['export', '--project', '1', '--format', 'nope', '--out', 'x'], ['export', '--project', '1', '--format', 'raw', '--out', 'x', '--snapshot', 'abc'], ['import', '--project', '1'], ['projects', '--bogus']];
+    const bad: string[][] = [
+      [],
+      ['frobnicate'],
+      ['export', '--project', '1', '--out', 'x'],
+      ['export', '--project', '1', '--format', 'nope', '--out', 'x'],
+      ['export', '--project', '1', '--format', 'raw', '--out', 'x', '--snapshot', 'abc'],
+      ['import', '--project', '1'],
+      ['projects', '--bogus'],
+    ];
     for (const args of bad) expect({ args, code: (await run('local', args)).code }).toEqual({ args, code: 2 });
     // Neither mode configured.
     const unconfigured = await run('none', ['projects']);
@@ -128,13 +136,21 @@ describe('feedloop CLI', () => {
       expect(Object.keys(remoteFiles).sort()).toEqual(Object.keys(localFiles).sort());
       for (const name of Object.keys(localFiles)) expect(remoteFiles[name].equals(localFiles[name]), `${encoding} ${name}`).toBe(true);
     }
-    const train = fs.readFileSync(path.join(tmp, 'local-jsonl/data/train.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const train = fs
+      .readFileSync(path.join(tmp, 'local-jsonl/data/train.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(train.map((r) => [r.chosen, r.rejected])).toEqual([
       ['4', '22'],
       ['hi', 'bye'],
       ['Paris', 'Rome'],
     ]);
-    const test = fs.readFileSync(path.join(tmp, 'local-jsonl/data/test.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const test = fs
+      .readFileSync(path.join(tmp, 'local-jsonl/data/test.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(test.map((r) => [r.prompt, r.chosen, r.rejected])).toEqual([['Held out', 'good', 'bad']]);
 
     // A snapshot of another project is refused (exit 1), nothing written.

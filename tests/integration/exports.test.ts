@@ -46,7 +46,12 @@ async function exportBytes(snapshotId: number, format: ExportFormat, encoding: E
   return sink.bytes();
 }
 
-const jsonLines = (bytes: Buffer) => bytes.toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+const jsonLines = (bytes: Buffer) =>
+  bytes
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 async function readParquet(bytes: Buffer) {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -54,7 +59,12 @@ async function readParquet(bytes: Buffer) {
 }
 
 /** A project with one task per prompt, written with Prisma, and the user's annotations on them. */
-async function createRatedProject(options: { form: RatingFormInput; prompts: { text: string; completions: string[]; split?: 'TRAIN' | 'HELDOUT' }[]; answers: (completionIds: number[], index: number) => unknown; undoSeconds?: number }) {
+async function createRatedProject(options: {
+  form: RatingFormInput;
+  prompts: { text: string; completions: string[]; split?: 'TRAIN' | 'HELDOUT' }[];
+  answers: (completionIds: number[], index: number) => unknown;
+  undoSeconds?: number;
+}) {
   const form = ZRatingForm.parse(options.form);
   const k = options.prompts[0].completions.length;
   const project = await db.project.create({ data: { name: `export ${randomUUID().slice(0, 8)}`, form, completionsPerTask: k, undoSeconds: options.undoSeconds ?? 300 }, select: { id: true } });
@@ -68,7 +78,16 @@ async function createRatedProject(options: { form: RatingFormInput; prompts: { t
     const task = await db.task.create({ data: { projectId: project.id, promptId: prompt.id, completionIds }, select: { id: true } });
     tasks.push({ taskId: task.id, completionIds });
     await db.annotation.create({
-      data: { clientId: randomUUID(), taskId: task.id, projectId: project.id, userId: annotator.id, status: 'SUBMITTED', answer: options.answers(completionIds, i) as object, timeSpentMs: 1000 + i, createdAt: LONG_AGO },
+      data: {
+        clientId: randomUUID(),
+        taskId: task.id,
+        projectId: project.id,
+        userId: annotator.id,
+        status: 'SUBMITTED',
+        answer: options.answers(completionIds, i) as object,
+        timeSpentMs: 1000 + i,
+        createdAt: LONG_AGO,
+      },
     });
   }
   return { projectId: project.id, tasks };
@@ -146,9 +165,14 @@ describe('the shared Anthropic HH file, imported, rated as the file says, export
     const first = await exportBytes(snapshotId, 'raw', 'jsonl');
     const firstParquet = await exportBytes(snapshotId, 'hh', 'parquet');
     // A new prompt rated now: after the snapshot, so not in it.
-    const prompt = await db.prompt.create({ data: { projectId, text: '\n\nHuman: late?', completions: { create: [{ text: ' yes' }, { text: ' no' }] } }, select: { id: true, completions: { select: { id: true } } } });
+    const prompt = await db.prompt.create({
+      data: { projectId, text: '\n\nHuman: late?', completions: { create: [{ text: ' yes' }, { text: ' no' }] } },
+      select: { id: true, completions: { select: { id: true } } },
+    });
     const task = await db.task.create({ data: { projectId, promptId: prompt.id, completionIds: prompt.completions.map((c) => c.id) }, select: { id: true } });
-    await db.annotation.create({ data: { clientId: randomUUID(), taskId: task.id, projectId, userId: admin.id, status: 'SUBMITTED', answer: { preference: { type: 'pairwise', choice: 'A' } }, createdAt: LONG_AGO } });
+    await db.annotation.create({
+      data: { clientId: randomUUID(), taskId: task.id, projectId, userId: admin.id, status: 'SUBMITTED', answer: { preference: { type: 'pairwise', choice: 'A' } }, createdAt: LONG_AGO },
+    });
     expect((await exportBytes(snapshotId, 'raw', 'jsonl')).equals(first)).toBe(true);
     expect((await exportBytes(snapshotId, 'hh', 'parquet')).equals(firstParquet)).toBe(true);
     const later = await (await callerFor(admin)).datasets.create({ projectId });
@@ -203,12 +227,19 @@ describe('pair rules, KTO, margins, CSV, privacy', () => {
     const { snapshotId } = await createSnapshot({ db, projectId, name: null, filters: {}, createdById: null });
     const all = jsonLines(await exportBytes(snapshotId, 'trl-preference', 'jsonl', { margin: true })).map((r) => [r.chosen, r.rejected, r.margin]);
     expect(all).toEqual([
-      ['y', 'w', 1], ['y', 'z', 2], ['y', 'x', 3],
-      ['w', 'z', 1], ['w', 'x', 2],
+      ['y', 'w', 1],
+      ['y', 'z', 2],
+      ['y', 'x', 3],
+      ['w', 'z', 1],
+      ['w', 'x', 2],
       ['z', 'x', 1],
     ]);
     const adjacent = jsonLines(await exportBytes(snapshotId, 'trl-preference', 'jsonl', { margin: true, rankingPairs: 'adjacent' })).map((r) => [r.chosen, r.rejected, r.margin]);
-    expect(adjacent).toEqual([['y', 'w', 1], ['w', 'z', 1], ['z', 'x', 1]]);
+    expect(adjacent).toEqual([
+      ['y', 'w', 1],
+      ['w', 'z', 1],
+      ['z', 'x', 1],
+    ]);
   });
 
   it('pairwise: strength is the margin; ties and both-bad only when asked', async () => {
@@ -221,9 +252,15 @@ describe('pair rules, KTO, margins, CSV, privacy', () => {
     });
     const { snapshotId } = await createSnapshot({ db, projectId, name: null, filters: {}, createdById: null });
     const pick = (rows: Record<string, unknown>[]) => rows.map((r) => [r.prompt, r.chosen, r.rejected, r.margin]);
-    expect(pick(jsonLines(await exportBytes(snapshotId, 'trl-preference', 'jsonl', { margin: true })))).toEqual([['q0', 'a0', 'b0', 3], ['q1', 'b1', 'a1', 1]]);
+    expect(pick(jsonLines(await exportBytes(snapshotId, 'trl-preference', 'jsonl', { margin: true })))).toEqual([
+      ['q0', 'a0', 'b0', 3],
+      ['q1', 'b1', 'a1', 1],
+    ]);
     expect(pick(jsonLines(await exportBytes(snapshotId, 'trl-preference', 'jsonl', { margin: true, includeTies: true, includeBothBad: true })))).toEqual([
-      ['q0', 'a0', 'b0', 3], ['q1', 'b1', 'a1', 1], ['q2', 'a2', 'b2', 0], ['q3', 'a3', 'b3', 0],
+      ['q0', 'a0', 'b0', 3],
+      ['q1', 'b1', 'a1', 1],
+      ['q2', 'a2', 'b2', 0],
+      ['q3', 'a3', 'b3', 0],
     ]);
     // Without the option, no margin field at all (TRL reads a margin column when present).
     expect(Object.keys(jsonLines(await exportBytes(snapshotId, 'trl-preference', 'jsonl'))[0])).toEqual(['prompt', 'chosen', 'rejected']);
@@ -245,7 +282,11 @@ describe('pair rules, KTO, margins, CSV, privacy', () => {
       { prompt: 'scored 4', completion: 'answer 4', label: true },
     ]);
     const moved = jsonLines(await exportBytes(snapshotId, 'kto', 'jsonl', { ktoThreshold: 4 })).map((r) => [r.completion, r.label]);
-    expect(moved).toEqual([['answer 5', true], ['answer 3', false], ['answer 1', false]]);
+    expect(moved).toEqual([
+      ['answer 5', true],
+      ['answer 3', false],
+      ['answer 1', false],
+    ]);
   });
 
   it('CSV: formula cells get a leading quote; quotes, commas and newlines round-trip through a CSV parser', async () => {
@@ -268,7 +309,13 @@ describe('pair rules, KTO, margins, CSV, privacy', () => {
   });
 
   it('no email or user id appears in any format × encoding', async () => {
-    const form = { questions: [{ id: 'preference', type: 'pairwise' as const, label: 'Better?' }, { id: 'thumbs', type: 'thumbs' as const, label: 'OK?' }, { id: 'ideal', type: 'edit' as const, label: 'Ideal' }] };
+    const form = {
+      questions: [
+        { id: 'preference', type: 'pairwise' as const, label: 'Better?' },
+        { id: 'thumbs', type: 'thumbs' as const, label: 'OK?' },
+        { id: 'ideal', type: 'edit' as const, label: 'Ideal' },
+      ],
+    };
     const { projectId } = await createRatedProject({
       form,
       prompts: [{ text: 'private?', completions: ['one', 'two'] }],
@@ -279,7 +326,8 @@ describe('pair rules, KTO, margins, CSV, privacy', () => {
     for (const format of EXPORT_FORMATS) {
       for (const encoding of FORMAT_INFO[format].encodings) {
         const bytes = await exportBytes(snapshotId, format, encoding);
-        const text = encoding === 'jsonl.gz' ? zlib.gunzipSync(bytes).toString('utf8') : encoding === 'parquet' ? JSON.stringify(await readParquet(bytes)) + bytes.toString('latin1') : bytes.toString('utf8');
+        const text =
+          encoding === 'jsonl.gz' ? zlib.gunzipSync(bytes).toString('utf8') : encoding === 'parquet' ? JSON.stringify(await readParquet(bytes)) + bytes.toString('latin1') : bytes.toString('utf8');
         for (const secret of [annotator.id, annotator.email, admin.id, admin.email]) expect(text.includes(secret), `${format}/${encoding} contains ${secret}`).toBe(false);
         checked += 1;
       }

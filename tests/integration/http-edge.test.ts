@@ -119,7 +119,17 @@ describe('the HTTP edge', () => {
   });
 
   it('refuses non-canonical paths before routing', async () => {
-    for (const path of ['/api/./trpc/session.me', '/api//trpc/session.me', '/api/%2e/trpc/session.me', '/api/trpc/..%2Ftrpc/session.me', '/api/trpc%2fsession.me', '/api\\trpc/session.me', '/login/../api/trpc/session.me', '/annotate/%ff', '/admin/projects/new%2']) {
+    for (const path of [
+      '/api/./trpc/session.me',
+      '/api//trpc/session.me',
+      '/api/%2e/trpc/session.me',
+      '/api/trpc/..%2Ftrpc/session.me',
+      '/api/trpc%2fsession.me',
+      '/api\\trpc/session.me',
+      '/login/../api/trpc/session.me',
+      '/annotate/%ff',
+      '/admin/projects/new%2',
+    ]) {
       const answer = await send({ path });
       expect({ path, status: answer.status }).toEqual({ path, status: 400 });
       expect(JSON.parse(answer.text).error.message).toMatch(/request path/);

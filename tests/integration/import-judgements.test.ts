@@ -203,7 +203,11 @@ describe('imports with judgements', () => {
   it('[ADMIN] imported judgements are settled at once: a snapshot taken right after the import holds them (undo window 300 s)', async () => {
     const project = await createProject({ form: FORM_PRESETS.pairwise, completionsPerTask: 2 });
     const caller = await callerFor(admin);
-    await caller.imports.commit({ projectId: project.id, fileName: 'trl.jsonl', content: '{"prompt": "Say hi", "chosen": "Hi!", "rejected": "Go away."}\n{"prompt": "Say bye", "chosen": "Bye!", "rejected": "No."}' });
+    await caller.imports.commit({
+      projectId: project.id,
+      fileName: 'trl.jsonl',
+      content: '{"prompt": "Say hi", "chosen": "Hi!", "rejected": "Go away."}\n{"prompt": "Say bye", "chosen": "Bye!", "rejected": "No."}',
+    });
     const snapshot = await caller.datasets.create({ projectId: project.id, filters: {} });
     expect(snapshot.counts.annotations).toBe(2);
     const preview = await caller.datasets.preview({ snapshotId: snapshot.id, format: 'trl-preference' });

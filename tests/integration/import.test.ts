@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TRPCError } from '@trpc/server';
 import { db } from '@/server/db';
 import { FORM_PRESETS } from '@/lib/forms/schema';
 import { formatHhConversation } from '@/server/services/import/hh';
@@ -76,7 +75,12 @@ describe('imports', () => {
     const prompts = await db.prompt.findMany({
       where: { importId: result.importId },
       orderBy: { id: 'asc' },
-      select: { id: true, text: true, completions: { orderBy: { id: 'asc' }, select: { id: true, text: true, source: true } }, tasks: { select: { completionIds: true, status: true, projectId: true } } },
+      select: {
+        id: true,
+        text: true,
+        completions: { orderBy: { id: 'asc' }, select: { id: true, text: true, source: true } },
+        tasks: { select: { completionIds: true, status: true, projectId: true } },
+      },
     });
     expect(prompts).toHaveLength(2312);
     let chosenShownFirst = 0;
@@ -96,7 +100,11 @@ describe('imports', () => {
     expect(chosenShownFirst).toBeGreaterThan(1000);
     expect(chosenShownFirst).toBeLessThan(1312);
     expect(await db.task.count({ where: { projectId: project.id } })).toBe(2312);
-    expect(await db.importBatch.findUniqueOrThrow({ where: { id: result.importId }, select: { format: true, promptCount: true, taskCount: true } })).toEqual({ format: 'hh', promptCount: 2312, taskCount: 2312 });
+    expect(await db.importBatch.findUniqueOrThrow({ where: { id: result.importId }, select: { format: true, promptCount: true, taskCount: true } })).toEqual({
+      format: 'hh',
+      promptCount: 2312,
+      taskCount: 2312,
+    });
   });
 
   it('CSV with one completion per row and with completion_1..k columns', async () => {
@@ -120,7 +128,16 @@ describe('imports', () => {
   it('chat prompts keep their messages; preview shows the first five prompts', async () => {
     const caller = await callerFor(admin);
     const project = await createProject({ preset: 'thumbs', completionsPerTask: 1 });
-    const content = Array.from({ length: 7 }, (_, i) => JSON.stringify({ prompt: [{ role: 'user', content: `Hello ${i}` }, { role: 'assistant', content: 'Hi!' }, { role: 'user', content: 'Tell me a joke' }], completions: ['joke'] })).join('\n');
+    const content = Array.from({ length: 7 }, (_, i) =>
+      JSON.stringify({
+        prompt: [
+          { role: 'user', content: `Hello ${i}` },
+          { role: 'assistant', content: 'Hi!' },
+          { role: 'user', content: 'Tell me a joke' },
+        ],
+        completions: ['joke'],
+      }),
+    ).join('\n');
     const preview = await caller.imports.preview({ projectId: project.id, fileName: 'chat.jsonl', content });
     expect(preview).toMatchObject({ isValid: true, format: 'jsonl', promptCount: 7, taskCount: 7 });
     expect(preview.sample).toHaveLength(5);

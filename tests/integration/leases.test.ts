@@ -44,9 +44,7 @@ describe('leases are enforced on submit, skip and flag', () => {
     expect(await db.assignment.count({ where: { taskId: t1 } })).toBe(1);
 
     // A flood of flags in one go changes nothing either (a batched request is many such calls).
-    const flags = await Promise.allSettled(
-      Array.from({ length: 50 }, () => intruder.annotations.flag({ clientId: randomUUID(), taskId: t1, reason: 'spam', timeSpentMs: 1 })),
-    );
+    const flags = await Promise.allSettled(Array.from({ length: 50 }, () => intruder.annotations.flag({ clientId: randomUUID(), taskId: t1, reason: 'spam', timeSpentMs: 1 })));
     expect(flags.every((f) => f.status === 'rejected')).toBe(true);
     expect((await taskRow(t1)).status).toBe('OPEN');
 
@@ -115,9 +113,7 @@ describe('late submits (the lease expired)', () => {
     await expireLeases(t2);
     expect((await b.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(t2);
     expect((await c.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(t2);
-    const outcomes = await Promise.allSettled(
-      [d, a, b, c].map((api) => api.annotations.submit({ clientId: randomUUID(), taskId: t2, answer: pairwiseAnswer(), timeSpentMs: 1 })),
-    );
+    const outcomes = await Promise.allSettled([d, a, b, c].map((api) => api.annotations.submit({ clientId: randomUUID(), taskId: t2, answer: pairwiseAnswer(), timeSpentMs: 1 })));
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'fulfilled', 'fulfilled']);
     expect(await taskRow(t2)).toEqual({ status: 'DONE', submittedCount: 2 });
 

@@ -43,10 +43,14 @@ async function readyProject() {
 async function runGeneration(projectId: number, settings: GenerationSettings) {
   const before = await db.task.count({ where: { projectId } });
   const { id } = await queueGeneration({ projectId, userId: admin.id, settings });
-  const job = await waitFor('the generate job to end', async () => {
-    const j = await db.job.findUniqueOrThrow({ where: { id } });
-    return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.status) ? j : undefined;
-  }, { timeoutMs: 90_000, onTimeout: () => worker.output().slice(-3000) });
+  const job = await waitFor(
+    'the generate job to end',
+    async () => {
+      const j = await db.job.findUniqueOrThrow({ where: { id } });
+      return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.status) ? j : undefined;
+    },
+    { timeoutMs: 90_000, onTimeout: () => worker.output().slice(-3000) },
+  );
   const created = (await db.task.count({ where: { projectId } })) - before;
   return { job, created };
 }
@@ -132,6 +136,6 @@ describe('generation from an OpenAI-compatible endpoint', () => {
     const project = await readyProject();
     const { job } = await runGeneration(project.id, settingsFor(endpoint.url, { apiKeySecret: 'NOT_SET' }));
     expect(job.status).toBe('FAILED');
-    expect(job.error).toBe('The project has no secret named NOT_SET (set it in the project\'s generation settings)');
+    expect(job.error).toBe("The project has no secret named NOT_SET (set it in the project's generation settings)");
   });
 });

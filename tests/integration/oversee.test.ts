@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TRPCError } from '@trpc/server';
 import { db } from '@/server/db';
 import { FORM_PRESETS } from '@/lib/forms/schema';
 import { type TestUser, callerFor, catchTrpcError, createSignedInUser } from '../helpers/api';

@@ -35,9 +35,7 @@ describe('queue under concurrency (overlap 2, 20 annotators at once)', () => {
         expect(seenBy[i].has(t.taskId), `annotator ${i} got task ${t.taskId} twice`).toBe(false);
         seenBy[i].add(t.taskId);
       });
-      await Promise.all(
-        tasks.map((t, i) => (t ? callers[i].annotations.submit({ clientId: randomUUID(), taskId: t.taskId, answer: pairwiseAnswer(), timeSpentMs: 100 }) : null)),
-      );
+      await Promise.all(tasks.map((t, i) => (t ? callers[i].annotations.submit({ clientId: randomUUID(), taskId: t.taskId, answer: pairwiseAnswer(), timeSpentMs: 100 }) : null)));
     }
 
     const perTask = await db.annotation.groupBy({ by: ['taskId'], where: { projectId: fixture.projectId }, _count: { _all: true } });

@@ -48,13 +48,16 @@ describe('demo seed', () => {
     }
   });
 
-  it('the demo project is pairwise with overlap 2; each task shows its prompt\'s two completions', async () => {
+  it("the demo project is pairwise with overlap 2; each task shows its prompt's two completions", async () => {
     const project = await db.project.findFirstOrThrow({
       where: { name: DEMO_PROJECT_NAME },
       select: { overlap: true, completionsPerTask: true, form: true, createdBy: { select: { email: true } } },
     });
     expect(project).toMatchObject({ overlap: 2, completionsPerTask: 2, form: { questions: [{ type: 'pairwise' }] }, createdBy: { email: 'admin@feedloop.local' } });
-    const tasks = await db.task.findMany({ where: { project: { name: DEMO_PROJECT_NAME } }, select: { completionIds: true, prompt: { select: { text: true, completions: { select: { id: true, text: true } } } } } });
+    const tasks = await db.task.findMany({
+      where: { project: { name: DEMO_PROJECT_NAME } },
+      select: { completionIds: true, prompt: { select: { text: true, completions: { select: { id: true, text: true } } } } },
+    });
     for (const task of tasks) {
       const pair = DEMO_PAIRS.find((p) => p.prompt === task.prompt.text);
       expect(pair).toBeDefined();

@@ -143,7 +143,7 @@ describe('one session lookup per HTTP request', () => {
 
   type BatchReply = { result?: { data: unknown }; error?: { json: { data?: { code?: string } } } }[];
   const batchInput = (inputs: unknown[]) => JSON.stringify(Object.fromEntries(inputs.map((input, i) => [String(i), superjson.serialize(input)])));
-  const read = <T,>(reply: BatchReply[number]) => superjson.deserialize(reply.result?.data as Parameters<typeof superjson.deserialize>[0]) as T;
+  const read = <T>(reply: BatchReply[number]) => superjson.deserialize(reply.result?.data as Parameters<typeof superjson.deserialize>[0]) as T;
 
   it('a batch of three queries costs one lookup, and submitAndNext works over HTTP with the session cookie', async () => {
     const fixture = await createQueueProject({ taskCount: 3, overlap: 1 });

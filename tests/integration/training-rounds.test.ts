@@ -45,19 +45,27 @@ async function runOf(runId: number) {
 }
 
 async function waitForRun(runId: number, statuses: string[], worker?: WorkerProcess, timeoutMs = 180_000) {
-  return waitFor(`round ${runId} to reach ${statuses.join('/')}`, async () => {
-    const run = await runOf(runId);
-    return statuses.includes(run.status) ? run : undefined;
-  }, { timeoutMs, onTimeout: () => worker?.output().slice(-3000) ?? '' });
+  return waitFor(
+    `round ${runId} to reach ${statuses.join('/')}`,
+    async () => {
+      const run = await runOf(runId);
+      return statuses.includes(run.status) ? run : undefined;
+    },
+    { timeoutMs, onTimeout: () => worker?.output().slice(-3000) ?? '' },
+  );
 }
 
 /** Waits until the round has reported at least `steps` steps of `stage`. */
 async function waitForStage(runId: number, stage: string, steps: number, worker: WorkerProcess) {
-  return waitFor(`round ${runId} to reach ${stage} step ${steps}`, async () => {
-    const run = await runOf(runId);
-    const state = (run.stages as Record<string, { step: number }> | null)?.[stage];
-    return state && state.step >= steps ? state : undefined;
-  }, { timeoutMs: 120_000, intervalMs: 100, onTimeout: () => worker.output().slice(-3000) });
+  return waitFor(
+    `round ${runId} to reach ${stage} step ${steps}`,
+    async () => {
+      const run = await runOf(runId);
+      const state = (run.stages as Record<string, { step: number }> | null)?.[stage];
+      return state && state.step >= steps ? state : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 100, onTimeout: () => worker.output().slice(-3000) },
+  );
 }
 
 beforeAll(async () => {
@@ -115,7 +123,7 @@ describe('training rounds with real workers', { timeout: 300_000 }, () => {
     expect(reward?.metrics).toMatchObject({ accuracy: expect.any(Number), margin: expect.any(Number) });
     // The int8 serving copy sits inside the policy's artifact, with its size and quality change.
     expect(policy?.quantization).toBe('int8');
-    const serving = (policy?.metrics as Record<string, number>);
+    const serving = policy?.metrics as Record<string, number>;
     expect(serving['serving/quantized_bytes']).toBeLessThan(serving['serving/float_bytes'] / 3);
     expect(Math.abs(serving['serving/loss_delta'])).toBeLessThan(0.05);
     expect(fs.existsSync(path.join(dataDir, policy?.artifactPath ?? 'missing', 'serving-int8', 'model.safetensors'))).toBe(true);
@@ -129,13 +137,28 @@ describe('training rounds with real workers', { timeout: 300_000 }, () => {
 
     // Not active until promoted; promotion with auto-continue queues generation from the new policy.
     expect((await db.project.findUniqueOrThrow({ where: { id: project.id } })).activePolicyId).toBeNull();
-    await updateTrainingSettings({ projectId: project.id, autoContinue: true, generation: { source: { kind: 'policy' }, sampling: { temperature: 1, topK: 0, topP: 1, maxNewTokens: 48, stop: [], seed: 3 }, template: 'plain', samplesPerPrompt: 2, pairSelection: 'disagreement', promptsPerJob: 4 } });
+    await updateTrainingSettings({
+      projectId: project.id,
+      autoContinue: true,
+      generation: {
+        source: { kind: 'policy' },
+        sampling: { temperature: 1, topK: 0, topP: 1, maxNewTokens: 48, stop: [], seed: 3 },
+        template: 'plain',
+        samplesPerPrompt: 2,
+        pairSelection: 'disagreement',
+        promptsPerJob: 4,
+      },
+    });
     const promoted = await promoteVersion({ versionId: policy?.id as number, userId: admin.id });
     expect(promoted.generateJobId).not.toBeNull();
-    const job = await waitFor('the generate job', async () => {
-      const j = await db.job.findUniqueOrThrow({ where: { id: promoted.generateJobId as number } });
-      return ['SUCCEEDED', 'FAILED'].includes(j.status) ? j : undefined;
-    }, { onTimeout: () => worker.output().slice(-3000) });
+    const job = await waitFor(
+      'the generate job',
+      async () => {
+        const j = await db.job.findUniqueOrThrow({ where: { id: promoted.generateJobId as number } });
+        return ['SUCCEEDED', 'FAILED'].includes(j.status) ? j : undefined;
+      },
+      { onTimeout: () => worker.output().slice(-3000) },
+    );
     expect(job.error).toBeNull();
     expect(job.result).toMatchObject({ tasks: 4, completions: 8 });
 
@@ -229,7 +252,18 @@ describe('training rounds with real workers', { timeout: 300_000 }, () => {
     // Every imported prompt already has an open task: rate them so the generator may add more.
     await rateCorrectly({ annotator, projectId: project.id, count: 4 });
     startWorker();
-    const { id } = await queueGeneration({ projectId: project.id, userId: admin.id, settings: { source: { kind: 'policy' }, sampling: { temperature: 1, topK: 0, topP: 1, maxNewTokens: 40, stop: [], seed: 1 }, template: 'plain', samplesPerPrompt: 3, pairSelection: 'disagreement', promptsPerJob: 10 } });
+    const { id } = await queueGeneration({
+      projectId: project.id,
+      userId: admin.id,
+      settings: {
+        source: { kind: 'policy' },
+        sampling: { temperature: 1, topK: 0, topP: 1, maxNewTokens: 40, stop: [], seed: 1 },
+        template: 'plain',
+        samplesPerPrompt: 3,
+        pairSelection: 'disagreement',
+        promptsPerJob: 10,
+      },
+    });
     const job = await waitFor('the generate job', async () => {
       const j = await db.job.findUniqueOrThrow({ where: { id } });
       return ['SUCCEEDED', 'FAILED'].includes(j.status) ? j : undefined;

@@ -52,7 +52,7 @@ describe('undo', () => {
     expect(await taskRow(fixture.taskIds[0])).toEqual({ status: 'DONE', submittedCount: 1 });
   });
 
-  it('never undoes a skip, a flag, or someone else\'s submission', async () => {
+  it("never undoes a skip, a flag, or someone else's submission", async () => {
     const fixture = await createQueueProject({ taskCount: 3, overlap: 2 });
     const api = await callerFor(await createSignedInUser('annotator'));
     const other = await callerFor(await createSignedInUser('annotator'));

@@ -170,7 +170,8 @@ describe('users (admin)', () => {
 
     // The ratings stay, still theirs, and every counter is unchanged.
     expect(await db.annotation.count({ where: { userId: annotator.id, status: 'SUBMITTED' } })).toBe(2);
-    for (const taskId of fixture.taskIds) expect(await db.task.findUniqueOrThrow({ where: { id: taskId }, select: { status: true, submittedCount: true } })).toEqual({ status: 'DONE', submittedCount: 1 });
+    for (const taskId of fixture.taskIds)
+      expect(await db.task.findUniqueOrThrow({ where: { id: taskId }, select: { status: true, submittedCount: true } })).toEqual({ status: 'DONE', submittedCount: 1 });
     const statsAfter = await (await callerFor(admin)).oversee.projectStats({ projectId: fixture.projectId });
     expect({ ...statsAfter, annotationsByAnnotator: statsAfter.annotationsByAnnotator.map(({ name, email, ...rest }) => rest) }).toEqual({
       ...statsBefore,

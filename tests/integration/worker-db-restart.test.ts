@@ -65,10 +65,14 @@ afterAll(async () => {
 
 describe('a PostgreSQL restart under a running worker and web process', () => {
   it('the worker stays alive and completes a job queued after the restart; health follows the database', async () => {
-    const health = await waitFor('health to show the worker live', async () => {
-      const h = await readHealth();
-      return h.body.status === 'ok' && h.body.workers.live === 1 ? h : undefined;
-    }, { timeoutMs: 60_000, onTimeout: () => worker.output() });
+    const health = await waitFor(
+      'health to show the worker live',
+      async () => {
+        const h = await readHealth();
+        return h.body.status === 'ok' && h.body.workers.live === 1 ? h : undefined;
+      },
+      { timeoutMs: 60_000, onTimeout: () => worker.output() },
+    );
     expect(health).toEqual({ httpStatus: 200, body: { status: 'ok', database: 'ok', workers: { live: 1, busy: 0 }, queue: { queued: 0 } } });
 
     await postgres.stop();
@@ -92,24 +96,36 @@ describe('a PostgreSQL restart under a running worker and web process', () => {
     // Each answer takes a moment, so the report can be seen while the job runs.
     endpoint.setBehaviour({ delayMs: 400 });
     const { id } = await queueGeneration({ projectId: project.id, userId: admin.id, settings: generation(endpoint.url) });
-    const busy = await waitFor('health to show the worker busy', async () => {
-      const h = await readHealth();
-      return h.body.status === 'ok' && h.body.workers.busy === 1 ? h : undefined;
-    }, { timeoutMs: 30_000, onTimeout: () => worker.output() });
+    const busy = await waitFor(
+      'health to show the worker busy',
+      async () => {
+        const h = await readHealth();
+        return h.body.status === 'ok' && h.body.workers.busy === 1 ? h : undefined;
+      },
+      { timeoutMs: 30_000, onTimeout: () => worker.output() },
+    );
     expect(busy.body).toEqual({ status: 'ok', database: 'ok', workers: { live: 1, busy: 1 }, queue: { queued: 1 } });
 
-    const job = await waitFor('the generate job to end', async () => {
-      const j = await db.job.findUniqueOrThrow({ where: { id }, select: { status: true, error: true, attempts: true } });
-      return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.status) ? j : undefined;
-    }, { timeoutMs: 90_000, onTimeout: () => worker.output().slice(-3000) });
+    const job = await waitFor(
+      'the generate job to end',
+      async () => {
+        const j = await db.job.findUniqueOrThrow({ where: { id }, select: { status: true, error: true, attempts: true } });
+        return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.status) ? j : undefined;
+      },
+      { timeoutMs: 90_000, onTimeout: () => worker.output().slice(-3000) },
+    );
     expect(job).toEqual({ status: 'SUCCEEDED', error: null, attempts: 1 });
     // One new open task per rated prompt, from the endpoint's answers.
     expect(await db.task.count({ where: { projectId: project.id, status: 'OPEN' } })).toBe(3);
 
-    const idle = await waitFor('health to show the worker idle again', async () => {
-      const h = await readHealth();
-      return h.body.status === 'ok' && h.body.workers.busy === 0 ? h : undefined;
-    }, { timeoutMs: 30_000 });
+    const idle = await waitFor(
+      'health to show the worker idle again',
+      async () => {
+        const h = await readHealth();
+        return h.body.status === 'ok' && h.body.workers.busy === 0 ? h : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(idle.body).toEqual({ status: 'ok', database: 'ok', workers: { live: 1, busy: 0 }, queue: { queued: 1 } });
     expect(worker.child.exitCode).toBeNull();
   });
@@ -130,16 +146,23 @@ describe('a PostgreSQL restart under a running worker and web process', () => {
     await waitFor('the heartbeat thread to notice the outage', async () => worker.output().slice(outputBefore).includes('heartbeat failed'), { timeoutMs: 20_000, onTimeout: () => worker.output() });
     await postgres.restart();
     const [{ restartedAt }] = await db.$queryRaw<{ restartedAt: Date }[]>`SELECT (now() AT TIME ZONE 'UTC') AS "restartedAt"`;
-    await waitFor('the heartbeat thread to reconnect', async () => worker.output().slice(outputBefore).includes('heartbeat: database answering again'), { timeoutMs: 30_000, onTimeout: () => worker.output() });
+    await waitFor('the heartbeat thread to reconnect', async () => worker.output().slice(outputBefore).includes('heartbeat: database answering again'), {
+      timeoutMs: 30_000,
+      onTimeout: () => worker.output(),
+    });
     // Its beats land again while the job still runs.
     const running = await db.job.findUniqueOrThrow({ where: { id }, select: { status: true, heartbeatAt: true } });
     expect(running.status).toBe('RUNNING');
     expect(running.heartbeatAt?.getTime()).toBeGreaterThanOrEqual(restartedAt.getTime());
 
-    const job = await waitFor('the job to end', async () => {
-      const j = await db.job.findUniqueOrThrow({ where: { id }, select: { status: true, error: true, attempts: true } });
-      return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.status) ? j : undefined;
-    }, { timeoutMs: 90_000, onTimeout: () => worker.output().slice(-3000) });
+    const job = await waitFor(
+      'the job to end',
+      async () => {
+        const j = await db.job.findUniqueOrThrow({ where: { id }, select: { status: true, error: true, attempts: true } });
+        return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.status) ? j : undefined;
+      },
+      { timeoutMs: 90_000, onTimeout: () => worker.output().slice(-3000) },
+    );
     expect(job).toEqual({ status: 'SUCCEEDED', error: null, attempts: 1 });
     expect(await db.task.count({ where: { projectId: project.id, status: 'OPEN' } })).toBe(3);
     expect(worker.child.exitCode).toBeNull();

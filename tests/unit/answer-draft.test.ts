@@ -46,7 +46,12 @@ describe('answer drafts', () => {
     expect(moveInOrder([1, 2, 3], 3, 0)).toEqual([3, 1, 2]);
     expect(moveInOrder([1, 2, 3], 1, 9)).toEqual([2, 3, 1]);
     expect(findNumberTarget(form)?.id).toBe('preference');
-    const likert = ZRatingForm.parse({ questions: [{ id: 'r', type: 'ranking', label: 'Rank' }, { id: 'q', type: 'likert', label: 'Q' }] });
+    const likert = ZRatingForm.parse({
+      questions: [
+        { id: 'r', type: 'ranking', label: 'Rank' },
+        { id: 'q', type: 'likert', label: 'Q' },
+      ],
+    });
     expect(findNumberTarget(likert)?.id).toBe('q');
   });
 });

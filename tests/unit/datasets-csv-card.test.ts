@@ -31,7 +31,15 @@ describe('csvCell', () => {
 describe('sizeCategory', () => {
   it('uses the Hugging Face buckets', () => {
     expect([0, 999, 1000, 9999, 10_000, 99_999, 100_000, 999_999, 1_000_000].map(sizeCategory)).toEqual([
-      'n<1K', 'n<1K', '1K<n<10K', '1K<n<10K', '10K<n<100K', '10K<n<100K', '100K<n<1M', '100K<n<1M', '1M<n<10M',
+      'n<1K',
+      'n<1K',
+      '1K<n<10K',
+      '1K<n<10K',
+      '10K<n<100K',
+      '10K<n<100K',
+      '100K<n<1M',
+      '100K<n<1M',
+      '1M<n<10M',
     ]);
   });
 });

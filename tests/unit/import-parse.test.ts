@@ -17,11 +17,15 @@ function expectInvalid(result: ParsedImport) {
 
 describe('JSONL with a completions list', () => {
   it('reads prompts, completions, ids and splits', () => {
-    const content = jsonl(
-      { prompt: 'What is 2+2?', completions: ['4', 'five'], id: 'q1' },
-      '',
-      { prompt: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }], completions: ['Hello', 'Yo'], external_id: 7, split: 'heldout' },
-    );
+    const content = jsonl({ prompt: 'What is 2+2?', completions: ['4', 'five'], id: 'q1' }, '', {
+      prompt: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+      ],
+      completions: ['Hello', 'Yo'],
+      external_id: 7,
+      split: 'heldout',
+    });
     const result = expectValid(parseImportFile({ fileName: 'data.jsonl', content, completionsPerTask: 2 }));
     expect(result.format).toBe('jsonl');
     expect(result).toMatchObject({ completionCount: 4, taskCount: 2 });
@@ -185,7 +189,9 @@ describe('all-or-nothing errors', () => {
   });
 
   it('a blank prompt and an unknown split are errors', () => {
-    const result = expectInvalid(parseImportFile({ fileName: 'a.jsonl', content: jsonl({ prompt: '  ', completions: ['a'] }, { prompt: 'p', completions: ['a'], split: 'dev' }), completionsPerTask: 1 }));
+    const result = expectInvalid(
+      parseImportFile({ fileName: 'a.jsonl', content: jsonl({ prompt: '  ', completions: ['a'] }, { prompt: 'p', completions: ['a'], split: 'dev' }), completionsPerTask: 1 }),
+    );
     expect(result.errors).toEqual([
       { line: 1, message: '"prompt" is empty' },
       { line: 2, message: '"split" must be "train" or "heldout", not "dev"' },

@@ -35,27 +35,9 @@ export type Judgement = {
 const HELDOUT_PERCENT = 10;
 
 const PHRASINGS: Record<Operation, Array<(a: number, b: number) => string>> = {
-  '+': [
-    (a, b) => `What is ${a} + ${b}?`,
-    (a, b) => `Calculate ${a} + ${b}.`,
-    (a, b) => `${a} + ${b} = ?`,
-    (a, b) => `What is ${a} plus ${b}?`,
-    (a, b) => `Add ${a} and ${b}.`,
-  ],
-  '-': [
-    (a, b) => `What is ${a} - ${b}?`,
-    (a, b) => `Calculate ${a} - ${b}.`,
-    (a, b) => `${a} - ${b} = ?`,
-    (a, b) => `What is ${a} minus ${b}?`,
-    (a, b) => `Subtract ${b} from ${a}.`,
-  ],
-  '*': [
-    (a, b) => `What is ${a} * ${b}?`,
-    (a, b) => `Calculate ${a} × ${b}.`,
-    (a, b) => `${a} * ${b} = ?`,
-    (a, b) => `What is ${a} times ${b}?`,
-    (a, b) => `Multiply ${a} by ${b}.`,
-  ],
+  '+': [(a, b) => `What is ${a} + ${b}?`, (a, b) => `Calculate ${a} + ${b}.`, (a, b) => `${a} + ${b} = ?`, (a, b) => `What is ${a} plus ${b}?`, (a, b) => `Add ${a} and ${b}.`],
+  '-': [(a, b) => `What is ${a} - ${b}?`, (a, b) => `Calculate ${a} - ${b}.`, (a, b) => `${a} - ${b} = ?`, (a, b) => `What is ${a} minus ${b}?`, (a, b) => `Subtract ${b} from ${a}.`],
+  '*': [(a, b) => `What is ${a} * ${b}?`, (a, b) => `Calculate ${a} × ${b}.`, (a, b) => `${a} * ${b} = ?`, (a, b) => `What is ${a} times ${b}?`, (a, b) => `Multiply ${a} by ${b}.`],
 };
 
 /** A random problem: + 40%, - 35%, * 25%; operand lengths 1-3 digits, uniform. */

@@ -74,7 +74,10 @@ function pickDisagreeingPair(rng: Rng, pool: number[], keys: Map<number, string 
   if (scores !== null) {
     const gapOf = ([a, b]: [number, number]) => Math.abs(scores[a] - scores[b]);
     const largest = Math.max(...pairs.map(gapOf));
-    return pickPair(rng, pairs.filter((pair) => gapOf(pair) === largest));
+    return pickPair(
+      rng,
+      pairs.filter((pair) => gapOf(pair) === largest),
+    );
   }
   return pickPair(rng, pairs);
 }

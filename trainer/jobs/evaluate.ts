@@ -21,7 +21,12 @@ export async function runEvaluateJob(context: JobContext) {
   const payload = ZEvaluatePayload.parse(context.job.payload);
   const versions = await context.db.modelVersion.findMany({ where: { id: { in: payload.modelVersionIds }, projectId: payload.projectId, kind: 'POLICY' } });
   if (versions.length !== payload.modelVersionIds.length) throw new JobInputError('Every version to evaluate must be a policy of this project');
-  const prompts = await context.db.prompt.findMany({ where: { projectId: payload.projectId, split: 'HELDOUT' }, orderBy: { id: 'asc' }, take: payload.prompts, select: { text: true, messages: true } });
+  const prompts = await context.db.prompt.findMany({
+    where: { projectId: payload.projectId, split: 'HELDOUT' },
+    orderBy: { id: 'asc' },
+    take: payload.prompts,
+    select: { text: true, messages: true },
+  });
   if (prompts.length === 0) throw new JobInputError('The project has no held-out prompts (split HELDOUT) to evaluate on');
   const inputs = prompts.map((p) => (Array.isArray(p.messages) ? (p.messages as ChatMessage[]) : p.text));
   const texts = inputs.map(promptText);

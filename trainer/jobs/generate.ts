@@ -55,9 +55,7 @@ export async function runGenerateJob(context: JobContext): Promise<{ prompts: nu
   if (prompts.length === 0) throw new JobInputError('Every prompt of this project already has an open task: nothing to generate');
   const messages = prompts.map((p) => renderPrompt(settings.template, Array.isArray(p.messages) ? (p.messages as ChatMessage[]) : p.text));
 
-  const version = payload.modelVersionId
-    ? await db.modelVersion.findFirst({ where: { id: payload.modelVersionId, projectId: project.id, kind: 'POLICY' } })
-    : project.activePolicy;
+  const version = payload.modelVersionId ? await db.modelVersion.findFirst({ where: { id: payload.modelVersionId, projectId: project.id, kind: 'POLICY' } }) : project.activePolicy;
   if (payload.modelVersionId && !version) throw new JobInputError(`Model version ${payload.modelVersionId} is not a policy of this project`);
 
   // Per prompt: `perTask` slots, each a list of candidate texts (k draws, or one majority vote).

@@ -31,8 +31,14 @@ export async function takeSnapshot(db: WorkerDb, options: { projectId: number; s
     options.snapshotId ?? (await createSnapshot({ db, projectId: options.projectId, name: null, filters: { split: { mode: 'prompt' } }, createdById: options.createdById })).snapshotId;
   const records: SnapshotRecord[] = [];
   for await (const batch of readSnapshotRecords({ db, snapshotId })) records.push(...batch);
-  const train = buildTrainingData(form, records.filter((r) => r.split === 'TRAIN'));
-  const heldout = buildTrainingData(form, records.filter((r) => r.split === 'HELDOUT'));
+  const train = buildTrainingData(
+    form,
+    records.filter((r) => r.split === 'TRAIN'),
+  );
+  const heldout = buildTrainingData(
+    form,
+    records.filter((r) => r.split === 'HELDOUT'),
+  );
   const stored = await db.datasetSnapshot.findUniqueOrThrow({ where: { id: snapshotId }, select: { contentHash: true, counts: true } });
   const storedCounts = stored.counts as Partial<SnapshotCounts>;
   const counts = { annotations: storedCounts.annotations ?? records.length, trainPairs: train.pairs.length, heldoutPairs: heldout.pairs.length, sft: train.sft.length };

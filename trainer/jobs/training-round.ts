@@ -111,7 +111,15 @@ export async function runTrainingRoundJob(context: JobContext): Promise<{ runId:
     if (!(await isJobStillHeld(tx, { jobId: context.job.id, workerId: context.workerId }))) throw new JobStoppedError('lost');
     const common = { projectId: run.projectId, runId: run.id, snapshotId: snapshot.snapshotId, format: 'full', config: config as Prisma.InputJsonValue };
     const reward = await tx.modelVersion.create({
-      data: { ...common, kind: 'REWARD', name: `${name}-reward`, parentId: parent?.id ?? null, metrics: result.metrics.reward as Prisma.InputJsonValue, artifactPath: `${base}/reward`, sizeBytes: rewardSize },
+      data: {
+        ...common,
+        kind: 'REWARD',
+        name: `${name}-reward`,
+        parentId: parent?.id ?? null,
+        metrics: result.metrics.reward as Prisma.InputJsonValue,
+        artifactPath: `${base}/reward`,
+        sizeBytes: rewardSize,
+      },
       select: { id: true },
     });
     const policy = await tx.modelVersion.create({

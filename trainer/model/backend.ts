@@ -97,10 +97,7 @@ const loaders: Record<BackendName, () => Promise<BackendInfo>> = {
       await activate('tensorflow', `${pkg} loaded but its backend did not register with @tensorflow/tfjs-core ${tf.version_core} (install version ${tf.version_core} of ${pkg})`);
       return { name: 'tensorflow', detail: pkg, gpu: pkg === '@tensorflow/tfjs-node-gpu' };
     }
-    throw new Error(
-      `Backend 'tensorflow' unavailable: neither ${NATIVE_PACKAGES.join(' nor ')} could be loaded ` +
-        `(${failures.join('; ')}). Install one of them (see trainer/README.md).`,
-    );
+    throw new Error(`Backend 'tensorflow' unavailable: neither ${NATIVE_PACKAGES.join(' nor ')} could be loaded ` + `(${failures.join('; ')}). Install one of them (see trainer/README.md).`);
   },
 
   async wasm() {

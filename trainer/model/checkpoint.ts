@@ -15,14 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { ZGPTConfig, validateConfig } from './config';
 import { ZPeftConfig } from './peft-config';
-import {
-  float16ToFloat32,
-  float32ToFloat16,
-  parseSafetensors,
-  serializeSafetensors,
-  type RawTensor,
-  type SafetensorsDtype,
-} from './safetensors';
+import { float16ToFloat32, float32ToFloat16, parseSafetensors, serializeSafetensors, type RawTensor, type SafetensorsDtype } from './safetensors';
 
 export const CHECKPOINT_FORMAT = 'feedloop-checkpoint';
 export const CONFIG_FILE = 'config.json';
@@ -189,8 +182,12 @@ function checkManifest(dir: string, json: unknown): CheckpointManifest {
 
 /** Problems, one per tensor: missing, unexpected, or shaped differently (`name: expected [64,64], got [64,32]`). */
 function compareTensors(actual: Record<string, RawTensor>, expected: Record<string, number[]>): string[] {
-  const missing = Object.keys(expected).filter((name) => !(name in actual)).sort();
-  const unexpected = Object.keys(actual).filter((name) => !(name in expected)).sort();
+  const missing = Object.keys(expected)
+    .filter((name) => !(name in actual))
+    .sort();
+  const unexpected = Object.keys(actual)
+    .filter((name) => !(name in expected))
+    .sort();
   const problems: string[] = [];
   if (missing.length > 0) problems.push(`missing tensors ${listNames(missing)}`);
   if (unexpected.length > 0) problems.push(`unexpected tensors ${listNames(unexpected)}`);

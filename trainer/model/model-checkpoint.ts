@@ -133,11 +133,7 @@ export async function saveModel(dir: string, model: GPT, meta: SaveModelMeta, op
   for (const [name, t] of Object.entries(options.extra ?? {})) tensors[EXTRA_PREFIX + name] = floatRaw(t, dtype);
 
   const peft = meta.peft;
-  const quantization = options.adapterOnly
-    ? peft?.method === 'qlora'
-      ? { scheme: peft.scheme, blockSize: peft.blockSize }
-      : null
-    : quantizationOf(model);
+  const quantization = options.adapterOnly ? (peft?.method === 'qlora' ? { scheme: peft.scheme, blockSize: peft.blockSize } : null) : quantizationOf(model);
   await saveCheckpoint(
     dir,
     {
@@ -228,7 +224,10 @@ function assertSameArchitecture(dir: string, a: GPTConfig, baseDir: string, b: G
   const keys = new Set([...Object.keys(a), ...Object.keys(b)] as Array<keyof GPTConfig>);
   for (const key of keys) {
     if (a[key] !== b[key]) {
-      throw new CheckpointError(dir, `the adapter was trained on a different architecture than its base ${baseDir}: ${key} is ${JSON.stringify(a[key])} in the adapter, ${JSON.stringify(b[key])} in the base`);
+      throw new CheckpointError(
+        dir,
+        `the adapter was trained on a different architecture than its base ${baseDir}: ${key} is ${JSON.stringify(a[key])} in the adapter, ${JSON.stringify(b[key])} in the base`,
+      );
     }
   }
 }

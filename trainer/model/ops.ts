@@ -335,21 +335,16 @@ const fastBatchMatMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.Gra
       const [, m, k] = sa.shape;
       const p = sb.shape[2];
       // da [N, M, K] = dy [N, M, P] @ b^T [N, P, K]  or  (b @ dy^T)^T
-      const da = k * p <= m * p + k * m
-        ? batchMatMulRaw(g, transposeLast(sb))
-        : transposeLast(batchMatMulRaw(sb, transposeLast(g)));
+      const da = k * p <= m * p + k * m ? batchMatMulRaw(g, transposeLast(sb)) : transposeLast(batchMatMulRaw(sb, transposeLast(g)));
       // db [N, K, P] = a^T [N, K, M] @ dy [N, M, P]  or  (dy^T @ a)^T
-      const db = m * k <= m * p + p * k
-        ? batchMatMulRaw(transposeLast(sa), g)
-        : transposeLast(batchMatMulRaw(transposeLast(g), sa));
+      const db = m * k <= m * p + p * k ? batchMatMulRaw(transposeLast(sa), g) : transposeLast(batchMatMulRaw(transposeLast(g), sa));
       return [da, db];
     },
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]);
 
 export function batchMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
-  tf.util.assert(a.rank === 3 && b.rank === 3 && a.shape[0] === b.shape[0] && a.shape[2] === b.shape[1],
-    () => `batchMatMul: shapes [${a.shape}] and [${b.shape}] do not chain`);
+  tf.util.assert(a.rank === 3 && b.rank === 3 && a.shape[0] === b.shape[0] && a.shape[2] === b.shape[1], () => `batchMatMul: shapes [${a.shape}] and [${b.shape}] do not chain`);
   if (!isWasm()) return tf.matMul(a, b);
   return fastBatchMatMul(a, b) as tf.Tensor3D;
 }

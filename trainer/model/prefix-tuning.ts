@@ -108,7 +108,10 @@ export function prefixActivations(model: GPT, sequences: number[][], P: number):
     const keySums: tf.Tensor[] = [];
     const valueSums: tf.Tensor[] = [];
     for (const ids of usable) {
-      const positions = tf.tensor1d(Array.from({ length: P }, (_, i) => i % ids.length), 'int32'); // [P]
+      const positions = tf.tensor1d(
+        Array.from({ length: P }, (_, i) => i % ids.length),
+        'int32',
+      ); // [P]
       const { hidden, cache } = forwardWithCache(model, tf.tensor2d([ids], [1, ids.length], 'int32'), null, null);
       cache.layers.forEach((layer, l) => {
         const k = tf.gather(tf.squeeze(layer.keys, [0]), positions, 1); // [H, L, hd] -> [H, P, hd]

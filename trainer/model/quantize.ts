@@ -59,10 +59,8 @@ export const DEFAULT_BLOCK_SIZE = 64;
 
 /** NormalFloat4 code book, exactly as in bitsandbytes / the QLoRA paper. */
 export const NF4_CODE_BOOK = new Float32Array([
-  -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635,
-  -0.18477343022823334, -0.09105003625154495, 0.0, 0.07958029955625534, 0.16093020141124725,
-  0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941,
-  0.7229568362236023, 1.0,
+  -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0.0, 0.07958029955625534, 0.16093020141124725,
+  0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941, 0.7229568362236023, 1.0,
 ]);
 
 /** absmax4 code book: index c + 7 holds c / 7 for c in -7..7; index 15 is unused (0). */
@@ -272,9 +270,7 @@ export function createQuantizedWeight(data: QuantizedData, options: QuantizedWei
     // one-hot [len, 16] @ book [16, 1]: exact (one non-zero term), and on wasm twice as fast as
     // tf.gather. The one-hot is made int32 then cast (wasm's float32 OneHot output is wrong).
     const lookup = (codes: tf.Tensor1D): tf.Tensor1D =>
-      book
-        ? (tf.reshape(tf.matMul(tf.cast(tf.oneHot(tf.cast(codes, 'int32'), 16), 'float32') as tf.Tensor2D, book), [-1]) as tf.Tensor1D)
-        : (tf.mul(tf.sub(codes, 7), 1 / 7) as tf.Tensor1D);
+      book ? (tf.reshape(tf.matMul(tf.cast(tf.oneHot(tf.cast(codes, 'int32'), 16), 'float32') as tf.Tensor2D, book), [-1]) as tf.Tensor1D) : (tf.mul(tf.sub(codes, 7), 1 / 7) as tf.Tensor1D);
     build = () => {
       const normalized = tf.tidy(() => {
         const planes = tf.tidy(() => unpackCodePlanes(words, 4)); // 6 x [m], integral floats 0..15

@@ -256,8 +256,9 @@ function fromHalfBits(h: number): number {
     const magnitude = mantissa * 2 ** -24;
     return sign ? -magnitude : magnitude;
   }
-  scratchU32[0] = exponent === 0x1f
-    ? sign | 0x7f800000 | (mantissa << 13) // Inf / NaN
-    : sign | ((exponent - 15 + 127) << 23) | (mantissa << 13);
+  scratchU32[0] =
+    exponent === 0x1f
+      ? sign | 0x7f800000 | (mantissa << 13) // Inf / NaN
+      : sign | ((exponent - 15 + 127) << 23) | (mantissa << 13);
   return scratchF32[0];
 }

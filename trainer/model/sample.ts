@@ -48,7 +48,6 @@ export type Sample = {
   finishReason: 'stop' | 'length' | 'eos';
 };
 
-
 type Row = {
   prompt: number[];
   /** Most tokens this row may generate: maxNewTokens, or less when the context fills first. */
@@ -65,7 +64,7 @@ export async function sample(model: GPT, tokenizer: Tokenizer, promptIds: number
   tf.util.assert(options.maxNewTokens >= 0, () => 'sample: maxNewTokens must be >= 0');
   tf.util.assert(options.temperature >= 0, () => 'sample: temperature must be >= 0');
   const { blockSize } = model.config;
-  const virtual = model.promptTuning ? model.promptTuning.embeddings.shape[0] ?? 0 : 0;
+  const virtual = model.promptTuning ? (model.promptTuning.embeddings.shape[0] ?? 0) : 0;
   const rng = mulberry32(options.seed ?? Math.floor(Math.random() * 2 ** 32));
 
   const rows: Row[] = [];
@@ -124,7 +123,11 @@ async function generateWithCache(model: GPT, rows: Row[], pick: PickFn): Promise
         disposeKVCache(old);
       }
       active = still;
-      input = tf.tensor2d(active.map((i) => [rows[i].tokens[rows[i].tokens.length - 1]]), [active.length, 1], 'int32');
+      input = tf.tensor2d(
+        active.map((i) => [rows[i].tokens[rows[i].tokens.length - 1]]),
+        [active.length, 1],
+        'int32',
+      );
     }
   } finally {
     if (cache) disposeKVCache(cache);
@@ -146,7 +149,11 @@ async function generateWithoutCache(model: GPT, rows: Row[], pick: PickFn): Prom
     const maxLen = Math.max(...seqs.map((s) => s.length));
     const padding = seqs.map((s) => maxLen - s.length);
     const logits = tf.tidy(() => {
-      const ids = tf.tensor2d(seqs.map((s, r) => [...new Array<number>(padding[r]).fill(0), ...s]), [seqs.length, maxLen], 'int32');
+      const ids = tf.tensor2d(
+        seqs.map((s, r) => [...new Array<number>(padding[r]).fill(0), ...s]),
+        [seqs.length, maxLen],
+        'int32',
+      );
       return lastLogits(model, forwardHidden(model, ids, { training: false, padding }));
     });
     const values = (await logits.data()) as Float32Array;

@@ -151,8 +151,8 @@ function runTransformer(model: GPT, ids: tf.Tensor2D, options: RunOptions): { hi
   const c = cfg.dModel;
   const { padding, cache, training } = options;
   if (padding) tf.util.assert(padding.length === b && padding.every((p) => p >= 0 && p <= (cache ? cache.length + t : t)), () => 'forward: padding must give one count per row, within the sequence');
-  const virtual: number = model.promptTuning ? model.promptTuning.embeddings.shape[0] ?? 0 : 0;
-  const prefixLen: number = model.prefixTuning ? model.prefixTuning.keys[0].shape[1] ?? 0 : 0;
+  const virtual: number = model.promptTuning ? (model.promptTuning.embeddings.shape[0] ?? 0) : 0;
+  const prefixLen: number = model.prefixTuning ? (model.prefixTuning.keys[0].shape[1] ?? 0) : 0;
   const queryStart = cache ? cache.length : 0; // sequence index of the first new position
   const addVirtual = !cache && virtual > 0;
 

@@ -37,7 +37,17 @@ import { createTokenizer, type Tokenizer } from '../model/tokenizer';
 import { disposeGPT, type GPT } from '../model/transformer';
 import { trainDpo } from '../train/dpo';
 import { evaluatePolicies, promptText, type EvaluationSample } from '../train/evaluate';
-import { createLikelihoodRewardModel, disposeRewardModel, loadRewardModel, type LikelihoodRewardModel, saveRewardModel, scoreCompletions, trainRewardModel, type MethodStep, type PreferencePair } from '../train/reward-model';
+import {
+  createLikelihoodRewardModel,
+  disposeRewardModel,
+  loadRewardModel,
+  type LikelihoodRewardModel,
+  saveRewardModel,
+  scoreCompletions,
+  trainRewardModel,
+  type MethodStep,
+  type PreferencePair,
+} from '../train/reward-model';
 import { trainRloo } from '../train/rl';
 import { mean, shuffled, type PromptInput } from '../train/sequence';
 import { trainSft, type SftExample } from '../train/sft';
@@ -92,7 +102,11 @@ export type RewardStageResult = {
 };
 export type PolicyStageResult = { metrics: Record<string, number>; curves: Curves };
 export type EvaluateStageResult = { metrics: Record<string, number>; samples: EvaluationSample[] };
-export type RoundResult = { metrics: { reward: RewardStageResult['metrics']; policy: Record<string, number>; eval: Record<string, number>; seconds: Record<RoundStageName, number> }; curves: Curves; samples: EvaluationSample[] };
+export type RoundResult = {
+  metrics: { reward: RewardStageResult['metrics']; policy: Record<string, number>; eval: Record<string, number>; seconds: Record<RoundStageName, number> };
+  curves: Curves;
+  samples: EvaluationSample[];
+};
 
 // ---------------------------------------------------------------------------------------------
 // Input checks
@@ -205,7 +219,16 @@ export async function trainRewardStage(options: StageCommon & { policyDir: strin
     }
     guard('reward', options.shouldStop);
     prepareOut(options.outDir);
-    await saveRewardModel(options.outDir, rm, { step: result.losses.length, metrics: finiteOnly({ accuracy: metrics.accuracy, margin: metrics.margin, heldout_loss: metrics.loss, ...(metrics.judgeAgreement === undefined ? {} : { judge_agreement: metrics.judgeAgreement }) }), parent: options.policyDir });
+    await saveRewardModel(options.outDir, rm, {
+      step: result.losses.length,
+      metrics: finiteOnly({
+        accuracy: metrics.accuracy,
+        margin: metrics.margin,
+        heldout_loss: metrics.loss,
+        ...(metrics.judgeAgreement === undefined ? {} : { judge_agreement: metrics.judgeAgreement }),
+      }),
+      parent: options.policyDir,
+    });
     return { metrics, curves };
   } finally {
     disposeRewardModel(rm);
@@ -217,7 +240,12 @@ type AgreementSet = { items: Array<{ prompt: PromptInput; completion: string }>;
 /** k = 4 temperature-1 samples of each prompt from the policy, with their judged scores. */
 async function sampleAgreementSet(policy: GPT, tok: Tokenizer, prompts: PromptInput[], judge: NonNullable<RoundData['judge']>, config: RoundConfig): Promise<AgreementSet> {
   const k = 4;
-  const samples = await sample(policy, tok, prompts.map((p) => encodePrompt(tok, p)), { temperature: 1, maxNewTokens: config.rl.maxNewTokens, n: k, seed: config.seed + 7 });
+  const samples = await sample(
+    policy,
+    tok,
+    prompts.map((p) => encodePrompt(tok, p)),
+    { temperature: 1, maxNewTokens: config.rl.maxNewTokens, n: k, seed: config.seed + 7 },
+  );
   const items = prompts.flatMap((prompt, i) => samples[i].map((s) => ({ prompt, completion: s.text })));
   return { items, judged: items.map((it) => judge(promptText(it.prompt), it.completion)), k };
 }
@@ -396,4 +424,3 @@ export async function runRound(options: RunRoundOptions): Promise<RoundResult> {
     samples: evaluation.samples,
   };
 }
-

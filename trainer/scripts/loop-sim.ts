@@ -101,7 +101,14 @@ async function main() {
     const samples: Awaited<ReturnType<typeof sample>> = [];
     for (let start = 0; start < prompts.length; start += 100) {
       const part = prompts.slice(start, start + 100);
-      samples.push(...(await sample(model, tok, part.map((p) => encodePrompt(tok, p)), { temperature: 1, maxNewTokens: config.rl.maxNewTokens, n: k, seed: 1000 + r + start })));
+      samples.push(
+        ...(await sample(
+          model,
+          tok,
+          part.map((p) => encodePrompt(tok, p)),
+          { temperature: 1, maxNewTokens: config.rl.maxNewTokens, n: k, seed: 1000 + r + start },
+        )),
+      );
     }
     disposeGPT(model);
     let ties = 0;
@@ -132,7 +139,9 @@ async function main() {
       (i % 10 === 0 ? heldoutPairs : trainPairs).push(rated);
     });
     const sampleSeconds = (performance.now() - started) / 1000;
-    console.log(`[sim] round ${r}: ${prompts.length} ratings (${disagreeing} disagreeing pairs shown, ${ties} ties) -> ${trainPairs.length} train / ${heldoutPairs.length} held-out pairs; sampling ${sampleSeconds.toFixed(0)} s`);
+    console.log(
+      `[sim] round ${r}: ${prompts.length} ratings (${disagreeing} disagreeing pairs shown, ${ties} ties) -> ${trainPairs.length} train / ${heldoutPairs.length} held-out pairs; sampling ${sampleSeconds.toFixed(0)} s`,
+    );
 
     // 4-5. the round
     const sft = trainPairs.map((p) => ({ prompt: p.prompt, completion: p.chosen }));
@@ -150,7 +159,11 @@ async function main() {
         const now = performance.now();
         if (now - lastLog < 15_000 && p.step !== p.totalSteps) return;
         lastLog = now;
-        const shown = Object.entries(p.metrics).filter(([, v]) => Number.isFinite(v)).slice(0, 8).map(([n, v]) => `${n}=${v.toFixed(3)}`).join(' ');
+        const shown = Object.entries(p.metrics)
+          .filter(([, v]) => Number.isFinite(v))
+          .slice(0, 8)
+          .map(([n, v]) => `${n}=${v.toFixed(3)}`)
+          .join(' ');
         console.log(`[sim]   ${p.stage} ${p.step}/${p.totalSteps} ${shown} (${((now - roundStarted) / 1000).toFixed(0)} s)`);
       },
     });
@@ -161,7 +174,9 @@ async function main() {
     const cleanAccuracy = evaluatePairs(rm, tok, clean).accuracy;
     disposeRewardModel(rm);
     const e = result.metrics.eval;
-    console.log(`[sim] round ${r} ${config.method}: judged ${(100 * e['eval/judge_new']).toFixed(1)}% +- ${(100 * e['eval/judge_new_se']).toFixed(1)} (previous ${(100 * e['eval/judge_previous']).toFixed(1)}%), RM held-out accuracy ${(100 * result.metrics.reward.accuracy).toFixed(1)}% (vs judge ${(100 * cleanAccuracy).toFixed(1)}%, agreement on fresh samples ${(100 * (result.metrics.reward.judgeAgreement ?? NaN)).toFixed(1)}%), round ${roundSeconds.toFixed(0)} s ${JSON.stringify(result.metrics.seconds)}`);
+    console.log(
+      `[sim] round ${r} ${config.method}: judged ${(100 * e['eval/judge_new']).toFixed(1)}% +- ${(100 * e['eval/judge_new_se']).toFixed(1)} (previous ${(100 * e['eval/judge_previous']).toFixed(1)}%), RM held-out accuracy ${(100 * result.metrics.reward.accuracy).toFixed(1)}% (vs judge ${(100 * cleanAccuracy).toFixed(1)}%, agreement on fresh samples ${(100 * (result.metrics.reward.judgeAgreement ?? NaN)).toFixed(1)}%), round ${roundSeconds.toFixed(0)} s ${JSON.stringify(result.metrics.seconds)}`,
+    );
     console.log(`[sim]   policy ${JSON.stringify(result.metrics.policy)}`);
     console.log(`[sim]   eval ${JSON.stringify(e)}`);
     const row: Record<string, number | string> = {

@@ -99,7 +99,12 @@ async function judgeAccuracy(model: GPT, tok: Tokenizer, prompts: string[]): Pro
   const chunk = 25;
   for (let i = 0; i < prompts.length; i += chunk) {
     const part = prompts.slice(i, i + chunk);
-    const samples = await sample(model, tok, part.map((p) => encodePrompt(tok, p)), { maxNewTokens: 160, temperature: 0 });
+    const samples = await sample(
+      model,
+      tok,
+      part.map((p) => encodePrompt(tok, p)),
+      { maxNewTokens: 160, temperature: 0 },
+    );
     samples.forEach(([s], k) => {
       const verdict = judge(part[k], s.text);
       if (verdict.correct) correct++;
@@ -116,7 +121,13 @@ async function main(): Promise<void> {
   const tok = createTokenizer('byte');
   const heldout = generateCorpus({ count: Math.max(args.evalPrompts, 256), seed: args.seed + 1, split: 'heldout' });
   const heldoutPacked = packChats(tok, heldout.map(toChat));
-  const heldoutBatches = [0, 1, 2, 3].map((k) => makeBatch(heldoutPacked, Array.from({ length: args.batch }, (_, r) => k * args.batch + r), args.seq));
+  const heldoutBatches = [0, 1, 2, 3].map((k) =>
+    makeBatch(
+      heldoutPacked,
+      Array.from({ length: args.batch }, (_, r) => k * args.batch + r),
+      args.seq,
+    ),
+  );
   const evalPrompts = heldout.slice(0, args.evalPrompts).map((e) => e.prompt);
 
   if (args.evalOnly) {
@@ -124,7 +135,18 @@ async function main(): Promise<void> {
     const loss = heldoutLoss(model, heldoutBatches);
     const report = await judgeAccuracy(model, tok, evalPrompts);
     printReport(loss, report);
-    await saveModel(args.out, model, { kind: 'policy', peft: null, step: manifest.step, metrics: { ...manifest.metrics, heldout_loss: loss, judge_accuracy: report.accuracy, well_formed: report.wellFormed }, bestValidationLoss: loss }, { dtype: 'F16' });
+    await saveModel(
+      args.out,
+      model,
+      {
+        kind: 'policy',
+        peft: null,
+        step: manifest.step,
+        metrics: { ...manifest.metrics, heldout_loss: loss, judge_accuracy: report.accuracy, well_formed: report.wellFormed },
+        bestValidationLoss: loss,
+      },
+      { dtype: 'F16' },
+    );
     disposeGPT(model);
     return;
   }
@@ -139,9 +161,14 @@ async function main(): Promise<void> {
   const optimizer = createAdamW({ learningRate: args.lr, weightDecay: 0.1, gradClipNorm: 1 }, vars);
   const schedule = { warmup: Math.min(50, Math.floor(args.steps / 10)), total: args.steps, peak: args.lr, min: args.lr / 10 };
   const rng = mulberry32(args.seed);
-  console.log(`[pretrain] ${backend.name}: ${params.toLocaleString()} parameters, ${train.length} training chats (${trainPacked.ids.length.toLocaleString()} tokens), ${args.steps} steps of ${args.batch} x ${args.seq}`);
+  console.log(
+    `[pretrain] ${backend.name}: ${params.toLocaleString()} parameters, ${train.length} training chats (${trainPacked.ids.length.toLocaleString()} tokens), ${args.steps} steps of ${args.batch} x ${args.seq}`,
+  );
 
-  const bar = new cliProgress.SingleBar({ format: 'pretrain |{bar}| {value}/{total} steps | loss {loss} | {tps} tok/s | lr {lr} | eta {eta_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 30_000 }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: 'pretrain |{bar}| {value}/{total} steps | loss {loss} | {tps} tok/s | lr {lr} | eta {eta_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 30_000 },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(args.steps, 0, { loss: '-', tps: '-', lr: '-' });
   const started = performance.now();
   let smoothed: number | null = null;
@@ -183,7 +210,15 @@ async function main(): Promise<void> {
       kind: 'policy',
       peft: null,
       step: args.steps,
-      metrics: { train_loss: smoothed ?? NaN, heldout_loss: loss, judge_accuracy: report.accuracy, well_formed: report.wellFormed, train_minutes: minutes, train_tokens_per_s: tokensPerSecond, parameters: params },
+      metrics: {
+        train_loss: smoothed ?? NaN,
+        heldout_loss: loss,
+        judge_accuracy: report.accuracy,
+        well_formed: report.wellFormed,
+        train_minutes: minutes,
+        train_tokens_per_s: tokensPerSecond,
+        parameters: params,
+      },
       bestValidationLoss: Math.min(bestHeldout, loss),
     },
     { dtype: 'F16' },
@@ -194,7 +229,9 @@ async function main(): Promise<void> {
 }
 
 function printReport(loss: number, report: JudgeReport): void {
-  console.log(`[pretrain] held-out loss ${loss.toFixed(3)} | judge: ${(report.accuracy * 100).toFixed(1)}% correct, ${(report.wellFormed * 100).toFixed(1)}% well formed (greedy, ${report.examples.length} held-out questions)`);
+  console.log(
+    `[pretrain] held-out loss ${loss.toFixed(3)} | judge: ${(report.accuracy * 100).toFixed(1)}% correct, ${(report.wellFormed * 100).toFixed(1)}% well formed (greedy, ${report.examples.length} held-out questions)`,
+  );
   for (const e of report.examples.slice(0, 6)) console.log(`  ${e.correct ? 'ok ' : 'BAD'} ${e.prompt} -> ${e.answer}`);
 }
 

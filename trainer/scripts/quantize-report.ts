@@ -24,8 +24,20 @@ async function main() {
   const { model, manifest } = await loadModel(values.checkpoint);
   const tok = createTokenizer(manifest.tokenizer);
   const heldout = generateCorpus({ count: 64, seed: 12345, split: 'heldout' });
-  const packed = packChats(tok, heldout.map((e) => [{ role: 'user' as const, content: e.prompt }, { role: 'assistant' as const, content: e.completion }]));
-  const batches = [0, 1, 2, 3].map((k) => makeBatch(packed, Array.from({ length: 16 }, (_, r) => k * 16 + r), 128));
+  const packed = packChats(
+    tok,
+    heldout.map((e) => [
+      { role: 'user' as const, content: e.prompt },
+      { role: 'assistant' as const, content: e.completion },
+    ]),
+  );
+  const batches = [0, 1, 2, 3].map((k) =>
+    makeBatch(
+      packed,
+      Array.from({ length: 16 }, (_, r) => k * 16 + r),
+      128,
+    ),
+  );
 
   const rows = [];
   for (const scheme of SCHEMES) {

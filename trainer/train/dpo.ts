@@ -100,7 +100,11 @@ export async function trainDpo(model: GPT, vars: tf.Variable[], reference: GPT, 
         last.accuracies.push(accuracy);
         last.margins.push(margin);
         step++;
-        await onStep?.({ step, totalSteps, metrics: { loss: result.loss, 'rewards/accuracies': accuracy, 'rewards/margins': margin, learning_rate: result.learningRate, grad_norm: result.gradNorm, epoch } });
+        await onStep?.({
+          step,
+          totalSteps,
+          metrics: { loss: result.loss, 'rewards/accuracies': accuracy, 'rewards/margins': margin, learning_rate: result.learningRate, grad_norm: result.gradNorm, epoch },
+        });
       }
     }
   } finally {

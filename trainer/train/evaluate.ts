@@ -147,8 +147,16 @@ export async function evaluatePolicies(options: EvaluateOptions): Promise<Evalua
   const samples: EvaluationSample[] = prompts.map((prompt, i) => ({ prompt, newCompletion: newTexts[i], previousCompletion: previousTexts[i] }));
 
   if (rm) {
-    const newRewards = scoreCompletions(rm, tok, prompts.map((prompt, i) => ({ prompt, completion: newTexts[i] })));
-    const previousRewards = scoreCompletions(rm, tok, prompts.map((prompt, i) => ({ prompt, completion: previousTexts[i] })));
+    const newRewards = scoreCompletions(
+      rm,
+      tok,
+      prompts.map((prompt, i) => ({ prompt, completion: newTexts[i] })),
+    );
+    const previousRewards = scoreCompletions(
+      rm,
+      tok,
+      prompts.map((prompt, i) => ({ prompt, completion: previousTexts[i] })),
+    );
     metrics['eval/reward_new'] = mean(newRewards);
     metrics['eval/reward_previous'] = mean(previousRewards);
     metrics['eval/win_rate'] = mean(newRewards.map((r, i) => (r > previousRewards[i] ? 1 : r === previousRewards[i] ? 0.5 : 0)));

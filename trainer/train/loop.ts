@@ -52,7 +52,10 @@ export function trainStepAccumulated(vars: tf.Variable[], lossFns: Array<() => t
   tf.util.assert(lossFns.length > 0, () => 'trainStepAccumulated: no micro-batches');
   const weights = options.weights ?? lossFns.map(() => 1);
   tf.util.assert(weights.length === lossFns.length, () => `trainStepAccumulated: ${lossFns.length} micro-batches but ${weights.length} weights`);
-  tf.util.assert(weights.every((w) => w >= 0 && Number.isFinite(w)), () => 'trainStepAccumulated: weights must be finite and >= 0');
+  tf.util.assert(
+    weights.every((w) => w >= 0 && Number.isFinite(w)),
+    () => 'trainStepAccumulated: weights must be finite and >= 0',
+  );
   const total = weights.reduce((a, b) => a + b, 0);
   tf.util.assert(total > 0, () => 'trainStepAccumulated: the weights sum to 0');
   const learningRate = options.learningRate ?? optimizer.config.learningRate;
@@ -132,7 +135,12 @@ export async function train<Batch extends tf.TensorContainer>(options: TrainOpti
         for (let i = 0; i < accumulate; i++) micro.push(options.batches(step * accumulate + i));
         tokens = options.tokensIn ? micro.reduce((sum, b) => sum + (options.tokensIn?.(b) ?? 0), 0) : 0;
         const weights = options.weightOf ? micro.map(options.weightOf) : undefined;
-        result = trainStepAccumulated(options.vars, micro.map((b) => () => options.lossFn(b)), options.optimizer, { learningRate, weights });
+        result = trainStepAccumulated(
+          options.vars,
+          micro.map((b) => () => options.lossFn(b)),
+          options.optimizer,
+          { learningRate, weights },
+        );
       } finally {
         tf.dispose(micro);
       }

@@ -121,7 +121,7 @@ export function applyAdamW(opt: AdamW, vars: tf.Variable[], grads: tf.Tensor[], 
     const gradNorm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
     // One scale for every gradient keeps the update direction (clip by global norm).
     const scale = gradClipNorm > 0 ? tf.minimum(1, tf.div(gradClipNorm, tf.add(gradNorm, 1e-6))) : tf.scalar(1);
-    const stepSize = learningRate * Math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t);
+    const stepSize = (learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
     vars.forEach((variable, i) => {
       const { m, v } = momentsOf(opt, variable);
       const g = tf.mul(grads[i], scale);

@@ -166,8 +166,18 @@ export function scoreCompletions(rm: LikelihoodRewardModel, tok: Tokenizer, item
 /** Held-out `accuracy` (ties count half), `margin` and Bradley-Terry `loss` of preference pairs. */
 export function evaluatePairs(rm: LikelihoodRewardModel, tok: Tokenizer, pairs: PreferencePair[], options: { batchSize?: number } = {}): { accuracy: number; margin: number; loss: number } {
   if (pairs.length === 0) return { accuracy: 0, margin: 0, loss: 0 };
-  const chosen = scoreCompletions(rm, tok, pairs.map((p) => ({ prompt: p.prompt, completion: p.chosen })), options);
-  const rejected = scoreCompletions(rm, tok, pairs.map((p) => ({ prompt: p.prompt, completion: p.rejected })), options);
+  const chosen = scoreCompletions(
+    rm,
+    tok,
+    pairs.map((p) => ({ prompt: p.prompt, completion: p.chosen })),
+    options,
+  );
+  const rejected = scoreCompletions(
+    rm,
+    tok,
+    pairs.map((p) => ({ prompt: p.prompt, completion: p.rejected })),
+    options,
+  );
   const diffs = chosen.map((c, i) => c - rejected[i]);
   const accuracy = mean(diffs.map((d) => (d > 0 ? 1 : d === 0 ? 0.5 : 0)));
   // softplus(-d), stable for large |d|
@@ -234,7 +244,20 @@ export async function trainRewardModel(
         losses.push(result.loss);
         step++;
         const w = rm.likelihood.dataSync();
-        await onStep?.({ step, totalSteps, metrics: { loss: result.loss, 'train/accuracy': result.accuracy, learning_rate: learningRate, grad_norm: result.gradNorm, epoch, 'likelihood/sum': w[0], 'likelihood/mean': w[1], 'likelihood/min': w[2] } });
+        await onStep?.({
+          step,
+          totalSteps,
+          metrics: {
+            loss: result.loss,
+            'train/accuracy': result.accuracy,
+            learning_rate: learningRate,
+            grad_norm: result.gradNorm,
+            epoch,
+            'likelihood/sum': w[0],
+            'likelihood/mean': w[1],
+            'likelihood/min': w[2],
+          },
+        });
       }
       if (heldoutPairs.length > 0) accuracyByEpoch.push(evaluatePairs(rm, tok, heldoutPairs).accuracy);
     }

@@ -32,7 +32,19 @@ import type { GPT } from '../model/transformer';
 import { trainStep } from './loop';
 import { createAdamW, disposeAdamW, learningRateAt } from './optimizer';
 import type { OnMethodStep } from './reward-model';
-import { alignPerToken, buildSequenceBatch, chunks, disposeSequenceBatch, mean, frozenLogProbs, sequenceLogProbs, shuffled, truncateSequence, type EncodedSequence, type PromptInput } from './sequence';
+import {
+  alignPerToken,
+  buildSequenceBatch,
+  chunks,
+  disposeSequenceBatch,
+  mean,
+  frozenLogProbs,
+  sequenceLogProbs,
+  shuffled,
+  truncateSequence,
+  type EncodedSequence,
+  type PromptInput,
+} from './sequence';
 
 export type RlConfig = {
   /** k samples per prompt (RLOO's group; >= 2). */
@@ -135,7 +147,12 @@ export async function trainRloo(policy: GPT, vars: tf.Variable[], reference: GPT
       samples.forEach((group, p) =>
         group.forEach((s) => {
           const tokens = s.tokens.length > 0 ? s.tokens : [tok.eos];
-          rows.push({ prompt: batchPrompts[p], seq: truncateSequence({ tokens: [...promptIds[p], ...tokens], promptLength: promptIds[p].length }, policy.config.blockSize), text: s.text, hasEos: s.finishReason === 'eos' });
+          rows.push({
+            prompt: batchPrompts[p],
+            seq: truncateSequence({ tokens: [...promptIds[p], ...tokens], promptLength: promptIds[p].length }, policy.config.blockSize),
+            text: s.text,
+            hasEos: s.finishReason === 'eos',
+          });
         }),
       );
       const sequences = rows.map((r) => r.seq);
@@ -174,7 +191,11 @@ export async function trainRloo(policy: GPT, vars: tf.Variable[], reference: GPT
           const seqs = group.map((i) => sequences[i]);
           const batch = buildSequenceBatch(seqs);
           const t = batch.inputs.shape[1];
-          const oldLp = alignPerToken(seqs, group.map((i) => old.perToken[i]), t);
+          const oldLp = alignPerToken(
+            seqs,
+            group.map((i) => old.perToken[i]),
+            t,
+          );
           const adv = tf.tensor1d(group.map((i) => advantages[i]));
           let clipFraction = 0;
           let result;

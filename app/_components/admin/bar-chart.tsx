@@ -39,7 +39,11 @@ export function StackedBarChart({ rows, series, title, testId }: { rows: BarRow[
               {series.map((s) => {
                 const value = row.values[s.key] ?? 0;
                 const width = (value / max) * barWidth;
-                const segment = <rect key={s.key} x={x} y={y + 3} width={width} height={ROW_HEIGHT - 6} fill={s.color}><title>{`${s.label}: ${value}`}</title></rect>;
+                const segment = (
+                  <rect key={s.key} x={x} y={y + 3} width={width} height={ROW_HEIGHT - 6} fill={s.color}>
+                    <title>{`${s.label}: ${value}`}</title>
+                  </rect>
+                );
                 x += width;
                 return segment;
               })}

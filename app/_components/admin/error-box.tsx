@@ -20,9 +20,7 @@ export function readErrorData(error: unknown): ApiErrorData | null {
 export function readImportProblems(error: unknown): ImportProblem[] {
   const details = readErrorData(error)?.details;
   if (!details || typeof details !== 'object' || !('errors' in details) || !Array.isArray(details.errors)) return [];
-  return details.errors.filter(
-    (e: unknown): e is ImportProblem => !!e && typeof e === 'object' && 'line' in e && 'message' in e && typeof e.message === 'string',
-  );
+  return details.errors.filter((e: unknown): e is ImportProblem => !!e && typeof e === 'object' && 'line' in e && 'message' in e && typeof e.message === 'string');
 }
 
 export function ErrorBox({ error, testId }: { error: unknown; testId?: string }) {

@@ -74,12 +74,7 @@ export function FormBuilder({ questions, onChange }: { questions: Question[]; on
             <button type="button" className={smallButtonClass} onClick={() => move(index, 1)} disabled={index === questions.length - 1} aria-label="Move down">
               ↓
             </button>
-            <button
-              type="button"
-              className={smallButtonClass}
-              data-testid={`question-remove-${index}`}
-              onClick={() => onChange(questions.filter((_, i) => i !== index))}
-            >
+            <button type="button" className={smallButtonClass} data-testid={`question-remove-${index}`} onClick={() => onChange(questions.filter((_, i) => i !== index))}>
               Remove
             </button>
           </div>
@@ -126,7 +121,21 @@ function QuestionEditor({ question, onChange }: { question: Question; onChange: 
   );
 }
 
-function NumberField({ label, value, onChange, min = 0, max = 9, isLabelHidden = false }: { label: string; value: number; onChange: (value: number) => void; min?: number; max?: number; isLabelHidden?: boolean }) {
+function NumberField({
+  label,
+  value,
+  onChange,
+  min = 0,
+  max = 9,
+  isLabelHidden = false,
+}: {
+  label: string;
+  value: number;
+  onChange: (value: number) => void;
+  min?: number;
+  max?: number;
+  isLabelHidden?: boolean;
+}) {
   return (
     <label className="w-16">
       <span className={isLabelHidden ? 'sr-only' : labelClass}>{label}</span>
@@ -202,8 +211,7 @@ function TypeSpecificFields({ question, onChange }: { question: Question; onChan
             <span>Max</span>
           </div>
           {question.attributes.map((attribute, i) => {
-            const setAttribute = (patch: Partial<typeof attribute>) =>
-              onChange({ ...question, attributes: question.attributes.map((a, j) => (j === i ? { ...a, ...patch } : a)) });
+            const setAttribute = (patch: Partial<typeof attribute>) => onChange({ ...question, attributes: question.attributes.map((a, j) => (j === i ? { ...a, ...patch } : a)) });
             return (
               <div key={i} className="grid grid-cols-[9rem_1fr_4rem_4rem_2rem] items-center gap-2">
                 <label>
@@ -232,9 +240,7 @@ function TypeSpecificFields({ question, onChange }: { question: Question; onChan
             type="button"
             className={smallButtonClass}
             disabled={question.attributes.length >= 10}
-            onClick={() =>
-              onChange({ ...question, attributes: [...question.attributes, { name: `attribute_${question.attributes.length + 1}`, label: 'New attribute', min: 1, max: 5 }] })
-            }
+            onClick={() => onChange({ ...question, attributes: [...question.attributes, { name: `attribute_${question.attributes.length + 1}`, label: 'New attribute', min: 1, max: 5 }] })}
           >
             + Attribute
           </button>

@@ -42,7 +42,12 @@ export function summariseQuestionAnswer(answer: QuestionAnswer, completionIds: n
         .join(', ');
     case 'attributes':
       return Object.entries(answer.scores)
-        .map(([id, scores]) => `${name(id)}: ${Object.entries(scores).map(([attribute, score]) => `${attribute} ${score}`).join(', ')}`)
+        .map(
+          ([id, scores]) =>
+            `${name(id)}: ${Object.entries(scores)
+              .map(([attribute, score]) => `${attribute} ${score}`)
+              .join(', ')}`,
+        )
         .join('; ');
     case 'critique':
       return `“${truncate(answer.text)}”`;

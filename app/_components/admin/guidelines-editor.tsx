@@ -6,8 +6,7 @@ import { inputClass } from './ui';
 
 export function GuidelinesEditor({ value, onChange, testId = 'project-guidelines' }: { value: string; onChange: (value: string) => void; testId?: string }) {
   const [isPreview, setPreview] = useState(false);
-  const tab = (active: boolean) =>
-    `rounded-t-md px-3 py-1 text-xs font-medium ${active ? 'border border-b-0 border-slate-300 bg-white text-slate-900' : 'text-slate-500 hover:text-slate-800'}`;
+  const tab = (active: boolean) => `rounded-t-md px-3 py-1 text-xs font-medium ${active ? 'border border-b-0 border-slate-300 bg-white text-slate-900' : 'text-slate-500 hover:text-slate-800'}`;
   return (
     <div>
       <div className="flex gap-1">

@@ -18,8 +18,15 @@ import { ProjectSettings } from './project-settings';
 import { PROJECT_TABS, type ProjectTab } from './project-tabs';
 import { TrainingTab } from './training/training-tab';
 
-
-const TAB_LABELS: Record<ProjectTab, string> = { overview: 'Overview', import: 'Import', annotations: 'Annotations', flagged: 'Flagged', training: 'Training', datasets: 'Datasets', settings: 'Settings' };
+const TAB_LABELS: Record<ProjectTab, string> = {
+  overview: 'Overview',
+  import: 'Import',
+  annotations: 'Annotations',
+  flagged: 'Flagged',
+  training: 'Training',
+  datasets: 'Datasets',
+  settings: 'Settings',
+};
 
 export function ProjectAdmin({ projectId, initialTab }: { projectId: number; initialTab: ProjectTab }) {
   const trpc = useTRPC();

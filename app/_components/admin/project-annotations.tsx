@@ -47,12 +47,7 @@ export function ProjectAnnotations({ projectId }: { projectId: number }) {
         </label>
         <label className="w-44">
           <span className={labelClass}>Status</span>
-          <select
-            data-testid="annotations-filter-status"
-            className={inputClass}
-            value={status}
-            onChange={(e) => setStatus(STATUSES.find((s) => s === e.target.value) ?? '')}
-          >
+          <select data-testid="annotations-filter-status" className={inputClass} value={status} onChange={(e) => setStatus(STATUSES.find((s) => s === e.target.value) ?? '')}>
             <option value="">Any</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>

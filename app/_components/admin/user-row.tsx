@@ -132,8 +132,8 @@ export function UserRow({ user, isSelf }: { user: UserRowData; isSelf: boolean }
                 testId="remove-data-dialog"
               >
                 <p>
-                  The name and the email <strong>{user.email}</strong> are replaced by an anonymous name, every session ends, and the password and API keys are
-                  deleted. The account is disabled for good.
+                  The name and the email <strong>{user.email}</strong> are replaced by an anonymous name, every session ends, and the password and API keys are deleted. The account is disabled for
+                  good.
                 </p>
                 <p className="mt-2">Their ratings stay and keep counting, under the anonymous name. This cannot be undone.</p>
               </ConfirmDialog>

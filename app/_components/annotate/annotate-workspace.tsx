@@ -192,20 +192,38 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
         <h1 className="text-lg font-semibold tracking-tight">{project.name}</h1>
         <div className="flex items-center gap-4 text-sm text-slate-600">
           <span>
-            Done today <strong data-testid="progress-done-today" className="font-semibold text-slate-900 tabular-nums">{progress?.doneToday ?? '–'}</strong>
+            Done today{' '}
+            <strong data-testid="progress-done-today" className="font-semibold text-slate-900 tabular-nums">
+              {progress?.doneToday ?? '–'}
+            </strong>
           </span>
           <span>
-            Remaining <strong data-testid="progress-remaining" className="font-semibold text-slate-900 tabular-nums">{progress?.remaining ?? '–'}</strong>
+            Remaining{' '}
+            <strong data-testid="progress-remaining" className="font-semibold text-slate-900 tabular-nums">
+              {progress?.remaining ?? '–'}
+            </strong>
           </span>
         </div>
         <div className="ml-auto flex items-center gap-2">
-          <button type="button" data-testid="undo-button" disabled={!canUndo} onClick={() => void undo()} className="rounded-md border border-slate-200 bg-white px-2.5 py-1 text-sm text-slate-700 hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-40" title="Undo the last submission (U)">
+          <button
+            type="button"
+            data-testid="undo-button"
+            disabled={!canUndo}
+            onClick={() => void undo()}
+            className="rounded-md border border-slate-200 bg-white px-2.5 py-1 text-sm text-slate-700 hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-40"
+            title="Undo the last submission (U)"
+          >
             ↶ Undo <kbd className="ml-1 font-mono text-xs opacity-60">U</kbd>
           </button>
           <button type="button" onClick={() => setIsGuidelinesOpen((open) => !open)} className="rounded-md border border-slate-200 bg-white px-2.5 py-1 text-sm text-slate-700 hover:bg-slate-50">
             Guidelines <kbd className="ml-1 font-mono text-xs opacity-60">G</kbd>
           </button>
-          <button type="button" onClick={() => setIsHelpOpen(true)} className="rounded-md border border-slate-200 bg-white px-2.5 py-1 text-sm text-slate-700 hover:bg-slate-50" aria-label="Keyboard shortcuts">
+          <button
+            type="button"
+            onClick={() => setIsHelpOpen(true)}
+            className="rounded-md border border-slate-200 bg-white px-2.5 py-1 text-sm text-slate-700 hover:bg-slate-50"
+            aria-label="Keyboard shortcuts"
+          >
             <kbd className="font-mono text-xs">?</kbd>
           </button>
         </div>
@@ -252,7 +270,10 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
         </main>
 
         {isGuidelinesOpen && (
-          <aside data-testid="guidelines-panel" className="sticky top-16 hidden max-h-[calc(100vh-5rem)] w-80 shrink-0 overflow-y-auto rounded-2xl border border-slate-200 bg-white p-4 shadow-sm lg:block">
+          <aside
+            data-testid="guidelines-panel"
+            className="sticky top-16 hidden max-h-[calc(100vh-5rem)] w-80 shrink-0 overflow-y-auto rounded-2xl border border-slate-200 bg-white p-4 shadow-sm lg:block"
+          >
             <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-400">Guidelines</h2>
             {project.guidelines.trim() ? <MarkdownView text={project.guidelines} className="text-sm" /> : <p className="text-sm text-slate-400">No guidelines for this project.</p>}
           </aside>

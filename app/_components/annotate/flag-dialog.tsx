@@ -34,7 +34,13 @@ export function FlagDialog({ onConfirm, onCancel }: { onConfirm: (reason: string
           <button type="button" onClick={onCancel} className="rounded-md px-3 py-1.5 text-sm text-slate-600 hover:bg-slate-100">
             Cancel <kbd className="ml-1 font-mono text-xs opacity-60">Esc</kbd>
           </button>
-          <button type="button" data-testid="flag-confirm" disabled={!reason.trim()} onClick={confirm} className="rounded-md bg-amber-500 px-3 py-1.5 text-sm font-medium text-white hover:bg-amber-400 disabled:opacity-50">
+          <button
+            type="button"
+            data-testid="flag-confirm"
+            disabled={!reason.trim()}
+            onClick={confirm}
+            className="rounded-md bg-amber-500 px-3 py-1.5 text-sm font-medium text-white hover:bg-amber-400 disabled:opacity-50"
+          >
             Flag <kbd className="ml-1 font-mono text-xs opacity-70">Enter</kbd>
           </button>
         </div>

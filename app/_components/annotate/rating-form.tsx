@@ -154,7 +154,15 @@ export function TaskQuestions({ questions, draft, completions, onChange, selecte
   );
 }
 
-function PairwiseControls({ question, draft, onChange }: { question: Extract<Question, { type: 'pairwise' }>; draft: Extract<QuestionDraft, { type: 'pairwise' }>; onChange: (next: QuestionDraft) => void }) {
+function PairwiseControls({
+  question,
+  draft,
+  onChange,
+}: {
+  question: Extract<Question, { type: 'pairwise' }>;
+  draft: Extract<QuestionDraft, { type: 'pairwise' }>;
+  onChange: (next: QuestionDraft) => void;
+}) {
   const options = [
     { choice: 'A' as const, label: 'A is better', key: 'A' },
     ...(question.allowTie ? [{ choice: 'tie' as const, label: 'Tie', key: 'T' }] : []),
@@ -183,7 +191,14 @@ function PairwiseControls({ question, draft, onChange }: { question: Extract<Que
         <div className="flex items-center gap-2 text-sm">
           <span className="text-slate-500">How much better?</span>
           {['Slightly', 'Clearly', 'Much'].map((label, i) => (
-            <button key={label} type="button" data-testid={`pairwise-${question.id}-strength-${i + 1}`} aria-pressed={draft.strength === i + 1} className={`${chip} ${draft.strength === i + 1 ? chipOn : chipOff}`} onClick={() => onChange({ ...draft, strength: i + 1 })}>
+            <button
+              key={label}
+              type="button"
+              data-testid={`pairwise-${question.id}-strength-${i + 1}`}
+              aria-pressed={draft.strength === i + 1}
+              className={`${chip} ${draft.strength === i + 1 ? chipOn : chipOff}`}
+              onClick={() => onChange({ ...draft, strength: i + 1 })}
+            >
               {label}
               <Kbd>{i + 1}</Kbd>
             </button>
@@ -194,10 +209,26 @@ function PairwiseControls({ question, draft, onChange }: { question: Extract<Que
   );
 }
 
-function RankingControls({ draft, completions, onChange, selectedId, onSelect }: { draft: Extract<QuestionDraft, { type: 'ranking' }>; completions: CompletionView[]; onChange: (next: QuestionDraft) => void; selectedId: number | null; onSelect: (id: number | null) => void }) {
+function RankingControls({
+  draft,
+  completions,
+  onChange,
+  selectedId,
+  onSelect,
+}: {
+  draft: Extract<QuestionDraft, { type: 'ranking' }>;
+  completions: CompletionView[];
+  onChange: (next: QuestionDraft) => void;
+  selectedId: number | null;
+  onSelect: (id: number | null) => void;
+}) {
   const [draggedId, setDraggedId] = useState<number | null>(null);
   const labelOf = (id: number) => completionLabel(completions.findIndex((c) => c.id === id));
-  const snippetOf = (id: number) => completions.find((c) => c.id === id)?.text.replace(/\s+/g, ' ').slice(0, 110) ?? '';
+  const snippetOf = (id: number) =>
+    completions
+      .find((c) => c.id === id)
+      ?.text.replace(/\s+/g, ' ')
+      .slice(0, 110) ?? '';
   const move = (id: number, to: number) => onChange({ ...draft, order: moveInOrder(draft.order, id, to) });
   return (
     <div className="flex flex-col gap-2">
@@ -224,14 +255,26 @@ function RankingControls({ draft, completions, onChange, selectedId, onSelect }:
               ⋮⋮
             </span>
             <span className="w-5 text-center text-sm font-semibold text-slate-500">{position + 1}</span>
-            <button type="button" data-testid={`rank-item-${labelOf(id)}`} aria-pressed={selectedId === id} className="flex flex-1 items-center gap-2 text-left text-sm" onClick={() => onSelect(selectedId === id ? null : id)}>
+            <button
+              type="button"
+              data-testid={`rank-item-${labelOf(id)}`}
+              aria-pressed={selectedId === id}
+              className="flex flex-1 items-center gap-2 text-left text-sm"
+              onClick={() => onSelect(selectedId === id ? null : id)}
+            >
               <span className="rounded bg-slate-100 px-1.5 font-mono text-xs text-slate-700">{labelOf(id)}</span>
               <span className="truncate text-slate-600">{snippetOf(id)}</span>
             </button>
             <button type="button" aria-label="Move up" className="px-1 text-slate-400 hover:text-slate-800 disabled:opacity-30" disabled={position === 0} onClick={() => move(id, position - 1)}>
               ↑
             </button>
-            <button type="button" aria-label="Move down" className="px-1 text-slate-400 hover:text-slate-800 disabled:opacity-30" disabled={position === draft.order.length - 1} onClick={() => move(id, position + 1)}>
+            <button
+              type="button"
+              aria-label="Move down"
+              className="px-1 text-slate-400 hover:text-slate-800 disabled:opacity-30"
+              disabled={position === draft.order.length - 1}
+              onClick={() => move(id, position + 1)}
+            >
               ↓
             </button>
           </li>
@@ -241,7 +284,17 @@ function RankingControls({ draft, completions, onChange, selectedId, onSelect }:
   );
 }
 
-function EditControls({ draft, completions, questionId, onChange }: { draft: Extract<QuestionDraft, { type: 'edit' }>; completions: CompletionView[]; questionId: string; onChange: (next: QuestionDraft) => void }) {
+function EditControls({
+  draft,
+  completions,
+  questionId,
+  onChange,
+}: {
+  draft: Extract<QuestionDraft, { type: 'edit' }>;
+  completions: CompletionView[];
+  questionId: string;
+  onChange: (next: QuestionDraft) => void;
+}) {
   return (
     <div className="flex flex-col gap-2">
       <div className="flex flex-wrap items-center gap-1.5 text-sm">

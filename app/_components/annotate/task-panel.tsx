@@ -21,7 +21,20 @@ type TaskPanelProps = {
   onFlag: () => void;
 };
 
-export function TaskPanel({ view, perCompletionQuestions, taskQuestions, focusedIndex, onFocusCompletion, cardRefs, onChangeDraft, selectedRankId, onSelectRank, onSubmit, onSkip, onFlag }: TaskPanelProps) {
+export function TaskPanel({
+  view,
+  perCompletionQuestions,
+  taskQuestions,
+  focusedIndex,
+  onFocusCompletion,
+  cardRefs,
+  onChangeDraft,
+  selectedRankId,
+  onSelectRank,
+  onSubmit,
+  onSkip,
+  onFlag,
+}: TaskPanelProps) {
   const { task, draft } = view;
   const messages = task.prompt.messages ?? null;
   const count = task.completions.length;

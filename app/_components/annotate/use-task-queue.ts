@@ -64,8 +64,7 @@ function toDate(value: unknown): Date | null {
   return null;
 }
 
-const isHeld = (taskId: number, state: QueueState, pending: Set<number>) =>
-  state.current?.task.taskId === taskId || state.upcoming.some((u) => u.taskId === taskId) || pending.has(taskId);
+const isHeld = (taskId: number, state: QueueState, pending: Set<number>) => state.current?.task.taskId === taskId || state.upcoming.some((u) => u.taskId === taskId) || pending.has(taskId);
 
 export function useTaskQueue(project: AnnotateProject) {
   const trpc = useTRPC();
@@ -110,19 +109,24 @@ export function useTaskQueue(project: AnnotateProject) {
   }, [undoableUntil]);
   const canUndo = undoableUntil !== null && undoableUntil.getTime() > now;
 
-  const makeView = useCallback((task: TaskView, draft?: Draft): View => ({ task, clientId: crypto.randomUUID(), shownAt: performance.now(), draft: draft ?? createDraft(form, task.completions), isEdited: false }), [form]);
+  const makeView = useCallback(
+    (task: TaskView, draft?: Draft): View => ({ task, clientId: crypto.randomUUID(), shownAt: performance.now(), draft: draft ?? createDraft(form, task.completions), isEdited: false }),
+    [form],
+  );
 
   const refreshProgress = useCallback(() => {
     void queryClient.invalidateQueries({ queryKey: trpc.queue.progress.queryKey({ projectId: project.id }) });
   }, [queryClient, trpc, project.id]);
   const countSaved = useCallback(
     (kind: 'submitted' | 'skipped' | 'flagged') => {
-      queryClient.setQueryData(trpc.queue.progress.queryKey({ projectId: project.id }), (old) =>
-        old && {
-          doneToday: old.doneToday + (kind === 'submitted' ? 1 : 0),
-          doneTotal: old.doneTotal + (kind === 'submitted' ? 1 : 0),
-          remaining: Math.max(0, old.remaining - 1),
-        },
+      queryClient.setQueryData(
+        trpc.queue.progress.queryKey({ projectId: project.id }),
+        (old) =>
+          old && {
+            doneToday: old.doneToday + (kind === 'submitted' ? 1 : 0),
+            doneTotal: old.doneTotal + (kind === 'submitted' ? 1 : 0),
+            remaining: Math.max(0, old.remaining - 1),
+          },
       );
     },
     [queryClient, trpc, project.id],
@@ -205,7 +209,7 @@ export function useTaskQueue(project: AnnotateProject) {
    * has enough answers, the lease is gone) move on; fixable errors bring the task back.
    */
   const sendInBackground = useCallback(
-    <T,>(view: View, send: () => Promise<T>, onSaved: (result: T) => void, onSettled?: () => void) => {
+    <T>(view: View, send: () => Promise<T>, onSaved: (result: T) => void, onSettled?: () => void) => {
       const taskId = view.task.taskId;
       pendingTaskIds.current.add(taskId);
       const request = withRetries(send)
@@ -236,7 +240,11 @@ export function useTaskQueue(project: AnnotateProject) {
     if (!view || pendingTaskIds.current.has(view.task.taskId)) return;
     if (!view.isEdited && performance.now() - view.shownAt < DOUBLE_SUBMIT_MS) return;
     const answer = draftToAnswer(form, view.draft, view.task.completions);
-    const problems = findAnswerProblems(form, view.task.completions.map((c) => c.id), answer);
+    const problems = findAnswerProblems(
+      form,
+      view.task.completions.map((c) => c.id),
+      answer,
+    );
     if (problems.length) {
       toast.show(describeProblem(form, problems[0]), 'error');
       return;
@@ -281,7 +289,11 @@ export function useTaskQueue(project: AnnotateProject) {
     if (!view || pendingTaskIds.current.has(view.task.taskId)) return;
     const timeSpentMs = Math.round(performance.now() - view.shownAt);
     advance();
-    sendInBackground(view, () => client.annotations.skip.mutate({ clientId: view.clientId, taskId: view.task.taskId, timeSpentMs }), () => countSaved('skipped'));
+    sendInBackground(
+      view,
+      () => client.annotations.skip.mutate({ clientId: view.clientId, taskId: view.task.taskId, timeSpentMs }),
+      () => countSaved('skipped'),
+    );
   }, [advance, sendInBackground, client, countSaved]);
 
   const flag = useCallback(
@@ -290,10 +302,14 @@ export function useTaskQueue(project: AnnotateProject) {
       if (!view || pendingTaskIds.current.has(view.task.taskId)) return;
       const timeSpentMs = Math.round(performance.now() - view.shownAt);
       advance();
-      sendInBackground(view, () => client.annotations.flag.mutate({ clientId: view.clientId, taskId: view.task.taskId, reason, timeSpentMs }), () => {
-        countSaved('flagged');
-        toast.show('Flagged. Thanks — an admin will look at it.', 'success');
-      });
+      sendInBackground(
+        view,
+        () => client.annotations.flag.mutate({ clientId: view.clientId, taskId: view.task.taskId, reason, timeSpentMs }),
+        () => {
+          countSaved('flagged');
+          toast.show('Flagged. Thanks — an admin will look at it.', 'success');
+        },
+      );
     },
     [advance, sendInBackground, client, toast, countSaved],
   );

@@ -64,9 +64,9 @@ const ZFormatList = z.array(
 
 export const datasetsRouter = createTRPCRouter({
   /** The export formats, with the encodings and options each allows. */
-  formats: adminProcedure.output(ZFormatList).query(() =>
-    EXPORT_FORMATS.map((format) => ({ format, ...FORMAT_INFO[format], encodings: [...FORMAT_INFO[format].encodings], options: [...FORMAT_INFO[format].options] })),
-  ),
+  formats: adminProcedure
+    .output(ZFormatList)
+    .query(() => EXPORT_FORMATS.map((format) => ({ format, ...FORMAT_INFO[format], encodings: [...FORMAT_INFO[format].encodings], options: [...FORMAT_INFO[format].options] }))),
 
   list: adminProcedure
     .input(z.object({ projectId: ZDbId }))

@@ -39,10 +39,7 @@ export const ZImportInput = z.object({
 export type TImportInput = z.infer<typeof ZImportInput>;
 
 const ZLineError = z.object({ line: z.number(), message: z.string() });
-const ZJudgement = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('order'), order: z.array(z.number()) }),
-  z.object({ type: z.literal('labels'), labels: z.array(z.enum(['up', 'down'])) }),
-]);
+const ZJudgement = z.discriminatedUnion('type', [z.object({ type: z.literal('order'), order: z.array(z.number()) }), z.object({ type: z.literal('labels'), labels: z.array(z.enum(['up', 'down'])) })]);
 
 export const ZImportPreview = z.object({
   format: ZFormat.nullable(),

@@ -13,8 +13,16 @@ const projectSettingsShape = {
   form: ZRatingForm,
   overlap: z.number().int().min(1).max(20),
   completionsPerTask: z.number().int().min(1).max(9),
-  leaseSeconds: z.number().int().min(30).max(24 * 60 * 60),
-  undoSeconds: z.number().int().min(0).max(60 * 60),
+  leaseSeconds: z
+    .number()
+    .int()
+    .min(30)
+    .max(24 * 60 * 60),
+  undoSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(60 * 60),
 };
 
 export const ZCreateProjectInput = z.object({

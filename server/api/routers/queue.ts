@@ -15,7 +15,12 @@ export type TNextTaskInput = z.infer<typeof ZNextTaskInput>;
 export const ZQueueProgressInput = z.object({
   projectId: ZProjectId,
   /** The browser's `new Date().getTimezoneOffset()`, so "today" starts at the annotator's midnight. */
-  tzOffsetMinutes: z.number().int().min(-14 * 60).max(14 * 60).optional(),
+  tzOffsetMinutes: z
+    .number()
+    .int()
+    .min(-14 * 60)
+    .max(14 * 60)
+    .optional(),
 });
 export const ZQueueProgress = z.object({ doneToday: z.number().int(), doneTotal: z.number().int(), remaining: z.number().int() });
 

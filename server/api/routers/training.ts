@@ -21,7 +21,6 @@ import {
 import { adminProcedure, createTRPCRouter } from '../trpc';
 import { ZDbId, ZProjectId, ZProjectInput, ZSafeText } from '../../../lib/validation';
 
-
 export const trainingRouter = createTRPCRouter({
   overview: adminProcedure.input(ZProjectInput).query(({ input }) => getTrainingOverview(input)),
   round: adminProcedure.input(z.object({ runId: ZDbId })).query(({ input }) => getRound(input)),
@@ -44,7 +43,10 @@ export const trainingRouter = createTRPCRouter({
       z.object({
         projectId: ZProjectId,
         name: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'letters, digits and _ (max 64)'),
-        value: ZSafeText(4096).min(1).refine((v) => !/[\r\n]/.test(v), 'one line').nullable(),
+        value: ZSafeText(4096)
+          .min(1)
+          .refine((v) => !/[\r\n]/.test(v), 'one line')
+          .nullable(),
       }),
     )
     .mutation(({ input }) => setProjectSecret(input)),

@@ -64,7 +64,8 @@ export const projectEndpoints: Endpoint[] = [
     path: '/api/v1/projects/{id}/imports',
     scope: 'WRITE',
     summary: 'Import a file of prompts and completions (all-or-nothing)',
-    description: 'The body is the file itself (JSONL, JSON or CSV, gzipped or not; at most 50 MB). format forces a format (else detected); importJudgements=false imports the prompts and completions without the judgements the file carries. Invalid files answer 400 with the first line errors in error.details.',
+    description:
+      'The body is the file itself (JSONL, JSON or CSV, gzipped or not; at most 50 MB). format forces a format (else detected); importJudgements=false imports the prompts and completions without the judgements the file carries. Invalid files answer 400 with the first line errors in error.details.',
     query: ZImportQuery,
     body: { kind: 'file' },
     responses: { 201: '{ importId, format, promptCount, completionCount, taskCount }' },

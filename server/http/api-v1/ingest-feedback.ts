@@ -29,11 +29,10 @@ const MAX_TEXT = 200_000;
 const ZText = ZSafeText(MAX_TEXT, `at most ${MAX_TEXT} characters`).refine((text) => text.trim().length > 0, 'must not be blank');
 const ZChatMessage = z.object({ role: z.enum(CHAT_ROLES), content: ZSafeText(MAX_TEXT) }).strict();
 
-export const ZFeedbackRating = z.union([
-  z.object({ thumbs: z.enum(['up', 'down']) }).strict(),
-  z.object({ score: z.number().int('must be an integer') }).strict(),
-  z.object({ choice: z.enum(['a', 'b']) }).strict(),
-], { error: 'must be {"thumbs": "up" | "down"}, {"score": <integer>} or {"choice": "a" | "b"}' });
+export const ZFeedbackRating = z.union(
+  [z.object({ thumbs: z.enum(['up', 'down']) }).strict(), z.object({ score: z.number().int('must be an integer') }).strict(), z.object({ choice: z.enum(['a', 'b']) }).strict()],
+  { error: 'must be {"thumbs": "up" | "down"}, {"score": <integer>} or {"choice": "a" | "b"}' },
+);
 
 export const ZFeedbackItem = z
   .object({
@@ -83,19 +82,19 @@ function buildAnswer(project: ProjectShape, rating: NonNullable<FeedbackItem['ra
   const questions = project.form.questions;
   if ('thumbs' in rating) {
     const q = questions.find((x) => x.type === 'thumbs');
-    if (!q) return 'the project\'s form has no thumbs question';
+    if (!q) return "the project's form has no thumbs question";
     if (completionIds.length !== 1) return 'a thumbs rating needs a project with one completion per task';
     return { [q.id]: { type: 'thumbs', votes: { [String(completionIds[0])]: rating.thumbs } } };
   }
   if ('score' in rating) {
     const q = questions.find((x) => x.type === 'likert');
-    if (!q || q.type !== 'likert') return 'the project\'s form has no Likert (score) question';
+    if (!q || q.type !== 'likert') return "the project's form has no Likert (score) question";
     if (completionIds.length !== 1) return 'a score needs a project with one completion per task';
     if (rating.score < q.min || rating.score > q.max) return `rating.score must be between ${q.min} and ${q.max}`;
     return { [q.id]: { type: 'likert', scores: { [String(completionIds[0])]: rating.score } } };
   }
   const q = questions.find((x) => x.type === 'pairwise');
-  if (!q) return 'the project\'s form has no pairwise question';
+  if (!q) return "the project's form has no pairwise question";
   return { [q.id]: { type: 'pairwise', choice: rating.choice === 'a' ? 'A' : 'B' } };
 }
 
@@ -137,7 +136,11 @@ export async function ingestFeedback(options: { projectId: number; items: Feedba
     const texts = completionTextsOf(project, item);
     if (typeof texts === 'string') throw refuse(texts);
     if (item.rating) {
-      const problem = buildAnswer(project, item.rating, texts.map((_, i) => i + 1));
+      const problem = buildAnswer(
+        project,
+        item.rating,
+        texts.map((_, i) => i + 1),
+      );
       if (typeof problem === 'string') throw refuse(problem);
     }
     if (item.externalId !== undefined) {
@@ -192,7 +195,15 @@ export async function ingestFeedback(options: { projectId: number; items: Feedba
       await tx.task.createMany({
         data: rows.map((r) => {
           const submittedCount = r.annotationId === null ? 0 : 1;
-          return { id: r.taskId, projectId: project.id, promptId: r.promptId, completionIds: r.completionIds, submittedCount, status: submittedCount >= project.overlap ? ('DONE' as const) : ('OPEN' as const), createdAt: now };
+          return {
+            id: r.taskId,
+            projectId: project.id,
+            promptId: r.promptId,
+            completionIds: r.completionIds,
+            submittedCount,
+            status: submittedCount >= project.overlap ? ('DONE' as const) : ('OPEN' as const),
+            createdAt: now,
+          };
         }),
       });
       const annotations = rows.flatMap((r) =>

@@ -49,7 +49,10 @@ export function buildOpenApi(endpoints: readonly Endpoint[]) {
     );
     paths[endpoint.path] ??= {};
     paths[endpoint.path][endpoint.method.toLowerCase()] = {
-      operationId: `${endpoint.method.toLowerCase()}${endpoint.path.replace('/api/v1', '').replace(/\{(\w+)\}/g, 'By_$1').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+      operationId: `${endpoint.method.toLowerCase()}${endpoint.path
+        .replace('/api/v1', '')
+        .replace(/\{(\w+)\}/g, 'By_$1')
+        .replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       summary: endpoint.summary,
       ...(endpoint.description ? { description: endpoint.description } : {}),
       'x-feedloop-scope': endpoint.scope,

@@ -34,7 +34,10 @@ describe('gradient accumulation', () => {
 
   it('micro-batch steps equal steps on the concatenated batch, equal or weighted splits, without leaking', () => {
     const batch = toyBatch(TINY_CONFIG, 4, 10, 1);
-    for (const split of [[2, 2], [3, 1]]) {
+    for (const split of [
+      [2, 2],
+      [3, 1],
+    ]) {
       const whole = createGPT(TINY_CONFIG, { seed: 5 });
       const parts = createGPT(TINY_CONFIG, { seed: 5 });
       const wholeVars = [...namedWeights(whole).values()];
@@ -46,7 +49,12 @@ describe('gradient accumulation', () => {
         const want = trainStep(wholeVars, () => lossOf(whole, batch), wholeOpt);
         const before = tf.memory().numTensors;
         // Each micro-loss is a mean over its rows' tokens: weight by row count (rows have equal length).
-        const got = trainStepAccumulated(partVars, micro.map((rows) => () => lossOf(parts, rows)), partOpt, { weights: split });
+        const got = trainStepAccumulated(
+          partVars,
+          micro.map((rows) => () => lossOf(parts, rows)),
+          partOpt,
+          { weights: split },
+        );
         expect(tf.memory().numTensors).toBe(before);
         expect(got.loss).toBeCloseTo(want.loss, 5);
         expect(got.gradNorm / want.gradNorm).toBeCloseTo(1, 5);

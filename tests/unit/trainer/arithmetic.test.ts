@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  answerOf,
-  generateCorpus,
-  generateProblem,
-  judge,
-  parseProblem,
-  solveStepByStep,
-  splitOf,
-  type ArithmeticProblem,
-} from '@/trainer/domain/arithmetic';
+import { answerOf, generateCorpus, generateProblem, judge, parseProblem, solveStepByStep, splitOf, type ArithmeticProblem } from '@/trainer/domain/arithmetic';
 import { mulberry32 } from '@/trainer/model/random';
 
 /** bryc's reference mulberry32, verbatim in behaviour (unmasked accumulator). */
@@ -54,7 +45,10 @@ describe('worked solutions', () => {
       const problem = generateProblem(rng);
       const text = solveStepByStep(problem);
       // Reassemble the result from the steps alone: "write d" per column, then the last column's value.
-      const steps = text.replace(/ Answer: -?\d+$/, '').split(/\.\s*/).filter(Boolean);
+      const steps = text
+        .replace(/ Answer: -?\d+$/, '')
+        .split(/\.\s*/)
+        .filter(Boolean);
       const written = steps.slice(0, -1).map((s) => s.match(/write (\d)/)?.[1] ?? '?');
       const last = steps[steps.length - 1].match(/= (\d+)$/)?.[1] ?? '?';
       const fromSteps = Number((last + written.reverse().join('')).replace(/^0+(?=\d)/, ''));

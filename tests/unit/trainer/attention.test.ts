@@ -43,7 +43,11 @@ describe('batchMatMul (wasm per-slice kernel)', () => {
   });
 
   it('forward and both gradients equal plain loops, on the sliced path and the small path', () => {
-    for (const [n, m, k, p] of [[3, 40, 16, 40], [2, 3, 4, 5], [2, 48, 48, 12]]) {
+    for (const [n, m, k, p] of [
+      [3, 40, 16, 40],
+      [2, 3, 4, 5],
+      [2, 48, 48, 12],
+    ]) {
       const a = tf.randomNormal([n, m, k], 0, 1, 'float32', 1) as tf.Tensor3D;
       const b = tf.randomNormal([n, k, p], 0, 1, 'float32', 2) as tf.Tensor3D;
       const r = tf.randomNormal([n, m, p], 0, 1, 'float32', 3) as tf.Tensor3D;
@@ -55,11 +59,13 @@ describe('batchMatMul (wasm per-slice kernel)', () => {
       const wantDa = new Float64Array(n * m * k);
       const wantDb = new Float64Array(n * k * p);
       for (let s = 0; s < n; s++) {
-        for (let i = 0; i < m; i++) for (let j = 0; j < p; j++) for (let q = 0; q < k; q++) {
-          want[(s * m + i) * p + j] += A[s][i][q] * B[s][q][j];
-          wantDa[(s * m + i) * k + q] += R[s][i][j] * B[s][q][j];
-          wantDb[(s * k + q) * p + j] += A[s][i][q] * R[s][i][j];
-        }
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < p; j++)
+            for (let q = 0; q < k; q++) {
+              want[(s * m + i) * p + j] += A[s][i][q] * B[s][q][j];
+              wantDa[(s * m + i) * k + q] += R[s][i][j] * B[s][q][j];
+              wantDb[(s * k + q) * p + j] += A[s][i][q] * R[s][i][j];
+            }
       }
       expect(maxAbsDiff(out.dataSync(), want)).toBeLessThan(1e-4);
       expect(maxAbsDiff(da.dataSync(), wantDa)).toBeLessThan(1e-4);
@@ -85,11 +91,13 @@ describe('matMul2d (registered kernel with explicit-transpose gradient)', () => 
     const want = new Float64Array(m * n);
     const wantDa = new Float64Array(m * k);
     const wantDb = new Float64Array(k * n);
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let q = 0; q < k; q++) {
-      want[i * n + j] += A[i][q] * B[q][j];
-      wantDa[i * k + q] += R[i][j] * B[q][j];
-      wantDb[q * n + j] += A[i][q] * R[i][j];
-    }
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++)
+        for (let q = 0; q < k; q++) {
+          want[i * n + j] += A[i][q] * B[q][j];
+          wantDa[i * k + q] += R[i][j] * B[q][j];
+          wantDb[q * n + j] += A[i][q] * R[i][j];
+        }
     const before = tf.memory().numTensors;
     const out = matMul2d(a, b);
     const [da, db] = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(matMul2d(x as tf.Tensor2D, y as tf.Tensor2D), r)))([a, b]);
@@ -113,7 +121,10 @@ describe('embedRows', () => {
     for (const v of [50, 5000]) {
       const c = 3;
       const table = tf.randomNormal([v, c], 0, 1, 'float32', v) as tf.Tensor2D;
-      const ids = [[4, 7, 4], [v - 1, 0, 7]];
+      const ids = [
+        [4, 7, 4],
+        [v - 1, 0, 7],
+      ];
       const idsT = tf.tensor2d(ids, undefined, 'int32');
       const r = tf.randomNormal([2, 3, c], 0, 1, 'float32', 1);
       const before = tf.memory().numTensors;
@@ -121,7 +132,12 @@ describe('embedRows', () => {
       const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embedRows(idsT, t as tf.Tensor2D), r)))(table);
       const T = table.arraySync() as number[][];
       const R = r.arraySync() as number[][][];
-      expect(maxAbsDiff(out.dataSync(), ids.flat().flatMap((id) => T[id]))).toBeLessThan(1e-6);
+      expect(
+        maxAbsDiff(
+          out.dataSync(),
+          ids.flat().flatMap((id) => T[id]),
+        ),
+      ).toBeLessThan(1e-6);
       const want = new Float64Array(v * c);
       ids.forEach((row, b) => row.forEach((id, t) => R[b][t].forEach((g, d) => (want[id * c + d] += g))));
       expect(maxAbsDiff(grad.dataSync(), want)).toBeLessThan(1e-5);
@@ -138,7 +154,10 @@ describe('causal self-attention', () => {
   });
 
   it('matches a naive per-query softmax over earlier positions (small and kernel-sized shapes)', () => {
-    for (const [b, t, c, h] of [[2, 5, 8, 2], [2, 40, 32, 2]]) {
+    for (const [b, t, c, h] of [
+      [2, 5, 8, 2],
+      [2, 40, 32, 2],
+    ]) {
       const w = randomWeights(c, 7 * t);
       const x = tf.randomNormal([b, t, c], 0, 1, 'float32', 5) as tf.Tensor3D;
       const mask = causalMask(t);
@@ -170,7 +189,7 @@ describe('causal self-attention', () => {
     tf.dispose([x, keys, values, mask, y, ...weightsMap(w).values()]);
   });
 
-  it('the cached decode path gives the full path\'s output for the new position', () => {
+  it("the cached decode path gives the full path's output for the new position", () => {
     const [b, t, c, h] = [2, 7, 16, 4];
     const w = randomWeights(c, 21);
     const x = tf.randomNormal([b, t, c], 0, 1, 'float32', 13) as tf.Tensor3D;

@@ -10,7 +10,13 @@ describe('selectBackend', () => {
     expect(info).toEqual({ name: 'wasm', detail: 'simd, 1 thread', gpu: false });
     expect(lines).toEqual(['[trainer] backend: wasm (simd, 1 thread)']);
     expect(tf.getBackend()).toBe('wasm');
-    const y = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]]));
+    const y = tf.matMul(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+      tf.tensor2d([[5], [6]]),
+    );
     expect(Array.from(await y.data())).toEqual([17, 39]);
     y.dispose();
   });

@@ -25,7 +25,12 @@ describe('the committed built-in base model', () => {
   it('answers held-out style questions in the domain format, and the judge reads every answer', async () => {
     const tok = createTokenizer('byte');
     const prompts = ['What is 47 + 38?', 'Calculate 352 - 117.', 'Multiply 64 by 7.'];
-    const samples = await sample(model, tok, prompts.map((p) => encodePrompt(tok, p)), { maxNewTokens: 160, temperature: 0 });
+    const samples = await sample(
+      model,
+      tok,
+      prompts.map((p) => encodePrompt(tok, p)),
+      { maxNewTokens: 160, temperature: 0 },
+    );
     for (const [i, [s]] of samples.entries()) {
       expect(s.finishReason).toBe('eos');
       expect(s.text).toMatch(/ = .*Answer: \d+$/);

@@ -4,14 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from './setup-backend';
-import {
-  CheckpointError,
-  fromRawTensor,
-  loadCheckpoint,
-  saveCheckpoint,
-  toRawTensor,
-  type CheckpointManifestInput,
-} from '@/trainer/model/checkpoint';
+import { CheckpointError, fromRawTensor, loadCheckpoint, saveCheckpoint, toRawTensor, type CheckpointManifestInput } from '@/trainer/model/checkpoint';
 import type { GPTConfig } from '@/trainer/model/config';
 import type { RawTensor } from '@/trainer/model/safetensors';
 

@@ -55,7 +55,9 @@ describe('LoRA on a standalone linear', () => {
     addLora(linear, { rank: 2, alpha: 4, dropout: 0, seed: 6 });
     const x = tf.randomNormal([32, 16], 0, 1, 'float32', 7);
     // A target the base cannot produce, reachable by a rank-2 update.
-    const target = tf.tidy(() => tf.add(applyLinear(x, linear, { training: false }), tf.matMul(tf.matMul(x, tf.randomNormal([16, 2], 0, 0.3, 'float32', 8)), tf.randomNormal([2, 8], 0, 0.3, 'float32', 9))));
+    const target = tf.tidy(() =>
+      tf.add(applyLinear(x, linear, { training: false }), tf.matMul(tf.matMul(x, tf.randomNormal([16, 2], 0, 0.3, 'float32', 8)), tf.randomNormal([2, 8], 0, 0.3, 'float32', 9))),
+    );
     const weightBefore = snapshot(linear.weight!);
     const biasBefore = snapshot(linear.bias!);
     const aBefore = snapshot(linear.lora!.a);
@@ -159,7 +161,10 @@ describe('LoRA on a GPT', () => {
     expect(changedNames(before, snapshotBase(model))).toEqual([]);
     targetLinears(model, lora.targets).forEach((l, i) => {
       expect(maxAbsDiff(l.lora!.a.dataSync(), aBefore[i]), `${l.name}.lora_a`).toBeGreaterThan(0);
-      expect(Array.from(l.lora!.b.dataSync()).some((v) => v !== 0), `${l.name}.lora_b`).toBe(true);
+      expect(
+        Array.from(l.lora!.b.dataSync()).some((v) => v !== 0),
+        `${l.name}.lora_b`,
+      ).toBe(true);
     });
 
     const unmerged = logitsOf(model, batch.inputs);

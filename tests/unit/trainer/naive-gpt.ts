@@ -63,14 +63,7 @@ export function geluTanh(v: number): number {
  * Multi-head attention for one sequence. keysExtra/valuesExtra: per head, [P][hd] prefix entries
  * seen by every query. visible(i, j): may query i see sequence key j.
  */
-export function attentionRows(
-  x: Matrix,
-  w: Weights,
-  prefix: string,
-  nHead: number,
-  visible: (i: number, j: number) => boolean,
-  extra?: { keys: Matrix[]; values: Matrix[] },
-): Matrix {
+export function attentionRows(x: Matrix, w: Weights, prefix: string, nHead: number, visible: (i: number, j: number) => boolean, extra?: { keys: Matrix[]; values: Matrix[] }): Matrix {
   const q = linearNamed(x, w, `${prefix}.q`);
   const k = linearNamed(x, w, `${prefix}.k`);
   const v = linearNamed(x, w, `${prefix}.v`);
@@ -127,7 +120,11 @@ export function naiveForward(config: GPTConfig, w: Weights, ids: number[][], opt
       const a = attentionRows(h1, w, `h.${l}.attn`, config.nHead, (i, j) => j <= i, extra);
       x = x.map((v, i) => v.map((value, d) => value + a[i][d]));
       const h2 = layerNormRows(x, w, `h.${l}.ln2`, config.layerNormEps);
-      const m = linearNamed(linearNamed(h2, w, `h.${l}.mlp.fc`).map((r) => r.map(geluTanh)), w, `h.${l}.mlp.proj`);
+      const m = linearNamed(
+        linearNamed(h2, w, `h.${l}.mlp.fc`).map((r) => r.map(geluTanh)),
+        w,
+        `h.${l}.mlp.proj`,
+      );
       x = x.map((v, i) => v.map((value, d) => value + m[i][d]));
     }
     const out = layerNormRows(x, w, 'ln_f', config.layerNormEps).slice(virtual);

@@ -21,11 +21,22 @@ describe('overfitting sanity', () => {
       while (ids.length < t + 1) ids.push(tok.eos);
       return ids;
     });
-    const model = createGPT({ vocabSize: tok.vocabSize, blockSize: 16, nLayer: 2, nHead: 2, dModel: 48, mlpRatio: 4, dropout: 0, layerNormEps: 1e-5, tieEmbeddings: true, tokenizer: 'byte' }, { seed: 7 });
+    const model = createGPT(
+      { vocabSize: tok.vocabSize, blockSize: 16, nLayer: 2, nHead: 2, dModel: 48, mlpRatio: 4, dropout: 0, layerNormEps: 1e-5, tieEmbeddings: true, tokenizer: 'byte' },
+      { seed: 7 },
+    );
     const vars = [...namedWeights(model).values()];
     const opt = createAdamW({ learningRate: 1e-2, weightDecay: 0 }, vars);
-    const x = tf.tensor2d(rows.map((r) => r.slice(0, t)), undefined, 'int32');
-    const y = tf.tensor2d(rows.map((r) => r.slice(1, t + 1)), undefined, 'int32');
+    const x = tf.tensor2d(
+      rows.map((r) => r.slice(0, t)),
+      undefined,
+      'int32',
+    );
+    const y = tf.tensor2d(
+      rows.map((r) => r.slice(1, t + 1)),
+      undefined,
+      'int32',
+    );
     // The first token after <bos> is a 1-in-4 guess whatever the model learns: leave it out.
     const mask = tf.tensor2d(rows.map(() => Array.from({ length: t }, (_, i) => (i === 0 ? 0 : 1))));
     let loss = Infinity;

@@ -44,7 +44,10 @@ describe('AdamW parameter groups', () => {
       const vars = trainableVariables(model, peft);
       const opt = createAdamW({ learningRate: 0.1, weightDecay: 0.5 }, vars);
       expect(decayedBy(opt, vars).size, peft.method).toBe(0);
-      expect([...opt.weightDecays.values()].every((d) => d === 0), peft.method).toBe(true);
+      expect(
+        [...opt.weightDecays.values()].every((d) => d === 0),
+        peft.method,
+      ).toBe(true);
       disposeAdamW(opt);
       disposeGPT(model);
     }
@@ -85,7 +88,14 @@ describe('AdamW parameter groups', () => {
     const nonZero = adapters.filter((v) => v.name.includes('lora_a')); // B starts at zero, which decay leaves as is
     expect([...decayedBy(opt, adapters)]).toEqual(nonZero);
     const [a] = adapters;
-    expect(() => createAdamW({ learningRate: 0.1 }, [], { groups: [{ name: 'x', variables: [a] }, { name: 'y', variables: [a] }] })).toThrow(/in both x and y/);
+    expect(() =>
+      createAdamW({ learningRate: 0.1 }, [], {
+        groups: [
+          { name: 'x', variables: [a] },
+          { name: 'y', variables: [a] },
+        ],
+      }),
+    ).toThrow(/in both x and y/);
     disposeAdamW(opt);
     disposeGPT(model);
   });

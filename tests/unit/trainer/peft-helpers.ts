@@ -47,8 +47,16 @@ export function toyBatch(config: GPTConfig, batch = 4, length = 12, seed = 0): {
     rows.push(Array.from({ length: length + 1 }, (_, i) => (start + i * stride) % config.vocabSize));
   }
   return {
-    inputs: tf.tensor2d(rows.map((row) => row.slice(0, -1)), [batch, length], 'int32'),
-    targets: tf.tensor2d(rows.map((row) => row.slice(1)), [batch, length], 'int32'),
+    inputs: tf.tensor2d(
+      rows.map((row) => row.slice(0, -1)),
+      [batch, length],
+      'int32',
+    ),
+    targets: tf.tensor2d(
+      rows.map((row) => row.slice(1)),
+      [batch, length],
+      'int32',
+    ),
   };
 }
 

@@ -53,7 +53,13 @@ describe('applyPeft / trainableVariables / countParameters', () => {
   it('counts total and trainable parameters for every method (tiny and built-in configs)', () => {
     const table: Record<string, { total: number; trainable: number }> = {};
     for (const config of [TINY_CONFIG, { ...TINY_CONFIG, tieEmbeddings: false }, BUILTIN_CONFIG]) {
-      for (const [label, peft] of [['full', { method: 'full' }], ['LoRA r8 q,v', LORA_QV], ['QLoRA nf4 r8 q,v', QLORA_QV], ['prompt 16', PROMPT_16], ['prefix 16', PREFIX_16]] as Array<[string, PeftConfig]>) {
+      for (const [label, peft] of [
+        ['full', { method: 'full' }],
+        ['LoRA r8 q,v', LORA_QV],
+        ['QLoRA nf4 r8 q,v', QLORA_QV],
+        ['prompt 16', PROMPT_16],
+        ['prefix 16', PREFIX_16],
+      ] as Array<[string, PeftConfig]>) {
         const model = createGPT(config, { seed: 1 });
         applyPeft(model, peft, { seed: 2 });
         const counts = countParameters(model, peft);

@@ -92,7 +92,13 @@ describe('prefix tuning init on the built-in model', () => {
   /** Conversations of the model's domain in its chat format, cut to one length. */
   function conversations(split: 'train' | 'heldout', count: number, seed: number): number[][] {
     const tok = createTokenizer('byte');
-    return generateCorpus({ count, seed, split }).map((e) => encodeChat(tok, [{ role: 'user', content: e.prompt }, { role: 'assistant', content: e.completion }]).ids);
+    return generateCorpus({ count, seed, split }).map(
+      (e) =>
+        encodeChat(tok, [
+          { role: 'user', content: e.prompt },
+          { role: 'assistant', content: e.completion },
+        ]).ids,
+    );
   }
 
   /** Mean over tokens of KL(base || prefixed) between next-token distributions, in nats. */
@@ -107,7 +113,11 @@ describe('prefix tuning init on the built-in model', () => {
   it('starts far closer to the base model from real activations than from the random init', () => {
     const heldout = conversations('heldout', 4, 5);
     const length = Math.min(60, ...heldout.map((ids) => ids.length));
-    const ids = tf.tensor2d(heldout.map((row) => row.slice(0, length)), undefined, 'int32');
+    const ids = tf.tensor2d(
+      heldout.map((row) => row.slice(0, length)),
+      undefined,
+      'int32',
+    );
     const baseLogits = forward(model, ids, { training: false });
     const before = tf.memory().numTensors;
     const klWith = (options: Omit<PrefixTuningOptions, 'numVirtualTokens'>) => {

@@ -14,8 +14,16 @@ import { TINY_CONFIG, changedNames, createBaseModel, lmLoss, snapshotBase, train
 function countingBatch(starts: number[]): HeldoutBatch {
   const rows = starts.map((s) => Array.from({ length: 13 }, (_, i) => (s + i) % TINY_CONFIG.vocabSize));
   return {
-    inputs: tf.tensor2d(rows.map((r) => r.slice(0, -1)), [starts.length, 12], 'int32'),
-    targets: tf.tensor2d(rows.map((r) => r.slice(1)), [starts.length, 12], 'int32'),
+    inputs: tf.tensor2d(
+      rows.map((r) => r.slice(0, -1)),
+      [starts.length, 12],
+      'int32',
+    ),
+    targets: tf.tensor2d(
+      rows.map((r) => r.slice(1)),
+      [starts.length, 12],
+      'int32',
+    ),
   };
 }
 

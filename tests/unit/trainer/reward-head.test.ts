@@ -18,7 +18,15 @@ describe('reward head', () => {
   it('scores each row from the hidden state of its own last real token', () => {
     const rm = createRewardModel(createGPT(TINY, { seed: 1 }), { seed: 2 });
     tf.tidy(() => rm.head.bias?.assign(tf.tensor1d([0.25])));
-    const ids = tf.tensor2d([[3, 4, 5, 6, 0, 0], [7, 8, 9, 10, 11, 12], [1, 2, 0, 0, 0, 0]], undefined, 'int32');
+    const ids = tf.tensor2d(
+      [
+        [3, 4, 5, 6, 0, 0],
+        [7, 8, 9, 10, 11, 12],
+        [1, 2, 0, 0, 0, 0],
+      ],
+      undefined,
+      'int32',
+    );
     const last = tf.tensor1d([3, 5, 1], 'int32');
     const before = tf.memory().numTensors;
     const scores = rewardScores(rm, ids, last, { training: false });
@@ -31,8 +39,24 @@ describe('reward head', () => {
     tf.dispose(scores);
     expect(tf.memory().numTensors).toBe(before);
     // padding after the last real token does not change a score; the token at lastIndex does
-    const otherPad = tf.tensor2d([[3, 4, 5, 6, 9, 9], [7, 8, 9, 10, 11, 12], [1, 2, 5, 5, 5, 5]], undefined, 'int32');
-    const otherLast = tf.tensor2d([[3, 4, 5, 7, 0, 0], [7, 8, 9, 10, 11, 12], [1, 2, 0, 0, 0, 0]], undefined, 'int32');
+    const otherPad = tf.tensor2d(
+      [
+        [3, 4, 5, 6, 9, 9],
+        [7, 8, 9, 10, 11, 12],
+        [1, 2, 5, 5, 5, 5],
+      ],
+      undefined,
+      'int32',
+    );
+    const otherLast = tf.tensor2d(
+      [
+        [3, 4, 5, 7, 0, 0],
+        [7, 8, 9, 10, 11, 12],
+        [1, 2, 0, 0, 0, 0],
+      ],
+      undefined,
+      'int32',
+    );
     const a = tf.tidy(() => rewardScores(rm, otherPad, last, { training: false }).dataSync());
     const b = tf.tidy(() => rewardScores(rm, otherLast, last, { training: false }).dataSync());
     [0, 2].forEach((r) => expect(a[r]).toBeCloseTo(want[r], 5));
@@ -46,8 +70,26 @@ describe('reward head', () => {
   it('Bradley-Terry training ranks chosen above rejected', () => {
     const rm = createRewardModel(createGPT(TINY, { seed: 3 }), { seed: 4 });
     // chosen rows end in token 5, rejected in token 6
-    const chosen = tf.tensor2d([[1, 2, 5], [3, 3, 5], [4, 1, 5], [2, 2, 5]], undefined, 'int32');
-    const rejected = tf.tensor2d([[1, 2, 6], [3, 3, 6], [4, 1, 6], [2, 2, 6]], undefined, 'int32');
+    const chosen = tf.tensor2d(
+      [
+        [1, 2, 5],
+        [3, 3, 5],
+        [4, 1, 5],
+        [2, 2, 5],
+      ],
+      undefined,
+      'int32',
+    );
+    const rejected = tf.tensor2d(
+      [
+        [1, 2, 6],
+        [3, 3, 6],
+        [4, 1, 6],
+        [2, 2, 6],
+      ],
+      undefined,
+      'int32',
+    );
     const last = tf.tensor1d([2, 2, 2, 2], 'int32');
     const vars = [...rewardNamedWeights(rm).values()];
     const opt = createAdamW({ learningRate: 1e-2 }, vars);

@@ -110,7 +110,13 @@ describe('DPO', () => {
     const dpo = await trainDpo(policy, vars, reference, tok, pairs, { beta: 0.5, learningRate: 3e-3, epochs: 3, batchSize: 4, seed: 1 });
     expect(dpo.losses[dpo.losses.length - 1]).toBeLessThan(dpo.losses[0]);
     expect(dpo.metrics['rewards/accuracies']).toBeGreaterThan(0.5);
-    const sft = await trainSft(policy, vars, tok, pairs.map((p) => ({ prompt: p.prompt, completion: p.chosen })), { learningRate: 3e-3, epochs: 3, batchSize: 4, seed: 1 });
+    const sft = await trainSft(
+      policy,
+      vars,
+      tok,
+      pairs.map((p) => ({ prompt: p.prompt, completion: p.chosen })),
+      { learningRate: 3e-3, epochs: 3, batchSize: 4, seed: 1 },
+    );
     expect(sft.losses[sft.losses.length - 1]).toBeLessThan(sft.losses[0]);
     expect(tf.memory().numTensors).toBe(before);
     disposeGPT(policy);
@@ -151,10 +157,16 @@ describe('RLOO', () => {
 
   it('leave-one-out advantages and the clipped loss match hand computations', () => {
     expect(rlooAdvantages([1, 0, 0, 0.5], 4)).toEqual([1 - 0.5 / 3, -0.5, -0.5, 0.5 - 1 / 3].map((v) => expect.closeTo(v, 10)));
-    const lp = tf.tensor2d([[Math.log(1.5), 0], [Math.log(0.5), 0]]);
+    const lp = tf.tensor2d([
+      [Math.log(1.5), 0],
+      [Math.log(0.5), 0],
+    ]);
     const old = tf.zeros([2, 2]) as tf.Tensor2D;
     const adv = tf.tensor1d([1, 1]);
-    const mask = tf.tensor2d([[1, 0], [1, 0]]);
+    const mask = tf.tensor2d([
+      [1, 0],
+      [1, 0],
+    ]);
     const { loss, clipFraction } = clippedPolicyLoss(lp as tf.Tensor2D, old, adv, mask, 0.2);
     // row 0: max(-1.5, -1.2) = -1.2 (clipped); row 1: max(-0.5, -0.8) = -0.5
     expect(loss.dataSync()[0]).toBeCloseTo((-1.2 - 0.5) / 2, 5);
@@ -169,21 +181,30 @@ describe('RLOO', () => {
     const maxNewTokens = 6;
     const asciiShare = (text: string) => [...text].filter((c) => c.charCodeAt(0) < 128).length / maxNewTokens;
     const meanReward = async (seed: number) => {
-      const s = await sample(policy, tok, prompts.map((p) => encodePrompt(tok, p)), { temperature: 1, maxNewTokens, n: 16, seed });
+      const s = await sample(
+        policy,
+        tok,
+        prompts.map((p) => encodePrompt(tok, p)),
+        { temperature: 1, maxNewTokens, n: 16, seed },
+      );
       const r = s.flat().map((x) => asciiShare(x.text));
       return r.reduce((a, b) => a + b, 0) / r.length;
     };
     const start = await meanReward(99);
     const before = tf.memory().numTensors;
-    const result = await trainRloo(
-      policy,
-      [...namedWeights(policy).values()],
-      reference,
-      tok,
-      prompts,
-      (items) => items.map((it) => asciiShare(it.completion)),
-      { samplesPerPrompt: 4, promptsPerIteration: 4, iterations: 24, klCoef: 0.01, clipRange: 0.2, maxNewTokens, learningRate: 1e-2, epochs: 1, batchSize: 8, seed: 3, missingEosPenalty: 0 },
-    );
+    const result = await trainRloo(policy, [...namedWeights(policy).values()], reference, tok, prompts, (items) => items.map((it) => asciiShare(it.completion)), {
+      samplesPerPrompt: 4,
+      promptsPerIteration: 4,
+      iterations: 24,
+      klCoef: 0.01,
+      clipRange: 0.2,
+      maxNewTokens,
+      learningRate: 1e-2,
+      epochs: 1,
+      batchSize: 8,
+      seed: 3,
+      missingEosPenalty: 0,
+    });
     expect(tf.memory().numTensors).toBe(before);
     const end = await meanReward(99);
     expect(result.curves['objective/kl']).toHaveLength(24);

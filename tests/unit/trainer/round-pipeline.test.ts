@@ -60,7 +60,13 @@ describe('runRound', () => {
   });
 
   it('refuses too few pairs with words an admin understands', async () => {
-    const run = runRound({ policyDir: baseDir, referenceDir: baseDir, config: { ...config, minPairs: 64 }, data: roundData(23), outDirs: { policy: path.join(dir, 'x'), reward: path.join(dir, 'y') } });
+    const run = runRound({
+      policyDir: baseDir,
+      referenceDir: baseDir,
+      config: { ...config, minPairs: 64 },
+      data: roundData(23),
+      outDirs: { policy: path.join(dir, 'x'), reward: path.join(dir, 'y') },
+    });
     await expect(run).rejects.toThrow(RoundInputError);
     await expect(run).rejects.toThrow('needs at least 64 preference pairs, has 23');
   });

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  float16ToFloat32,
-  float32ToFloat16,
-  parseSafetensors,
-  SafetensorsError,
-  serializeSafetensors,
-  type RawTensor,
-} from '@/trainer/model/safetensors';
+import { float16ToFloat32, float32ToFloat16, parseSafetensors, SafetensorsError, serializeSafetensors, type RawTensor } from '@/trainer/model/safetensors';
 
 /** Builds a safetensors file by hand, independently of the serializer: u64 LE length, header, data. */
 function buildFile(header: string, data: number[], pad = true): Uint8Array {
@@ -33,10 +26,42 @@ const PY_HEADER =
   '"d":{"dtype":"I8","shape":[2],"data_offsets":[34,36]},' +
   '"e":{"dtype":"U8","shape":[1],"data_offsets":[36,37]}}';
 const PY_DATA = [
-  0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0x40, 0x40, 0x00, 0x00, 0x80, 0x40, // F32 1 2 3 4
-  0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, // I32 1 2 3
-  0x00, 0x3c, 0x00, 0xc0, 0x00, 0x38, // F16 1 -2 0.5
-  0xff, 0x05, // I8 -1 5
+  0x00,
+  0x00,
+  0x80,
+  0x3f,
+  0x00,
+  0x00,
+  0x00,
+  0x40,
+  0x00,
+  0x00,
+  0x40,
+  0x40,
+  0x00,
+  0x00,
+  0x80,
+  0x40, // F32 1 2 3 4
+  0x01,
+  0x00,
+  0x00,
+  0x00,
+  0x02,
+  0x00,
+  0x00,
+  0x00,
+  0x03,
+  0x00,
+  0x00,
+  0x00, // I32 1 2 3
+  0x00,
+  0x3c,
+  0x00,
+  0xc0,
+  0x00,
+  0x38, // F16 1 -2 0.5
+  0xff,
+  0x05, // I8 -1 5
   0xc8, // U8 200
 ];
 
@@ -87,7 +112,10 @@ describe('safetensors', () => {
     expect(() => serializeSafetensors({ w: { dtype: 'F16', shape: [1], data: new Float32Array(1) } })).toThrow(/F16 data must be a Uint16Array/);
   });
 
-  const bad = (header: string, data: number[] = []) => () => parseSafetensors(buildFile(header, data));
+  const bad =
+    (header: string, data: number[] = []) =>
+    () =>
+      parseSafetensors(buildFile(header, data));
   const F32_4 = new Array(16).fill(0);
 
   it.each([
@@ -99,8 +127,16 @@ describe('safetensors', () => {
     ['a non-object header', bad('[1, 2]'), /header must be a JSON object/],
     ['an unknown dtype', bad('{"a":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}', [0, 0, 0, 0]), /tensor a: unsupported dtype "BF16" \(supported: F32, F16, I32, I8, U8\)/],
     ['a byte count that does not match the shape', bad('{"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,16]}}', F32_4), /tensor a: 16 bytes for shape \[2,3\] of F32, expected 24/],
-    ['overlapping tensors', bad('{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[1],"data_offsets":[12,16]}}', F32_4), /tensor b: data_offsets \[12, 16\] overlap tensor a/],
-    ['a gap between tensors', bad('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}', F32_4.slice(0, 12)), /tensor b: data_offsets start at 8, leaving a gap after byte 4/],
+    [
+      'overlapping tensors',
+      bad('{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[1],"data_offsets":[12,16]}}', F32_4),
+      /tensor b: data_offsets \[12, 16\] overlap tensor a/,
+    ],
+    [
+      'a gap between tensors',
+      bad('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}', F32_4.slice(0, 12)),
+      /tensor b: data_offsets start at 8, leaving a gap after byte 4/,
+    ],
     ['trailing bytes no tensor owns', bad('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', F32_4), /tensors cover 4 bytes but the data buffer holds 16/],
     ['reversed offsets', bad('{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}', F32_4.slice(0, 4)), /data_offsets must be \[begin, end\]/],
     ['a negative shape', bad('{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}', F32_4.slice(0, 4)), /shape must be an array of non-negative integers/],
@@ -152,7 +188,7 @@ describe('float16 conversion', () => {
       return (x < 0 || Object.is(x, -0) ? 0x8000 : 0) | best.bits;
     };
     let seed = 12345;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const inputs = [0, -0, 1, -1, 65504, 65519, 65520, 1e6, 6.1e-5, 5.96e-8, 2.98e-8, 2.99e-8, 1e-9, 1 + 2 ** -11, 1 + 3 * 2 ** -11, 2049, 2051];
     for (let i = 0; i < 400; i++) inputs.push((random() - 0.5) * Math.pow(2, Math.floor(random() * 44) - 28));
     const values = new Float32Array(inputs);

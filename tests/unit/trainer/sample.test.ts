@@ -22,7 +22,11 @@ function randomModel(seed: number): GPT {
 }
 
 function prompts(): number[][] {
-  return [[tok.bos, ...tok.encode('What is 2 + 2?')], [tok.bos, ...tok.encode('Hi')], [tok.bos, ...tok.encode('abc def ghi')]];
+  return [
+    [tok.bos, ...tok.encode('What is 2 + 2?')],
+    [tok.bos, ...tok.encode('Hi')],
+    [tok.bos, ...tok.encode('abc def ghi')],
+  ];
 }
 
 describe('sampling', () => {

@@ -22,19 +22,33 @@ describe('losses', () => {
 
   it('masked cross-entropy equals the mean of -log softmax at the targets over unmasked positions', () => {
     const logits = tf.randomNormal([2, 3, 5], 0, 2, 'float32', 1);
-    const targets = tf.tensor2d([[1, 4, 0], [2, 2, 3]], undefined, 'int32');
-    const mask = tf.tensor2d([[1, 0, 1], [1, 1, 0]]);
+    const targets = tf.tensor2d(
+      [
+        [1, 4, 0],
+        [2, 2, 3],
+      ],
+      undefined,
+      'int32',
+    );
+    const mask = tf.tensor2d([
+      [1, 0, 1],
+      [1, 1, 0],
+    ]);
     const L = logits.arraySync() as number[][][];
     const T = targets.arraySync() as number[][];
     const M = mask.arraySync() as number[][];
     let sum = 0;
     let count = 0;
     let all = 0;
-    for (let b = 0; b < 2; b++) for (let t = 0; t < 3; t++) {
-      const nll = -logSoftmaxRow(L[b][t])[T[b][t]];
-      all += nll;
-      if (M[b][t]) { sum += nll; count++; }
-    }
+    for (let b = 0; b < 2; b++)
+      for (let t = 0; t < 3; t++) {
+        const nll = -logSoftmaxRow(L[b][t])[T[b][t]];
+        all += nll;
+        if (M[b][t]) {
+          sum += nll;
+          count++;
+        }
+      }
     const before = tf.memory().numTensors;
     const masked = crossEntropyLoss(logits, targets, mask);
     const unmasked = crossEntropyLoss(logits, targets);
@@ -68,14 +82,43 @@ describe('AdamW and schedule', () => {
   });
 
   it('two AdamW steps match a hand computation, decaying matrices only, clipping by global norm', () => {
-    const w = tf.variable(tf.tensor2d([[1, -2], [3, 0.5]]));
+    const w = tf.variable(
+      tf.tensor2d([
+        [1, -2],
+        [3, 0.5],
+      ]),
+    );
     const b = tf.variable(tf.tensor1d([0.5, -1]));
     const opt = createAdamW({ learningRate: 0.1, beta1: 0.9, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.5, gradClipNorm: 1 }, [w, b]);
-    const grads = [[tf.tensor2d([[3, 0], [0, 4]]), tf.tensor1d([0, 0])], [tf.tensor2d([[0.1, 0.2], [0.3, 0.4]]), tf.tensor1d([0.1, -0.1])]];
+    const grads = [
+      [
+        tf.tensor2d([
+          [3, 0],
+          [0, 4],
+        ]),
+        tf.tensor1d([0, 0]),
+      ],
+      [
+        tf.tensor2d([
+          [0.1, 0.2],
+          [0.3, 0.4],
+        ]),
+        tf.tensor1d([0.1, -0.1]),
+      ],
+    ];
     // reference
-    const p = [[1, -2, 3, 0.5], [0.5, -1]];
-    const m = [[0, 0, 0, 0], [0, 0]];
-    const v = [[0, 0, 0, 0], [0, 0]];
+    const p = [
+      [1, -2, 3, 0.5],
+      [0.5, -1],
+    ];
+    const m = [
+      [0, 0, 0, 0],
+      [0, 0],
+    ];
+    const v = [
+      [0, 0, 0, 0],
+      [0, 0],
+    ];
     const norms: number[] = [];
     grads.forEach((pair, k) => {
       const t = k + 1;
@@ -83,15 +126,17 @@ describe('AdamW and schedule', () => {
       const norm = Math.sqrt(g.flat().reduce((s, x) => s + x * x, 0));
       norms.push(norm);
       const scale = Math.min(1, 1 / (norm + 1e-6));
-      g.forEach((gv, i) => gv.forEach((gi, j) => {
-        const gs = gi * scale;
-        m[i][j] = 0.9 * m[i][j] + 0.1 * gs;
-        v[i][j] = 0.99 * v[i][j] + 0.01 * gs * gs;
-        const mh = m[i][j] / (1 - 0.9 ** t);
-        const vh = v[i][j] / (1 - 0.99 ** t);
-        const decay = i === 0 ? 0.1 * 0.5 * p[i][j] : 0;
-        p[i][j] = p[i][j] - 0.1 * mh / (Math.sqrt(vh) + 1e-8) - decay;
-      }));
+      g.forEach((gv, i) =>
+        gv.forEach((gi, j) => {
+          const gs = gi * scale;
+          m[i][j] = 0.9 * m[i][j] + 0.1 * gs;
+          v[i][j] = 0.99 * v[i][j] + 0.01 * gs * gs;
+          const mh = m[i][j] / (1 - 0.9 ** t);
+          const vh = v[i][j] / (1 - 0.99 ** t);
+          const decay = i === 0 ? 0.1 * 0.5 * p[i][j] : 0;
+          p[i][j] = p[i][j] - (0.1 * mh) / (Math.sqrt(vh) + 1e-8) - decay;
+        }),
+      );
     });
     const before = tf.memory().numTensors;
     const got = grads.map((pair) => applyAdamW(opt, [w, b], pair));

@@ -3,18 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from './setup-backend';
 import { validateConfig, type GPTConfig } from '@/trainer/model/config';
 import { createVariable } from '@/trainer/model/linear';
-import {
-  countBaseParameters,
-  createGPT,
-  disposeGPT,
-  disposeKVCache,
-  forward,
-  forwardHidden,
-  forwardWithCache,
-  logitsFromHidden,
-  namedWeights,
-  type GPT,
-} from '@/trainer/model/transformer';
+import { countBaseParameters, createGPT, disposeGPT, disposeKVCache, forward, forwardHidden, forwardWithCache, logitsFromHidden, namedWeights, type GPT } from '@/trainer/model/transformer';
 import { maxAbsDiff, naiveForward, readWeights, type Matrix } from './naive-gpt';
 
 const CONFIG: GPTConfig = {
@@ -45,7 +34,7 @@ function createTestModel(config: GPTConfig, seed: number): GPT {
 
 function randomIds(b: number, t: number, vocab: number, seed: number): number[][] {
   let state = seed;
-  const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const next = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
   return Array.from({ length: b }, () => Array.from({ length: t }, () => Math.floor(next() * vocab)));
 }
 
@@ -180,12 +169,20 @@ describe('GPT structure', () => {
     const idsT = tf.tensor2d(ids, undefined, 'int32');
     const full = forward(model, idsT, { training: false, padding });
     const before = tf.memory().numTensors;
-    const prompt = tf.tensor2d(ids.map((r) => r.slice(0, 6)), undefined, 'int32');
+    const prompt = tf.tensor2d(
+      ids.map((r) => r.slice(0, 6)),
+      undefined,
+      'int32',
+    );
     let step = forwardWithCache(model, prompt, null, padding);
     const rows: tf.Tensor[] = [logitsFromHidden(model, step.hidden)];
     step.hidden.dispose();
     for (let t = 6; t < 10; t++) {
-      const token = tf.tensor2d(ids.map((r) => [r[t]]), undefined, 'int32');
+      const token = tf.tensor2d(
+        ids.map((r) => [r[t]]),
+        undefined,
+        'int32',
+      );
       const next = forwardWithCache(model, token, step.cache, null);
       tf.dispose(token);
       disposeKVCache(step.cache);

@@ -34,9 +34,7 @@ describe('wasm internals check', () => {
       'makeOutput(shape, dtype, memoryOffset) takes 2 parameters, expected at least 3',
     ]);
     expect(wasmInternalsProblems(patchedBackend({ wasm: { ...real.wasm, _BatchMatMul: undefined } }))).toEqual(['wasm._BatchMatMul (the C kernel) is not a function']);
-    expect(wasmInternalsProblems(patchedBackend({ dataIdMap: { get: (_: unknown) => ({ id: 1 }), delete: (_: unknown) => true } }))).toEqual([
-      'dataIdMap entries lack an integer id and memoryOffset',
-    ]);
+    expect(wasmInternalsProblems(patchedBackend({ dataIdMap: { get: (_: unknown) => ({ id: 1 }), delete: (_: unknown) => true } }))).toEqual(['dataIdMap entries lack an integer id and memoryOffset']);
   });
 
   it('on a mismatch logs one line once and computes batched products with the stock kernel', () => {

@@ -126,7 +126,14 @@ export function ExportPanel({ snapshotId }: { snapshotId: number }) {
         {allowed.includes('ktoThreshold') && (
           <label>
             KTO threshold:{' '}
-            <input type="number" step="0.5" className="w-20 rounded border border-slate-300 px-1" value={options.ktoThreshold} placeholder="midpoint" onChange={(e) => set('ktoThreshold', e.target.value)} />
+            <input
+              type="number"
+              step="0.5"
+              className="w-20 rounded border border-slate-300 px-1"
+              value={options.ktoThreshold}
+              placeholder="midpoint"
+              onChange={(e) => set('ktoThreshold', e.target.value)}
+            />
           </label>
         )}
       </div>

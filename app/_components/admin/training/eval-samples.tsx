@@ -13,7 +13,17 @@ function Score({ judge, reward }: { judge: number | null; reward: number | null 
   );
 }
 
-export function EvalSamples({ samples, previousLabel = 'Previous policy', newLabel = 'New policy', testId = 'eval-samples' }: { samples: EvaluationSample[]; previousLabel?: string; newLabel?: string; testId?: string }) {
+export function EvalSamples({
+  samples,
+  previousLabel = 'Previous policy',
+  newLabel = 'New policy',
+  testId = 'eval-samples',
+}: {
+  samples: EvaluationSample[];
+  previousLabel?: string;
+  newLabel?: string;
+  testId?: string;
+}) {
   if (samples.length === 0) return <p className="text-sm text-slate-500">No evaluation samples stored.</p>;
   return (
     <table className={`${tableClass} table-fixed`} data-testid={testId}>

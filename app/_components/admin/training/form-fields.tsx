@@ -62,10 +62,25 @@ export function NumberField({ value, onChange, isNullable = false, ...field }: F
   );
 }
 
-export function TextField({ value, onChange, type = 'text', placeholder, ...field }: FieldProps & { value: string; onChange: (value: string) => void; type?: 'text' | 'password' | 'url'; placeholder?: string }) {
+export function TextField({
+  value,
+  onChange,
+  type = 'text',
+  placeholder,
+  ...field
+}: FieldProps & { value: string; onChange: (value: string) => void; type?: 'text' | 'password' | 'url'; placeholder?: string }) {
   return (
     <FieldShell {...field}>
-      <input type={type} data-testid={field.testId} aria-invalid={!!field.error} className={inputClass} value={value} placeholder={placeholder} onChange={(e) => onChange(e.target.value)} autoComplete={type === 'password' ? 'new-password' : 'off'} />
+      <input
+        type={type}
+        data-testid={field.testId}
+        aria-invalid={!!field.error}
+        className={inputClass}
+        value={value}
+        placeholder={placeholder}
+        onChange={(e) => onChange(e.target.value)}
+        autoComplete={type === 'password' ? 'new-password' : 'off'}
+      />
     </FieldShell>
   );
 }

@@ -49,7 +49,14 @@ function SourceFields({ source, onChange, errors }: { source: OpenAISource; onCh
   const e = (field: string) => errors[`generation.source.${field}`];
   return (
     <>
-      <TextField label="Base URL" testId="gen-field-source.baseUrl" value={source.baseUrl} placeholder="http://localhost:8000/v1" onChange={(baseUrl) => onChange({ ...source, baseUrl })} error={e('baseUrl')} />
+      <TextField
+        label="Base URL"
+        testId="gen-field-source.baseUrl"
+        value={source.baseUrl}
+        placeholder="http://localhost:8000/v1"
+        onChange={(baseUrl) => onChange({ ...source, baseUrl })}
+        error={e('baseUrl')}
+      />
       <TextField label="Model" testId="gen-field-source.model" value={source.model} onChange={(model) => onChange({ ...source, model })} error={e('model')} />
       <TextField
         label="API key secret name"
@@ -61,7 +68,13 @@ function SourceFields({ source, onChange, errors }: { source: OpenAISource; onCh
         error={e('apiKeySecret')}
       />
       <NumberField label="Timeout (ms)" testId="gen-field-source.timeoutMs" value={source.timeoutMs} onChange={(v) => onChange({ ...source, timeoutMs: asNumber(v) })} error={e('timeoutMs')} />
-      <NumberField label="Concurrent requests" testId="gen-field-source.concurrency" value={source.concurrency} onChange={(v) => onChange({ ...source, concurrency: asNumber(v) })} error={e('concurrency')} />
+      <NumberField
+        label="Concurrent requests"
+        testId="gen-field-source.concurrency"
+        value={source.concurrency}
+        onChange={(v) => onChange({ ...source, concurrency: asNumber(v) })}
+        error={e('concurrency')}
+      />
       <NumberField label="Retries" testId="gen-field-source.maxRetries" value={source.maxRetries} onChange={(v) => onChange({ ...source, maxRetries: asNumber(v) })} error={e('maxRetries')} />
     </>
   );
@@ -86,18 +99,53 @@ export function GenerationFields({ settings, onChange, errors }: { settings: Gen
         {settings.source.kind === 'openai' && <SourceFields source={settings.source} onChange={(source) => onChange({ ...settings, source })} errors={errors} />}
       </FieldGroup>
       <FieldGroup title="Sampling">
-        <NumberField label="Temperature" testId="gen-field-sampling.temperature" value={settings.sampling.temperature} onChange={(v) => setSampling({ temperature: asNumber(v) })} error={s('temperature')} hint="0 = greedy" />
+        <NumberField
+          label="Temperature"
+          testId="gen-field-sampling.temperature"
+          value={settings.sampling.temperature}
+          onChange={(v) => setSampling({ temperature: asNumber(v) })}
+          error={s('temperature')}
+          hint="0 = greedy"
+        />
         <NumberField label="Top-k" testId="gen-field-sampling.topK" value={settings.sampling.topK} onChange={(v) => setSampling({ topK: asNumber(v) })} error={s('topK')} hint="0 = off" />
         <NumberField label="Top-p" testId="gen-field-sampling.topP" value={settings.sampling.topP} onChange={(v) => setSampling({ topP: asNumber(v) })} error={s('topP')} hint="1 = off" />
-        <NumberField label="Max new tokens" testId="gen-field-sampling.maxNewTokens" value={settings.sampling.maxNewTokens} onChange={(v) => setSampling({ maxNewTokens: asNumber(v) })} error={s('maxNewTokens')} />
+        <NumberField
+          label="Max new tokens"
+          testId="gen-field-sampling.maxNewTokens"
+          value={settings.sampling.maxNewTokens}
+          onChange={(v) => setSampling({ maxNewTokens: asNumber(v) })}
+          error={s('maxNewTokens')}
+        />
         <NumberField label="Seed" testId="gen-field-sampling.seed" isNullable value={settings.sampling.seed} onChange={(seed) => setSampling({ seed })} error={s('seed')} hint="empty = random" />
-        <StopListField stop={settings.sampling.stop} onChange={(stop) => setSampling({ stop })} error={errors['generation.sampling.stop'] ?? Object.entries(errors).find(([path]) => path.startsWith('generation.sampling.stop.'))?.[1]} />
+        <StopListField
+          stop={settings.sampling.stop}
+          onChange={(stop) => setSampling({ stop })}
+          error={errors['generation.sampling.stop'] ?? Object.entries(errors).find(([path]) => path.startsWith('generation.sampling.stop.'))?.[1]}
+        />
       </FieldGroup>
       <FieldGroup title="Prompts and tasks">
         <SelectField label="Prompt template" testId="gen-field-template" value={settings.template} options={TEMPLATES} onChange={(template) => onChange({ ...settings, template })} />
-        <NumberField label="Samples per prompt (k)" testId="gen-field-samplesPerPrompt" value={settings.samplesPerPrompt} onChange={(v) => onChange({ ...settings, samplesPerPrompt: asNumber(v) })} error={errors['generation.samplesPerPrompt']} />
-        <SelectField label="Pair selection" testId="gen-field-pairSelection" value={settings.pairSelection} options={PAIR_SELECTIONS} onChange={(pairSelection) => onChange({ ...settings, pairSelection })} />
-        <NumberField label="Prompts per generate job" testId="gen-field-promptsPerJob" value={settings.promptsPerJob} onChange={(v) => onChange({ ...settings, promptsPerJob: asNumber(v) })} error={errors['generation.promptsPerJob']} />
+        <NumberField
+          label="Samples per prompt (k)"
+          testId="gen-field-samplesPerPrompt"
+          value={settings.samplesPerPrompt}
+          onChange={(v) => onChange({ ...settings, samplesPerPrompt: asNumber(v) })}
+          error={errors['generation.samplesPerPrompt']}
+        />
+        <SelectField
+          label="Pair selection"
+          testId="gen-field-pairSelection"
+          value={settings.pairSelection}
+          options={PAIR_SELECTIONS}
+          onChange={(pairSelection) => onChange({ ...settings, pairSelection })}
+        />
+        <NumberField
+          label="Prompts per generate job"
+          testId="gen-field-promptsPerJob"
+          value={settings.promptsPerJob}
+          onChange={(v) => onChange({ ...settings, promptsPerJob: asNumber(v) })}
+          error={errors['generation.promptsPerJob']}
+        />
       </FieldGroup>
     </>
   );

@@ -8,7 +8,11 @@ export function JobProgress({ progress, testId }: { progress: unknown; testId?: 
   return (
     <div className="min-w-48 space-y-0.5" data-testid={testId}>
       <ProgressBar label={live.stage ?? 'working'} step={live.step} total={live.total} etaSeconds={live.etaSeconds} />
-      {live.message && <p className="truncate text-xs text-slate-500" title={live.message}>{live.message}</p>}
+      {live.message && (
+        <p className="truncate text-xs text-slate-500" title={live.message}>
+          {live.message}
+        </p>
+      )}
     </div>
   );
 }

@@ -50,7 +50,14 @@ export function PeftFields({ peft, onChange, errors }: { peft: PeftConfig; onCha
       {(peft.method === 'lora' || peft.method === 'qlora') && (
         <>
           <NumberField label="Rank r" testId="round-field-peft.rank" value={peft.rank} onChange={(v) => onChange({ ...peft, rank: asNumber(v) })} error={errors['peft.rank']} hint="4–16 is typical" />
-          <NumberField label="Alpha α" testId="round-field-peft.alpha" value={peft.alpha} onChange={(v) => onChange({ ...peft, alpha: asNumber(v) })} error={errors['peft.alpha']} hint="the update is scaled by α / r" />
+          <NumberField
+            label="Alpha α"
+            testId="round-field-peft.alpha"
+            value={peft.alpha}
+            onChange={(v) => onChange({ ...peft, alpha: asNumber(v) })}
+            error={errors['peft.alpha']}
+            hint="the update is scaled by α / r"
+          />
           <NumberField label="Dropout" testId="round-field-peft.dropout" value={peft.dropout} onChange={(v) => onChange({ ...peft, dropout: asNumber(v) })} error={errors['peft.dropout']} />
           <fieldset className="sm:col-span-2 lg:col-span-4">
             <legend className="mb-1 text-xs font-medium text-slate-600">Target projections</legend>
@@ -61,7 +68,9 @@ export function PeftFields({ peft, onChange, errors }: { peft: PeftConfig; onCha
                     type="checkbox"
                     data-testid={`round-field-peft.targets-${target}`}
                     checked={peft.targets.includes(target)}
-                    onChange={(e) => onChange({ ...peft, targets: e.target.checked ? ZLoraTarget.options.filter((t) => t === target || peft.targets.includes(t)) : peft.targets.filter((t) => t !== target) })}
+                    onChange={(e) =>
+                      onChange({ ...peft, targets: e.target.checked ? ZLoraTarget.options.filter((t) => t === target || peft.targets.includes(t)) : peft.targets.filter((t) => t !== target) })
+                    }
                   />
                   <span className="font-mono">{TARGET_LABELS[target]}</span>
                 </label>
@@ -88,7 +97,14 @@ export function PeftFields({ peft, onChange, errors }: { peft: PeftConfig; onCha
             onChange={(scheme) => onChange({ ...peft, scheme })}
             error={errors['peft.scheme']}
           />
-          <NumberField label="Block size" testId="round-field-peft.blockSize" value={peft.blockSize} onChange={(v) => onChange({ ...peft, blockSize: asNumber(v) })} error={errors['peft.blockSize']} hint="weights per scale; QLoRA uses 64" />
+          <NumberField
+            label="Block size"
+            testId="round-field-peft.blockSize"
+            value={peft.blockSize}
+            onChange={(v) => onChange({ ...peft, blockSize: asNumber(v) })}
+            error={errors['peft.blockSize']}
+            hint="weights per scale; QLoRA uses 64"
+          />
         </>
       )}
       {(peft.method === 'prompt' || peft.method === 'prefix') && (

@@ -1,7 +1,21 @@
 /** A labelled progress bar (step of total) with an optional time estimate. */
 import { formatEta } from '../format';
 
-export function ProgressBar({ label, step, total, etaSeconds, isDone, testId }: { label: string; step: number | null; total: number | null; etaSeconds?: number | null; isDone?: boolean; testId?: string }) {
+export function ProgressBar({
+  label,
+  step,
+  total,
+  etaSeconds,
+  isDone,
+  testId,
+}: {
+  label: string;
+  step: number | null;
+  total: number | null;
+  etaSeconds?: number | null;
+  isDone?: boolean;
+  testId?: string;
+}) {
   const hasTotal = total !== null && total > 0;
   const fraction = isDone ? 1 : hasTotal ? Math.min(1, Math.max(0, (step ?? 0) / total)) : 0;
   const counts = hasTotal ? `${step ?? 0} / ${total}` : isDone ? 'done' : 'waiting';

@@ -35,7 +35,11 @@ export function RoundStages({ stages, progress, isFinished }: { stages: unknown;
               isDone={isDone}
               testId={`round-stage-${stage}`}
             />
-            {isLive && live.message && <p className="mt-0.5 truncate text-xs text-slate-500" title={live.message}>{live.message}</p>}
+            {isLive && live.message && (
+              <p className="mt-0.5 truncate text-xs text-slate-500" title={live.message}>
+                {live.message}
+              </p>
+            )}
           </div>
         );
       })}

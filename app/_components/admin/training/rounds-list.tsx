@@ -54,7 +54,13 @@ export function RoundsList({ runs, selectedRunId, onSelect }: { runs: RoundRow[]
               <Fragment key={run.id}>
                 <tr data-testid={`round-row-${run.number}`} data-status={run.status} className={run.id === selectedRunId ? 'bg-indigo-50' : undefined}>
                   <td className={tdClass}>
-                    <button type="button" className="font-medium text-indigo-700 hover:underline" data-testid={`round-open-${run.number}`} onClick={() => onSelect(run.id)} aria-pressed={run.id === selectedRunId}>
+                    <button
+                      type="button"
+                      className="font-medium text-indigo-700 hover:underline"
+                      data-testid={`round-open-${run.number}`}
+                      onClick={() => onSelect(run.id)}
+                      aria-pressed={run.id === selectedRunId}
+                    >
                       Round {run.number}
                     </button>
                   </td>
@@ -71,7 +77,9 @@ export function RoundsList({ runs, selectedRunId, onSelect }: { runs: RoundRow[]
                         {run.error}
                       </span>
                     ) : run.job && run.job.attempts > 1 && isActiveStatus(run.status) ? (
-                      <span className="text-amber-700">attempt {run.job.attempts} of {run.job.maxAttempts}</span>
+                      <span className="text-amber-700">
+                        attempt {run.job.attempts} of {run.job.maxAttempts}
+                      </span>
                     ) : null}
                   </td>
                   <td className={`${tdClass} text-right`}>

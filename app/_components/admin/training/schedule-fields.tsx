@@ -30,10 +30,23 @@ export function ScheduleFields({ draft, onChange, errors }: { draft: ScheduleDra
     <FieldGroup title="Round schedule" testId="schedule-fields">
       <SelectField label="Start rounds" testId="schedule-field-kind" value={draft.kind} options={KINDS} onChange={(kind) => onChange({ ...draft, kind })} />
       {draft.kind === 'annotations' && (
-        <NumberField label="Annotations between rounds" testId="schedule-field-every" value={draft.every} onChange={(v) => onChange({ ...draft, every: v ?? Number.NaN })} error={errors['schedule.every']} />
+        <NumberField
+          label="Annotations between rounds"
+          testId="schedule-field-every"
+          value={draft.every}
+          onChange={(v) => onChange({ ...draft, every: v ?? Number.NaN })}
+          error={errors['schedule.every']}
+        />
       )}
       {draft.kind === 'cron' && (
-        <TextField label="Cron expression" testId="schedule-field-expression" value={draft.expression} onChange={(expression) => onChange({ ...draft, expression })} error={errors['schedule.expression']} hint="minute hour day month weekday, e.g. 0 3 * * *" />
+        <TextField
+          label="Cron expression"
+          testId="schedule-field-expression"
+          value={draft.expression}
+          onChange={(expression) => onChange({ ...draft, expression })}
+          error={errors['schedule.expression']}
+          hint="minute hour day month weekday, e.g. 0 3 * * *"
+        />
       )}
     </FieldGroup>
   );

@@ -54,7 +54,14 @@ export function TrainingHeader({ projectId, activePolicy, isFormOpen, onStartRou
       </div>
       <ErrorBox error={generate.error} testId="generate-error" />
       {isConfirmingReset && (
-        <ConfirmDialog title="Reset to the base model?" confirmLabel="Reset" isPending={reset.isPending} onConfirm={() => reset.mutate({ projectId })} onCancel={() => setIsConfirmingReset(false)} testId="reset-dialog">
+        <ConfirmDialog
+          title="Reset to the base model?"
+          confirmLabel="Reset"
+          isPending={reset.isPending}
+          onConfirm={() => reset.mutate({ projectId })}
+          onCancel={() => setIsConfirmingReset(false)}
+          testId="reset-dialog"
+        >
           <p>New completions will come from the built-in base model. {activePolicy?.name} is archived and can be promoted again later.</p>
           <ErrorBox error={reset.error} />
         </ConfirmDialog>

@@ -31,18 +31,12 @@ export function TrainingTab({ projectId }: { projectId: number }) {
   if (!overview.data) return <p className="text-sm text-slate-500">Loading training…</p>;
   const { runs, versions, jobs, activePolicyId } = overview.data;
   const activePolicy = versions.find((v) => v.id === activePolicyId) ?? null;
-  const toggleVersion = (id: number) =>
-    setSelectedVersionIds((ids) => (ids.includes(id) ? ids.filter((x) => x !== id) : ids.length < MAX_COMPARED ? [...ids, id] : ids));
+  const toggleVersion = (id: number) => setSelectedVersionIds((ids) => (ids.includes(id) ? ids.filter((x) => x !== id) : ids.length < MAX_COMPARED ? [...ids, id] : ids));
 
   return (
     <div className="space-y-4" data-testid="training-tab">
       <TrainingHeader projectId={projectId} activePolicy={activePolicy} isFormOpen={isFormOpen} onStartRound={() => setIsFormOpen(true)} />
-      {isFormOpen &&
-        (settings.data ? (
-          <RoundForm projectId={projectId} initial={settings.data.roundConfig} onClose={() => setIsFormOpen(false)} />
-        ) : (
-          <ErrorBox error={settings.error} />
-        ))}
+      {isFormOpen && (settings.data ? <RoundForm projectId={projectId} initial={settings.data.roundConfig} onClose={() => setIsFormOpen(false)} /> : <ErrorBox error={settings.error} />)}
       <RoundsList runs={runs} selectedRunId={selectedRunId} onSelect={(id) => setSelectedRunId((current) => (current === id ? null : id))} />
       {selectedRunId !== null && <RoundDetail key={selectedRunId} runId={selectedRunId} onClose={() => setSelectedRunId(null)} />}
       <VersionsTable versions={versions} runs={runs} selectedIds={selectedVersionIds} onToggle={toggleVersion} onCompare={() => setComparedIds([...selectedVersionIds].sort((a, b) => a - b))} />

@@ -112,7 +112,10 @@ export function VersionCompare({ versionIds, onClose }: { versionIds: number[]; 
           <CompareMetrics versions={compare.data} />
           <div className="space-y-2">
             <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Their rounds&apos; curves</h3>
-            <CurveGrid runs={compare.data.map((v) => ({ label: v.run ? `${v.name} (round ${v.run.number})` : v.name, curves: readCurves(v.run?.curves) }))} emptyText="Neither version's round recorded curves." />
+            <CurveGrid
+              runs={compare.data.map((v) => ({ label: v.run ? `${v.name} (round ${v.run.number})` : v.name, curves: readCurves(v.run?.curves) }))}
+              emptyText="Neither version's round recorded curves."
+            />
           </div>
           <div className="space-y-2">
             <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Answers to the same evaluation prompts</h3>

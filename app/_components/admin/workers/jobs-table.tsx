@@ -6,7 +6,21 @@ import { cardClass, tableClass, tdClass, thClass } from '../ui';
 
 export type QueueJob = { id: number; kind: string; projectId: number | null; when: Date | null; detail: React.ReactNode };
 
-export function JobsTable({ title, emptyText, whenLabel, rowTestId, jobs, action }: { title: string; emptyText: string; whenLabel: string; rowTestId: string; jobs: QueueJob[]; action: (jobId: number) => React.ReactNode }) {
+export function JobsTable({
+  title,
+  emptyText,
+  whenLabel,
+  rowTestId,
+  jobs,
+  action,
+}: {
+  title: string;
+  emptyText: string;
+  whenLabel: string;
+  rowTestId: string;
+  jobs: QueueJob[];
+  action: (jobId: number) => React.ReactNode;
+}) {
   return (
     <section className={`${cardClass} overflow-x-auto`} data-testid={`${rowTestId}s`}>
       <h2 className="border-b border-slate-200 px-3 py-2 text-sm font-semibold">{title}</h2>
