@@ -107,6 +107,11 @@ export async function runTrainingRoundJob(context: JobContext): Promise<{ runId:
     evaluate: { ...result.metrics.eval, samples: result.samples.slice(0, 24).map((s) => ({ ...s, prompt: promptText(s.prompt) })) },
     seconds: result.metrics.seconds,
   };
+  // The run turns SUCCEEDED in the same write that shows its last stage finished, so nobody reads
+  // a finished run with an unfinished stage; earlier progress writes are drained first.
+  progress.step('register', 2, 2, {});
+  await progress.flush();
+  const finalProgress = progress.complete('register');
   const versions = await db.$transaction(async (tx) => {
     if (!(await isJobStillHeld(tx, { jobId: context.job.id, workerId: context.workerId }))) throw new JobStoppedError('lost');
     const common = { projectId: run.projectId, runId: run.id, snapshotId: snapshot.snapshotId, format: 'full', config: config as Prisma.InputJsonValue };
@@ -135,12 +140,9 @@ export async function runTrainingRoundJob(context: JobContext): Promise<{ runId:
       },
       select: { id: true },
     });
-    await tx.trainingRun.update({ where: { id: run.id }, data: { status: 'SUCCEEDED', finishedAt: new Date(), metrics: metrics as Prisma.InputJsonValue } });
+    await tx.trainingRun.update({ where: { id: run.id }, data: { status: 'SUCCEEDED', finishedAt: new Date(), metrics: metrics as Prisma.InputJsonValue, ...finalProgress } });
     return { reward: reward.id, policy: policy.id };
   });
-  progress.step('register', 2, 2, {});
-  await progress.leave('register');
-  await progress.flush();
   return { runId: run.id, policyVersionId: versions.policy, rewardVersionId: versions.reward };
 }
 
@@ -269,5 +271,15 @@ function createRoundProgress(context: JobContext, runId: number) {
       return maybeFlush();
     },
     flush,
+    /** Marks the last stage finished and hands back what to write with the run's final status (nothing is flushed after). */
+    complete(stage: RoundStage) {
+      const state = stages[stage];
+      if (state) {
+        state.finishedAt = new Date().toISOString();
+        state.etaSeconds = 0;
+      }
+      dirty = false;
+      return { stages: stages as Prisma.InputJsonValue, curves: curves as Prisma.InputJsonValue };
+    },
   };
 }
