@@ -5,13 +5,24 @@
  *
  * The CLI signs no sessions, but the server's environment requires BETTER_AUTH_SECRET; it is also
  * the key of the annotator pseudonyms in `raw` exports, so set it to the server's value when those
- * must match the server's exports. Without it a throwaway value stands in.
+ * must match the server's exports. Without it, the secret `npm start` keeps in ./.data/auth-secret
+ * is used when the CLI runs in the project folder, else a throwaway value stands in.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { CliError, type Backend } from './backend';
 
+function readStartSecret(): string | undefined {
+  try {
+    return readFileSync(path.resolve('.data/auth-secret'), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function createLocalBackend(): Promise<Backend> {
-  process.env.BETTER_AUTH_SECRET ??= randomBytes(32).toString('hex');
+  process.env.BETTER_AUTH_SECRET ??= readStartSecret() ?? randomBytes(32).toString('hex');
   process.env.DATABASE_POOL_SIZE ??= '4';
   const [{ db }, { listApiProjects }, snapshots, exporter, { importFile }, { AppError }] = await Promise.all([
     import('../../server/db'),
