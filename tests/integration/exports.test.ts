@@ -114,7 +114,8 @@ describe('the shared Anthropic HH file, imported, rated as the file says, export
     projectId = project.id;
     const content = zlib.gunzipSync(fs.readFileSync(HH_FILE)).toString('utf8');
     const started = performance.now();
-    await caller.imports.commit({ projectId, fileName: 'hh-rlhf-harmless-base-test.jsonl', content });
+    // Prompts and completions only: the answers below are a person's (the judgement import has its own round trip in import-judgements.test.ts).
+    await caller.imports.commit({ projectId, fileName: 'hh-rlhf-harmless-base-test.jsonl', content, importJudgements: false });
     console.log(`[exports] HH import: ${((performance.now() - started) / 1000).toFixed(2)} s`);
     // The import writes the file's chosen completion first (lower id); the annotator picks it
     // wherever the task shows it.
