@@ -23,12 +23,6 @@ export async function* copySnapshotRecords(options: {
   signal?: AbortSignal;
 }): AsyncGenerator<SnapshotRecord[]> {
   const batchSize = options.batchSize ?? 2000;
-  const client = new pg.Client({ connectionString: options.connectionString });
-  await client.connect();
-  const sql = `COPY (SELECT q.j FROM (${recordQueryText(options)}) q ORDER BY q.id) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')`;
-  const stream = client.query(copyTo(sql));
-  // Pulled by hand (read() on 'readable') rather than with for-await: a for-await loop that is
-  // left early waits for the stream to close, which a COPY in flight never does.
   let isEnded = false;
   let failure: Error | null = null;
   let wake: (() => void) | null = null;
@@ -36,6 +30,17 @@ export async function* copySnapshotRecords(options: {
     wake?.();
     wake = null;
   };
+  const client = new pg.Client({ connectionString: options.connectionString });
+  // A connection lost mid-export (PostgreSQL restarted) fails this export, not the process.
+  client.on('error', (error: Error) => {
+    failure ??= error;
+    notify();
+  });
+  await client.connect();
+  const sql = `COPY (SELECT q.j FROM (${recordQueryText(options)}) q ORDER BY q.id) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01')`;
+  const stream = client.query(copyTo(sql));
+  // Pulled by hand (read() on 'readable') rather than with for-await: a for-await loop that is
+  // left early waits for the stream to close, which a COPY in flight never does.
   stream.on('readable', notify);
   stream.once('end', () => {
     isEnded = true;
