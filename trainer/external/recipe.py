@@ -85,3 +85,27 @@ def finish(trainer, args: argparse.Namespace, method: str) -> dict:
         with open(os.path.join(args.output, "metrics.json"), "w", encoding="utf-8") as f:
             json.dump(metrics, f, indent=2, default=float)
     return metrics
+
+
+def run_causal_lm_recipe(method: str, config_class, trainer_class, defaults: dict, **config_args) -> dict:
+    """DPO, KTO and SFT differ only in their TRL classes and a few settings: load the export,
+    tokenizer and causal LM, train, save."""
+    from export_folder import load_for_method
+    from transformers import AutoModelForCausalLM
+
+    args = parse_args(method, defaults)
+    data = load_for_method(args.data, method)
+    tokenizer = load_tokenizer(args.model)
+    model = AutoModelForCausalLM.from_pretrained(args.model, dtype=torch_dtype())
+    extra = {name: value(args) if callable(value) else value for name, value in config_args.items()}
+    config = config_class(**common_training_args(args), max_length=args.max_length, **extra)
+    trainer = trainer_class(
+        model=model,
+        args=config,
+        train_dataset=data["train"],
+        eval_dataset=data.get("test"),
+        processing_class=tokenizer,
+        peft_config=peft_config(args, "CAUSAL_LM"),
+    )
+    trainer.train()
+    return finish(trainer, args, method)
