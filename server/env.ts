@@ -28,6 +28,8 @@ const ZEnv = z.object({
    * your reverse proxies (e.g. "127.0.0.1,10.0.0.0/8"). Empty: the TCP peer is the client.
    */
   TRUST_PROXY: z.string().default(''),
+  /** Where the trainer keeps artifacts and export jobs their files (the worker's DATA_DIR; same default). */
+  DATA_DIR: z.string().min(1).default('./.data/artifacts'),
   /** Extra origins allowed to send state-changing requests, comma-separated (APP_URL's origin always is). */
   TRUSTED_ORIGINS: z.string().default(''),
 });

@@ -15,6 +15,11 @@ export const ZTrainerEnv = z.object({
   DATA_DIR: z.string().min(1).default('./.data/artifacts'),
   /** Optional here; the worker entry point requires it. */
   DATABASE_URL: z.string().url().optional(),
+  /**
+   * The web app's secret: the key of the annotator pseudonyms in exports, so a file an export job
+   * writes carries the same pseudonyms as a download. Export jobs fail without it.
+   */
+  BETTER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** How often a running job reports that it is alive (and reads cancel requests). */
   WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   /** A running job silent for this long was held by a dead worker: retried or failed. */

@@ -9,7 +9,7 @@ import { getTrainerEnv } from './env';
 import { selectBackend } from './model/backend';
 import { createWorkerDb } from './db';
 import { startWorker } from './worker/run-worker';
-import { JOB_HANDLERS } from './jobs/handlers';
+import { createJobHandlers } from './jobs/handlers';
 import { ZJobKind } from '../server/jobs/contracts';
 import packageJson from '../package.json';
 
@@ -21,7 +21,7 @@ async function main() {
   const worker = startWorker({
     db,
     databaseUrl: env.DATABASE_URL,
-    handlers: JOB_HANDLERS,
+    handlers: createJobHandlers({ databaseUrl: env.DATABASE_URL, pseudonymSecret: env.BETTER_AUTH_SECRET }),
     dataDir: path.resolve(env.DATA_DIR),
     backend: `${backend.name} (${backend.detail})`,
     version: `feedloop ${packageJson.version}, tfjs ${tf.version_core}`,

@@ -16,6 +16,10 @@
  *
  * Same snapshot, format, encoding and options: the same bytes (rows in annotation id order, no
  * timestamps in any file, pseudonyms are a keyed hash).
+ *
+ * The web process's client, DATABASE_URL and secret are loaded only when a caller leaves them out:
+ * the trainer's export job passes its own, and must not load server/env.ts (which demands the web
+ * process's whole environment).
  */
 import { createHmac } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -23,8 +27,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { ZRatingForm } from '../../lib/forms/schema';
-import { db as defaultDb } from '../db';
-import { env } from '../env';
 import { AppError } from '../errors';
 import type { PrismaClient } from '../generated/prisma/client';
 import { buildDatasetCard } from './dataset-card';
@@ -49,14 +51,33 @@ export type ExportSnapshotOptions = {
   db?: PrismaClient;
   /** Where rows are streamed from by COPY; defaults to DATABASE_URL. */
   connectionString?: string;
+  /** The key of the annotator pseudonyms; defaults to BETTER_AUTH_SECRET. */
+  pseudonymSecret?: string;
+  /** Called after each page with the annotations read so far (for a job's progress). */
+  onProgress?: (annotationsDone: number) => void;
 };
+
+type WebDefaults = { db: PrismaClient; databaseUrl: string; secret: string };
+
+/** The web process's client and environment, imported on first use only. */
+async function webDefaults(): Promise<WebDefaults> {
+  const [{ db }, { env }] = await Promise.all([import('../db'), import('../env')]);
+  return { db, databaseUrl: env.DATABASE_URL, secret: env.BETTER_AUTH_SECRET };
+}
+
+/** The caller's db, connection string and secret, the web process's where one is left out. */
+async function resolveDefaults(options: { db?: PrismaClient; connectionString?: string; pseudonymSecret?: string }): Promise<WebDefaults> {
+  if (options.db && options.connectionString && options.pseudonymSecret) return { db: options.db, databaseUrl: options.connectionString, secret: options.pseudonymSecret };
+  const web = await webDefaults();
+  return { db: options.db ?? web.db, databaseUrl: options.connectionString ?? web.databaseUrl, secret: options.pseudonymSecret ?? web.secret };
+}
 
 /**
  * The annotator pseudonym: HMAC-SHA256 keyed with the server secret over (project, user), 16 hex
  * characters. Stable across exports of one project, unlinkable across projects, and not
  * reversible without the secret.
  */
-export function annotatorPseudonym(projectId: number, userId: string, secret = env.BETTER_AUTH_SECRET): string {
+export function annotatorPseudonym(projectId: number, userId: string, secret: string): string {
   return createHmac('sha256', secret).update(`feedloop-annotator:${projectId}:${userId}`).digest('hex').slice(0, 16);
 }
 
@@ -82,41 +103,48 @@ async function forEachRowBatch(options: {
   only?: 'train' | 'test';
   signal?: AbortSignal;
   limitRecords?: number;
-  connectionString?: string;
+  connectionString: string;
+  secret: string;
+  onProgress?: (annotationsDone: number) => void;
   onRows: (rows: Record<string, unknown>[]) => Promise<boolean | void>;
 }): Promise<number> {
   const { snapshot, form, format } = options;
   const pseudonyms = new Map<string, string>();
   const annotatorOf = (userId: string) => {
     let p = pseudonyms.get(userId);
-    if (p === undefined) pseudonyms.set(userId, (p = annotatorPseudonym(snapshot.projectId, userId)));
+    if (p === undefined) pseudonyms.set(userId, (p = annotatorPseudonym(snapshot.projectId, userId, options.secret)));
     return p;
   };
   const only = options.only ?? (options.options.split === 'all' ? undefined : options.options.split);
   let count = 0;
+  let records = 0;
   // Whole files stream by COPY; a preview reads one small keyset page.
   const source =
     options.limitRecords === undefined
-      ? copySnapshotRecords({ connectionString: options.connectionString ?? env.DATABASE_URL, snapshotId: snapshot.id, split: snapshot.filters.split, only, signal: options.signal })
+      ? copySnapshotRecords({ connectionString: options.connectionString, snapshotId: snapshot.id, split: snapshot.filters.split, only, signal: options.signal })
       : readSnapshotRecords({ db: options.db, snapshotId: snapshot.id, split: snapshot.filters.split, only, signal: options.signal, limit: options.limitRecords });
-  for await (const records of source) {
+  for await (const page of source) {
     const rows: Record<string, unknown>[] = [];
-    for (const record of records) for (const row of rowsOfRecord({ format, form, record, options: options.options, annotatorOf })) rows.push(row);
+    for (const record of page) for (const row of rowsOfRecord({ format, form, record, options: options.options, annotatorOf })) rows.push(row);
     count += rows.length;
     if ((await options.onRows(rows)) === false) break;
+    records += page.length;
+    options.onProgress?.(records);
   }
   return count;
 }
 
 /** Writes one file of a snapshot in a format and encoding to `out`, then ends it. Returns the row count. */
 export async function exportSnapshot(options: ExportSnapshotOptions): Promise<{ rows: number }> {
-  const db = options.db ?? defaultDb;
   const exportOptions = ZExportOptions.parse(options.options ?? {});
   assertEncodingAllowed(options.format, options.encoding);
+  const { db, databaseUrl, secret } = await resolveDefaults(options);
   const { snapshot, form } = await loadExportContext(db, options.snapshotId);
   return writeRows({
     db,
-    connectionString: options.connectionString,
+    connectionString: databaseUrl,
+    secret,
+    onProgress: options.onProgress,
     snapshot,
     form,
     format: options.format,
@@ -129,7 +157,9 @@ export async function exportSnapshot(options: ExportSnapshotOptions): Promise<{ 
 
 async function writeRows(options: {
   db: PrismaClient;
-  connectionString?: string;
+  connectionString: string;
+  secret: string;
+  onProgress?: (annotationsDone: number) => void;
   snapshot: SnapshotSummary;
   form: ReturnType<typeof ZRatingForm.parse>;
   format: ExportFormat;
@@ -173,13 +203,15 @@ export async function previewSnapshot(options: {
   limit?: number;
   db?: PrismaClient;
 }): Promise<{ rows: Record<string, unknown>[]; columns: string[] }> {
-  const db = options.db ?? defaultDb;
+  const { db, databaseUrl, secret } = await resolveDefaults(options);
   const exportOptions = ZExportOptions.parse(options.options ?? {});
   const limit = options.limit ?? 20;
   const { snapshot, form } = await loadExportContext(db, options.snapshotId);
   const rows: Record<string, unknown>[] = [];
   await forEachRowBatch({
     db,
+    connectionString: databaseUrl,
+    secret,
     snapshot,
     form,
     format: options.format,
@@ -201,9 +233,9 @@ export async function previewSnapshot(options: {
  * and README.md, a Hugging Face dataset card. Returns the row count per split.
  */
 export async function exportSnapshotToFolder(options: Omit<ExportSnapshotOptions, 'out'> & { dir: string }): Promise<{ files: string[]; rows: { train: number; test: number } }> {
-  const db = options.db ?? defaultDb;
   const exportOptions = ZExportOptions.parse({ ...(options.options ?? {}), split: 'all' });
   assertEncodingAllowed(options.format, options.encoding);
+  const { db, databaseUrl, secret } = await resolveDefaults(options);
   const { snapshot, form } = await loadExportContext(db, options.snapshotId);
   await mkdir(path.join(options.dir, 'data'), { recursive: true });
   const rows = { train: 0, test: 0 };
@@ -213,7 +245,8 @@ export async function exportSnapshotToFolder(options: Omit<ExportSnapshotOptions
     const out = createWriteStream(path.join(options.dir, relative));
     const result = await writeRows({
       db,
-      connectionString: options.connectionString,
+      connectionString: databaseUrl,
+      secret,
       snapshot,
       form,
       format: options.format,

@@ -15,7 +15,10 @@ import { db } from '../db';
 import { AppError } from '../errors';
 import { assertEncodingAllowed, exportSnapshot, ExportCancelledError } from '../datasets/export';
 import { EXPORT_ENCODINGS, EXPORT_FORMATS, contentTypeOf, ZExportOptions } from '../datasets/formats';
+import { exportFileName } from '../datasets/export-files';
 import type { EdgeContext, EdgeRoute } from './route-types';
+
+export { exportFileName };
 
 const PATH = /^\/api\/datasets\/([^/]+)\/export$/;
 
@@ -39,18 +42,6 @@ function sendError(res: ServerResponse, status: number, message: string) {
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
   res.end(JSON.stringify({ error: message }));
-}
-
-/** A file name safe in any header and file system: letters, digits, dots and dashes only. */
-export function exportFileName(options: { snapshotId: number; name: string | null; format: string; encoding: string; split?: string }): string {
-  const base = (options.name ?? '')
-    .normalize('NFKD')
-    .replace(/[^A-Za-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60)
-    .toLowerCase();
-  const split = options.split && options.split !== 'all' ? `-${options.split}` : '';
-  return `snapshot-${options.snapshotId}${base ? `-${base}` : ''}-${options.format}${split}.${options.encoding}`;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: EdgeContext): Promise<void> {

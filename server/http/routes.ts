@@ -6,6 +6,7 @@ import { authRoute } from './auth-route';
 import { healthRoute } from './health-route';
 import { apiV1Route } from './api-v1/route';
 import { datasetExportRoute } from './dataset-export-route';
+import { exportJobRoute } from './export-job-route';
 import type { EdgeRoute } from './route-types';
 
-export const edgeRoutes: readonly EdgeRoute[] = [authRoute, healthRoute, apiV1Route, datasetExportRoute];
+export const edgeRoutes: readonly EdgeRoute[] = [authRoute, healthRoute, apiV1Route, datasetExportRoute, exportJobRoute];

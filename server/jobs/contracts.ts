@@ -6,11 +6,12 @@
  */
 import { z } from 'zod';
 import { ZDbId, ZSafeText } from '../../lib/validation';
+import { EXPORT_ENCODINGS, EXPORT_FORMATS, FORMAT_INFO, ZExportOptions } from '../datasets/formats';
 import { ZPeftConfig } from './peft-config';
 
 export { ZPeftConfig, type PeftConfig } from './peft-config';
 
-export const JOB_KINDS = ['generate', 'training_round', 'evaluate'] as const;
+export const JOB_KINDS = ['generate', 'training_round', 'evaluate', 'export'] as const;
 export const ZJobKind = z.enum(JOB_KINDS);
 export type JobKind = z.infer<typeof ZJobKind>;
 
@@ -160,10 +161,28 @@ export const ZEvaluatePayload = z.object({
 });
 export type EvaluatePayload = z.infer<typeof ZEvaluatePayload>;
 
+// ───────────── dataset exports ─────────────
+
+/** A large export written to a file by a worker (small ones stream from the web process). */
+export const ZExportPayload = z
+  .object({
+    snapshotId: ZDbId,
+    format: z.enum(EXPORT_FORMATS),
+    encoding: z.enum(EXPORT_ENCODINGS),
+    options: ZExportOptions.prefault({}),
+  })
+  .refine((p) => FORMAT_INFO[p.format].encodings.includes(p.encoding), { message: 'this format cannot be written in this encoding', path: ['encoding'] });
+export type ExportPayload = z.infer<typeof ZExportPayload>;
+
+/** What a finished export job publishes: the file under DATA_DIR/exports/job-<id>/. */
+export const ZExportResult = z.object({ fileName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/), bytes: z.number().int().min(0), rows: z.number().int().min(0) });
+export type ExportResult = z.infer<typeof ZExportResult>;
+
 export const ZJobPayload = {
   generate: ZGeneratePayload,
   training_round: ZTrainingRoundPayload,
   evaluate: ZEvaluatePayload,
+  export: ZExportPayload,
 } as const satisfies Record<JobKind, z.ZodType>;
 
 /** Schedules: a round starts after every N new annotations, or on a cron expression. */

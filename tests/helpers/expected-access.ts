@@ -53,6 +53,8 @@ export const EXPECTED_ACCESS: Record<string, Access> = {
   'datasets.get': 'admin',
   'datasets.create': 'admin',
   'datasets.preview': 'admin',
+  'datasets.startExport': 'admin',
+  'datasets.exportJobs': 'admin',
 
   'users.list': 'admin',
   'users.create': 'admin',

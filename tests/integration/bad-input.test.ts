@@ -59,6 +59,8 @@ function idInputs(projectId: number, taskId: number): Record<string, ((id: numbe
     'datasets.get': [(id) => ({ snapshotId: id })],
     'datasets.create': [project],
     'datasets.preview': [(id) => ({ snapshotId: id, format: 'raw' })],
+    'datasets.startExport': [(id) => ({ snapshotId: id, format: 'raw', encoding: 'jsonl' })],
+    'datasets.exportJobs': [project],
   };
 }
 const TAKES_NO_ID = [

@@ -134,6 +134,8 @@ const VALID_INPUTS: Record<string, (role: Role) => Promise<unknown> | unknown> =
   'datasets.list': () => ({ projectId: fx.projectId }),
   'datasets.get': () => ({ snapshotId: fx.snapshotId }),
   'datasets.preview': () => ({ snapshotId: fx.snapshotId, format: 'trl-preference' }),
+  'datasets.startExport': () => ({ snapshotId: fx.snapshotId, format: 'trl-preference', encoding: 'jsonl' }),
+  'datasets.exportJobs': () => ({ projectId: fx.projectId }),
 
   'apiKeys.create': () => ({ name: 'Matrix key', scope: 'READ' }),
   'apiKeys.list': () => undefined,

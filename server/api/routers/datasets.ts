@@ -1,9 +1,13 @@
-/** Dataset snapshots and export previews (admins only); downloads go through /api/datasets/<id>/export. */
+/**
+ * Dataset snapshots, export previews and export jobs (admins only); downloads go through
+ * /api/datasets/<id>/export (streamed) and /api/datasets/exports/<jobId> (a finished job's file).
+ */
 import { z } from 'zod';
 import { ZDbId, ZSafeText } from '../../../lib/validation';
 import { assertEncodingAllowed, previewSnapshot } from '../../datasets/export';
 import { EXPORT_ENCODINGS, EXPORT_FORMATS, FORMAT_INFO, ZExportOptions } from '../../datasets/formats';
 import { createSnapshot, getSnapshot, listSnapshots, ZSnapshotFilters } from '../../datasets/snapshots';
+import { listExportJobs, startExportJob, ZExportJobOutput, ZStartExportInput } from '../../datasets/export-jobs';
 import { adminProcedure, createTRPCRouter } from '../trpc';
 
 export const ZExportFormat = z.enum(EXPORT_FORMATS);
@@ -94,4 +98,16 @@ export const datasetsRouter = createTRPCRouter({
       assertEncodingAllowed(input.format, 'jsonl');
       return previewSnapshot({ db: ctx.db, snapshotId: input.snapshotId, format: input.format, options: input.options, limit: 20 });
     }),
+
+  /** Queues an export as a background job (a worker writes the file; download it from /api/datasets/exports/<jobId>). */
+  startExport: adminProcedure
+    .input(ZStartExportInput)
+    .output(z.object({ jobId: z.number() }))
+    .mutation(({ ctx, input }) => startExportJob({ db: ctx.db, input, userId: ctx.user.id })),
+
+  /** The project's export jobs, newest first, with progress while running and the file once done. */
+  exportJobs: adminProcedure
+    .input(z.object({ projectId: ZDbId }))
+    .output(z.array(ZExportJobOutput))
+    .query(({ ctx, input }) => listExportJobs({ db: ctx.db, projectId: input.projectId })),
 });

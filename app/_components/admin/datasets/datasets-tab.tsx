@@ -6,6 +6,7 @@ import { useTRPC } from '@/app/_trpc/react';
 import { ErrorBox } from '../error-box';
 import { formatDateTime } from '../format';
 import { cardClass, smallButtonClass, tableClass, tdClass, thClass } from '../ui';
+import { ExportJobsList } from './export-jobs';
 import { ExportPanel } from './export-panel';
 import { SnapshotForm } from './snapshot-form';
 
@@ -71,6 +72,7 @@ export function DatasetsTab({ projectId }: { projectId: number }) {
         </div>
       )}
       {selected !== null && <ExportPanel key={selected} snapshotId={selected} />}
+      <ExportJobsList projectId={projectId} />
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '@/app/_trpc/react';
 import { ErrorBox } from '../error-box';
+import { StartExportButton } from './export-jobs';
 import { buttonClass, cardClass, inputClass, labelClass, tableClass, tdClass, thClass } from '../ui';
 
 type Options = { split: 'all' | 'train' | 'test'; rankingPairs: 'all' | 'adjacent'; includeTies: boolean; includeBothBad: boolean; margin: boolean; ktoThreshold: string };
@@ -137,9 +138,12 @@ export function ExportPanel({ snapshotId }: { snapshotId: number }) {
           </label>
         )}
       </div>
-      <a href={url} download className={buttonClass} data-testid="export-download">
-        Download {chosenEncoding}
-      </a>
+      <div className="flex flex-wrap items-center gap-2">
+        <a href={url} download className={buttonClass} data-testid="export-download">
+          Download {chosenEncoding}
+        </a>
+        <StartExportButton input={{ ...previewInput, encoding: chosenEncoding as 'jsonl' }} />
+      </div>
       <div>
         <h4 className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">Preview (first {preview.data?.rows.length ?? 0} rows)</h4>
         {preview.error && <ErrorBox error={preview.error} />}
