@@ -15,6 +15,7 @@
  *
  * 15 runs per procedure and role by default (the file takes about a minute); FUZZ_RUNS=<n> for more.
  */
+import { TRPC_MAX_BODY_BYTES } from '@/server/http/trpc-route';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import superjson from 'superjson';
@@ -240,7 +241,15 @@ async function send(path: string, init: RequestInit & { role: Role }): Promise<S
     const response = await fetch(`${server.baseUrl}${path}`, { ...init, headers, redirect: 'manual' });
     return { status: response.status, body: (await response.text()).slice(0, 600) };
   } catch (error) {
-    return { status: 0, body: `no answer: ${error instanceof Error ? `${error.message} ${String(error.cause ?? '')}` : String(error)}` };
+    const reason = error instanceof Error ? `${error.message} ${String(error.cause ?? '')}` : String(error);
+    // The edge answers 413 to a body over the limit before reading it, and closes the connection:
+    // a client still writing sees EPIPE or a reset instead of the answer. That is a refusal, as
+    // long as the server is still there.
+    const bodyBytes = typeof init.body === 'string' ? Buffer.byteLength(init.body) : 0;
+    if (bodyBytes > TRPC_MAX_BODY_BYTES && /EPIPE|ECONNRESET|other side closed/.test(reason) && (await fetch(`${server.baseUrl}/api/health`)).ok) {
+      return { status: 413, body: `connection closed while a ${bodyBytes}-byte body was being sent (${reason})` };
+    }
+    return { status: 0, body: `no answer: ${reason}` };
   }
 }
 
