@@ -15,6 +15,7 @@
  *
  * 15 runs per procedure and role by default (the file takes about a minute); FUZZ_RUNS=<n> for more.
  */
+import { authRoute } from '@/server/http/auth-route';
 import { TRPC_MAX_BODY_BYTES } from '@/server/http/trpc-route';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -246,7 +247,8 @@ async function send(path: string, init: RequestInit & { role: Role }): Promise<S
     // a client still writing sees EPIPE or a reset instead of the answer. That is a refusal, as
     // long as the server is still there.
     const bodyBytes = typeof init.body === 'string' ? Buffer.byteLength(init.body) : 0;
-    if (bodyBytes > TRPC_MAX_BODY_BYTES && /EPIPE|ECONNRESET|other side closed/.test(reason) && (await fetch(`${server.baseUrl}/api/health`)).ok) {
+    const limit = path.startsWith('/api/auth/') ? authRoute.maxBodyBytes : TRPC_MAX_BODY_BYTES;
+    if (bodyBytes > limit && /EPIPE|ECONNRESET|other side closed/.test(reason) && (await fetch(`${server.baseUrl}/api/health`)).ok) {
       return { status: 413, body: `connection closed while a ${bodyBytes}-byte body was being sent (${reason})` };
     }
     return { status: 0, body: `no answer: ${reason}` };
