@@ -87,16 +87,22 @@ def finish(trainer, args: argparse.Namespace, method: str) -> dict:
     return metrics
 
 
-def run_causal_lm_recipe(method: str, config_class, trainer_class, defaults: dict, **config_args) -> dict:
-    """DPO, KTO and SFT differ only in their TRL classes and a few settings: load the export,
-    tokenizer and causal LM, train, save."""
-    from export_folder import load_for_method
+
+def load_causal_lm(args: argparse.Namespace, tokenizer):
     from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(args.model, dtype=torch_dtype())
+
+
+def run_recipe(method: str, config_class, trainer_class, defaults: dict, load_model=load_causal_lm, task_type: str = "CAUSAL_LM", **config_args) -> dict:
+    """The four recipes differ only in their TRL classes, the model head and a few settings: load
+    the export, tokenizer and model, train, save."""
+    from export_folder import load_for_method
 
     args = parse_args(method, defaults)
     data = load_for_method(args.data, method)
     tokenizer = load_tokenizer(args.model)
-    model = AutoModelForCausalLM.from_pretrained(args.model, dtype=torch_dtype())
+    model = load_model(args, tokenizer)
     extra = {name: value(args) if callable(value) else value for name, value in config_args.items()}
     config = config_class(**common_training_args(args), max_length=args.max_length, **extra)
     trainer = trainer_class(
@@ -105,7 +111,7 @@ def run_causal_lm_recipe(method: str, config_class, trainer_class, defaults: dic
         train_dataset=data["train"],
         eval_dataset=data.get("test"),
         processing_class=tokenizer,
-        peft_config=peft_config(args, "CAUSAL_LM"),
+        peft_config=peft_config(args, task_type),
     )
     trainer.train()
     return finish(trainer, args, method)

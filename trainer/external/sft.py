@@ -4,8 +4,8 @@ The loss covers the completion (or the assistant turns) only: the prompt is give
   accelerate launch --config_file accelerate/single-gpu.yaml sft.py --data export/ --model Qwen/Qwen2.5-0.5B --output out/sft
 """
 
-from recipe import run_causal_lm_recipe
+from recipe import run_recipe
 from trl import SFTConfig, SFTTrainer
 
 if __name__ == "__main__":
-    run_causal_lm_recipe("sft", SFTConfig, SFTTrainer, {"learning_rate": 2e-5})
+    run_recipe("sft", SFTConfig, SFTTrainer, {"learning_rate": 2e-5})
