@@ -4,6 +4,7 @@ import { ZAnswer } from '../../lib/forms/schema';
 import type { AnnotationStatus } from '../generated/prisma/enums';
 
 const PROMPT_EXCERPT_CHARS = 200;
+const COMPLETION_EXCERPT_CHARS = 160;
 
 export function excerpt(text: string, length = PROMPT_EXCERPT_CHARS): string {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -37,6 +38,7 @@ export async function listRecentAnnotations(options: { projectId: number; userId
     },
   });
   const page = rows.slice(0, options.limit);
+  const excerpts = await findCompletionExcerpts([...new Set(page.flatMap((row) => row.task.completionIds))]);
   return {
     items: page.map((row) => {
       const answer = ZAnswer.safeParse(row.answer);
@@ -51,9 +53,20 @@ export async function listRecentAnnotations(options: { projectId: number; userId
         timeSpentMs: row.timeSpentMs,
         createdAt: row.createdAt,
         completionIds: row.task.completionIds,
+        completions: row.task.completionIds.map((id) => ({ id, excerpt: excerpts.get(id) ?? '' })),
         promptExcerpt: excerpt(row.task.prompt.text),
       };
     }),
     nextCursor: rows.length > options.limit ? page[page.length - 1].id : null,
   };
+}
+
+/**
+ * The start of each completion's text, by id. Only the start is read from the database (a
+ * completion may be a megabyte; a table row shows a line of it).
+ */
+export async function findCompletionExcerpts(ids: number[], length = COMPLETION_EXCERPT_CHARS): Promise<Map<number, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.$queryRaw<{ id: number; head: string }[]>`SELECT id, left(text, ${length + 200}::int) AS head FROM "Completion" WHERE id = ANY(${ids}::int[])`;
+  return new Map(rows.map((row) => [row.id, excerpt(row.head, length)]));
 }

@@ -30,6 +30,8 @@ export const EXPECTED_ACCESS: Record<string, Access> = {
   'oversee.projectStats': 'admin',
   'oversee.recentAnnotations': 'admin',
   'oversee.flaggedTasks': 'admin',
+  'oversee.taskDetail': 'admin',
+  'oversee.answerCharts': 'admin',
   'oversee.reopenTask': 'admin',
 
   'training.overview': 'admin',

@@ -39,6 +39,8 @@ function idInputs(projectId: number, taskId: number): Record<string, ((id: numbe
     'oversee.projectStats': [project],
     'oversee.recentAnnotations': [project, (id) => ({ projectId, cursor: id })],
     'oversee.flaggedTasks': [project],
+    'oversee.taskDetail': [(id) => ({ projectId: id, taskId }), (id) => ({ projectId, taskId: id })],
+    'oversee.answerCharts': [project],
     'oversee.reopenTask': [(id) => ({ taskId: id })],
     'training.overview': [project],
     'training.round': [(id) => ({ runId: id })],

@@ -111,6 +111,8 @@ const VALID_INPUTS: Record<string, (role: Role) => Promise<unknown> | unknown> =
   'oversee.projectStats': () => ({ projectId: fx.projectId }),
   'oversee.recentAnnotations': () => ({ projectId: fx.projectId, limit: 10 }),
   'oversee.flaggedTasks': () => ({ projectId: fx.projectId }),
+  'oversee.taskDetail': () => ({ projectId: fx.projectId, taskId: fx.flaggedTaskId }),
+  'oversee.answerCharts': () => ({ projectId: fx.projectId }),
   'oversee.reopenTask': () => ({ taskId: fx.flaggedTaskId }),
 
   'training.overview': () => ({ projectId: fx.projectId }),
