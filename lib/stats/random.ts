@@ -1,0 +1,75 @@
+/**
+ * A seeded pseudo-random generator (mulberry32): every resampling in lib/stats takes a seed, so
+ * a confidence interval computed twice on the same data is the same interval.
+ */
+export type Random = () => number;
+
+/** Uniform numbers in [0, 1) from a 32-bit seed. */
+export function seededRandom(seed: number): Random {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A standard normal draw (Box-Muller). */
+export function normalDraw(random: Random): number {
+  const u = Math.max(random(), Number.MIN_VALUE);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/**
+ * A Binomial(n, p) draw. Exact (Bernoulli sums or waiting times) while the expected count is
+ * small; above an expected 30 successes and failures the normal approximation, rounded and
+ * clamped, whose error there is far below the bootstrap's own sampling noise.
+ */
+export function binomialDraw(random: Random, n: number, p: number): number {
+  if (n <= 0 || p <= 0) return 0;
+  if (p >= 1) return n;
+  if (n <= 40) {
+    let k = 0;
+    for (let i = 0; i < n; i += 1) if (random() < p) k += 1;
+    return k;
+  }
+  const flip = p > 0.5;
+  const q = flip ? 1 - p : p;
+  let k: number;
+  if (n * q < 30) {
+    // Waiting times between successes are geometric: count how many fit in n trials.
+    const logQ = Math.log(1 - q);
+    k = 0;
+    let position = 0;
+    for (;;) {
+      position += Math.floor(Math.log(Math.max(random(), Number.MIN_VALUE)) / logQ) + 1;
+      if (position > n) break;
+      k += 1;
+    }
+  } else {
+    const draw = Math.round(n * q + Math.sqrt(n * q * (1 - q)) * normalDraw(random));
+    k = Math.min(n, Math.max(0, draw));
+  }
+  return flip ? n - k : k;
+}
+
+/** Multinomial counts of `n` draws over categories with the given weights (sequential binomials). */
+export function multinomialDraw(random: Random, n: number, weights: readonly number[]): number[] {
+  const total = weights.reduce((s, w) => s + w, 0);
+  const out = new Array<number>(weights.length).fill(0);
+  let left = n;
+  let massLeft = total;
+  for (let i = 0; i < weights.length && left > 0; i += 1) {
+    if (i === weights.length - 1 || massLeft <= 0) {
+      out[i] = left;
+      break;
+    }
+    const k = binomialDraw(random, left, Math.min(1, weights[i] / massLeft));
+    out[i] = k;
+    left -= k;
+    massLeft -= weights[i];
+  }
+  return out;
+}
