@@ -11,7 +11,7 @@ export function SignOutButton() {
       type="button"
       data-testid="nav-signout"
       disabled={isPending || !isHydrated}
-      className="rounded-md border border-slate-200 px-2.5 py-1 text-slate-700 hover:bg-slate-50 disabled:opacity-50"
+      className="rounded-md border border-slate-300 px-2.5 py-1 text-slate-700 hover:bg-slate-100 disabled:opacity-50"
       onClick={async () => {
         setIsPending(true);
         await authClient.signOut();

@@ -6,7 +6,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Question } from '@/lib/forms/schema';
-import { MarkdownView } from '../markdown';
+import { GuidelinesPanel, useGuidelinesOpen } from '../guidelines-drawer';
 import { findNumberTarget, isPerCompletion, moveInOrder } from './answer-draft';
 import { useTaskQueue, type AnnotateProject } from './use-task-queue';
 import { TaskPanel, TaskSkeleton } from './task-panel';
@@ -28,7 +28,7 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
   const [selectedRankId, setSelectedRankId] = useState<number | null>(null);
   const [isFlagOpen, setIsFlagOpen] = useState(false);
   const [isHelpOpen, setIsHelpOpen] = useState(false);
-  const [isGuidelinesOpen, setIsGuidelinesOpen] = useState(true);
+  const [isGuidelinesOpen, setIsGuidelinesOpen] = useGuidelinesOpen();
   const cardRefs = useRef<(HTMLElement | null)[]>([]);
 
   // A new task on screen: focus its first completion, clear the ranking selection.
@@ -269,15 +269,7 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
           {currentTaskId !== undefined && <p className="text-right text-xs text-slate-400">Task #{currentTaskId}</p>}
         </main>
 
-        {isGuidelinesOpen && (
-          <aside
-            data-testid="guidelines-panel"
-            className="sticky top-16 hidden max-h-[calc(100vh-5rem)] w-80 shrink-0 overflow-y-auto rounded-2xl border border-slate-200 bg-white p-4 shadow-sm lg:block"
-          >
-            <h2 className="mb-2 text-xs font-semibold uppercase tracking-wider text-slate-400">Guidelines</h2>
-            {project.guidelines.trim() ? <MarkdownView text={project.guidelines} className="text-sm" /> : <p className="text-sm text-slate-400">No guidelines for this project.</p>}
-          </aside>
-        )}
+        <GuidelinesPanel guidelines={project.guidelines} isOpen={isGuidelinesOpen} onClose={() => setIsGuidelinesOpen(false)} />
       </div>
 
       {isFlagOpen && <FlagDialog onConfirm={flag} onCancel={() => setIsFlagOpen(false)} />}
