@@ -1,6 +1,7 @@
 /** The whole API: one router per domain. */
 import { createCallerFactory, createTRPCRouter } from './trpc';
 import { annotationsRouter } from './routers/annotations';
+import { arenaRouter } from './routers/arena';
 import { datasetsRouter } from './routers/datasets';
 import { apiKeysRouter } from './routers/api-keys';
 import { importsRouter } from './routers/imports';
@@ -14,6 +15,7 @@ import { usersRouter } from './routers/users';
 export const appRouter = createTRPCRouter({
   annotations: annotationsRouter,
   datasets: datasetsRouter,
+  arena: arenaRouter,
   apiKeys: apiKeysRouter,
   imports: importsRouter,
   oversee: overseeRouter,

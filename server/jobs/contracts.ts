@@ -11,7 +11,7 @@ import { ZPeftConfig } from './peft-config';
 
 export { ZPeftConfig, type PeftConfig } from './peft-config';
 
-export const JOB_KINDS = ['generate', 'training_round', 'evaluate', 'export'] as const;
+export const JOB_KINDS = ['generate', 'training_round', 'evaluate', 'export', 'arena'] as const;
 export const ZJobKind = z.enum(JOB_KINDS);
 export type JobKind = z.infer<typeof ZJobKind>;
 
@@ -161,6 +161,26 @@ export const ZEvaluatePayload = z.object({
 });
 export type EvaluatePayload = z.infer<typeof ZEvaluatePayload>;
 
+// ───────────── arenas ─────────────
+
+/**
+ * An arena's form: which prompts the versions answer, and which pairs of versions each prompt's
+ * tasks show.
+ * - promptSplit: held-out prompts (never trained on; the default), train prompts, or any;
+ * - pairing: 'all' = one task per pair of versions per prompt; 'balanced' = one task per prompt,
+ *   the pairs dealt round-robin so every pair of versions gets the same number of prompts (±1).
+ */
+export const ZArenaSettings = z.object({
+  promptSplit: z.enum(['heldout', 'train', 'any']).default('heldout'),
+  prompts: z.number().int().min(1).max(10_000).default(50),
+  pairing: z.enum(['all', 'balanced']).default('all'),
+});
+export type ArenaSettings = z.infer<typeof ZArenaSettings>;
+
+/** The arena job: one completion per version per prompt, then the blind pairwise tasks. */
+export const ZArenaPayload = z.object({ arenaId: ZDbId });
+export type ArenaPayload = z.infer<typeof ZArenaPayload>;
+
 // ───────────── dataset exports ─────────────
 
 /** A large export written to a file by a worker (small ones stream from the web process). */
@@ -183,6 +203,7 @@ export const ZJobPayload = {
   training_round: ZTrainingRoundPayload,
   evaluate: ZEvaluatePayload,
   export: ZExportPayload,
+  arena: ZArenaPayload,
 } as const satisfies Record<JobKind, z.ZodType>;
 
 /** Schedules: a round starts after every N new annotations, or on a cron expression. */

@@ -72,6 +72,15 @@ async function createThrowawayUser(): Promise<string> {
   return user.id;
 }
 
+/** A policy version row (versions come from training rounds, which need a worker). */
+async function createPolicyVersion(name: string): Promise<number> {
+  const version = await db.modelVersion.create({
+    data: { projectId: fx.projectId, kind: 'POLICY', name: `${name}-${randomUUID().slice(0, 6)}`, config: {}, metrics: {}, artifactPath: `models/${name}`, format: 'full', sizeBytes: 1 },
+    select: { id: true },
+  });
+  return version.id;
+}
+
 /**
  * A valid input for each procedure, as `role` (only allowed roles ask). In the order the test runs
  * them: some build on the state of earlier ones (a round before it is cancelled).
@@ -137,6 +146,10 @@ const VALID_INPUTS: Record<string, (role: Role) => Promise<unknown> | unknown> =
   'datasets.get': () => ({ snapshotId: fx.snapshotId }),
   'datasets.preview': () => ({ snapshotId: fx.snapshotId, format: 'trl-preference' }),
   'datasets.startExport': () => ({ snapshotId: fx.snapshotId, format: 'trl-preference', encoding: 'jsonl' }),
+  'arena.create': async () => ({ projectId: fx.projectId, versionIds: [fx.versionId, await createPolicyVersion('matrix-arena-rival')], settings: { prompts: 5 } }),
+  'arena.list': () => ({ projectId: fx.projectId }),
+  'arena.leaderboard': () => ({ projectId: fx.projectId }),
+
   'datasets.exportJobs': () => ({ projectId: fx.projectId }),
 
   'apiKeys.create': () => ({ name: 'Matrix key', scope: 'READ' }),

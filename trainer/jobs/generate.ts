@@ -135,8 +135,8 @@ async function rewardScoresOf(context: JobContext, projectId: number, messages: 
   }
 }
 
-/** Samples every prompt with the policy at `dir`, in batches, reporting progress and checking for a stop. */
-async function sampleWithPolicy(context: JobContext, settings: GenerationSettings, messages: ChatMessage[][], dir: string, n: number): Promise<string[][]> {
+/** Samples every prompt with the policy at `dir`, in batches, reporting progress and checking for a stop (the arena job uses it too). */
+export async function sampleWithPolicy(context: JobContext, settings: GenerationSettings, messages: ChatMessage[][], dir: string, n: number): Promise<string[][]> {
   const { model } = await loadModel(dir);
   try {
     const tokenizer = createTokenizer(model.config.tokenizer);

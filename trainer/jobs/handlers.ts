@@ -1,5 +1,6 @@
 /** Which handler runs each job kind (server/jobs/contracts.ts lists the kinds). */
 import type { JobHandlers } from '../worker/job-context';
+import { runArenaJob } from './arena';
 import { runEvaluateJob } from './evaluate';
 import { type ExportJobSettings, runExportJob } from './export';
 import { runGenerateJob } from './generate';
@@ -12,5 +13,6 @@ export function createJobHandlers(settings: ExportJobSettings): JobHandlers {
     training_round: runTrainingRoundJob,
     evaluate: runEvaluateJob,
     export: (context) => runExportJob(context, settings),
+    arena: runArenaJob,
   };
 }

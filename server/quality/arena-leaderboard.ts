@@ -1,0 +1,173 @@
+/**
+ * The arena leaderboard of a project: every policy version that took part in an arena, ranked by
+ * its Bradley-Terry score with a 95% bootstrap interval, its wins, losses and ties, and the
+ * win-rate matrix (row beats column).
+ *
+ * Fast at a million votes: PostgreSQL reduces the votes to one row per ordered pair of versions
+ * (the first shown version, the second, and how many votes went A, B or tie) in one grouped
+ * query; the fit and every bootstrap round then work on that small table (lib/stats/bradley-terry.ts),
+ * never on the rows. A vote is a SUBMITTED annotation of an arena task whose two completions
+ * carry different versions; "both bad" counts as a tie, as the public arenas count it; skipped
+ * and flagged tasks are not votes.
+ */
+import { Prisma } from '../generated/prisma/client';
+import { db } from '../db';
+import { AppError } from '../errors';
+import { bootstrapBradleyTerry } from '../../lib/stats/bradley-terry';
+import { ZRatingForm } from '../../lib/forms/schema';
+
+export const LEADERBOARD_BOOTSTRAP_ROUNDS = 1000;
+export const LEADERBOARD_LEVEL = 0.95;
+/** Fixed, so the same votes always give the same intervals. */
+const BOOTSTRAP_SEED = 20_240_301;
+
+export type LeaderboardVersion = {
+  versionId: number;
+  name: string;
+  status: 'CANDIDATE' | 'ACTIVE' | 'ARCHIVED';
+  /** 1 + the number of versions whose interval lies wholly above this one's (the arenas' rank); null without games. */
+  rank: number | null;
+  /** Elo-like: 1000 + (400 / ln 10) · β, the versions with games averaging 1000; null without games. */
+  score: number | null;
+  lower: number | null;
+  upper: number | null;
+  wins: number;
+  losses: number;
+  ties: number;
+  games: number;
+};
+
+/** One cell of the matrix: the row version against the column version. */
+export type MatrixCell = {
+  wins: number;
+  losses: number;
+  ties: number;
+  games: number;
+  /** wins / (wins + losses): the share of decisive votes the row version won; null with none. */
+  winRate: number | null;
+};
+
+export type ArenaLeaderboard = {
+  projectId: number;
+  votes: number;
+  bootstrapRounds: number;
+  level: number;
+  /** Best first; versions with no votes yet last. */
+  versions: LeaderboardVersion[];
+  /** matrix[r][c]: versions[r] against versions[c]; null on the diagonal. */
+  matrix: (MatrixCell | null)[][];
+};
+
+type PairRow = { a: number; b: number; winsA: number; winsB: number; ties: number };
+
+/** The id of the project form's first pairwise question (the one arena votes answer), or null. */
+function pairwiseQuestionOf(form: unknown): string | null {
+  const parsed = ZRatingForm.safeParse(form);
+  if (!parsed.success) return null;
+  return parsed.data.questions.find((q) => q.type === 'pairwise')?.id ?? null;
+}
+
+/** Votes per ordered pair (first shown, second shown), counted in the database. */
+async function countPairVotes(projectId: number, questionId: string): Promise<PairRow[]> {
+  return db.$queryRaw<PairRow[]>(Prisma.sql`
+    SELECT ca."modelVersionId" AS a, cb."modelVersionId" AS b,
+           sum(v."winsA")::int AS "winsA", sum(v."winsB")::int AS "winsB", sum(v.ties)::int AS ties
+    FROM (
+      SELECT an."taskId",
+             count(*) FILTER (WHERE an.answer -> ${questionId} ->> 'choice' = 'A') AS "winsA",
+             count(*) FILTER (WHERE an.answer -> ${questionId} ->> 'choice' = 'B') AS "winsB",
+             count(*) FILTER (WHERE an.answer -> ${questionId} ->> 'choice' IN ('tie', 'both_bad')) AS ties
+      FROM "Annotation" an
+      WHERE an."projectId" = ${projectId}::int AND an.status = 'SUBMITTED'
+      GROUP BY an."taskId"
+    ) v
+    JOIN "Task" t ON t.id = v."taskId" AND t."arenaId" IS NOT NULL
+    JOIN "Completion" ca ON ca.id = t."completionIds"[1]
+    JOIN "Completion" cb ON cb.id = t."completionIds"[2]
+    WHERE ca."modelVersionId" IS NOT NULL AND cb."modelVersionId" IS NOT NULL AND ca."modelVersionId" <> cb."modelVersionId"
+    GROUP BY ca."modelVersionId", cb."modelVersionId"`);
+}
+
+export async function arenaLeaderboard(projectId: number): Promise<ArenaLeaderboard> {
+  const project = await db.project.findUnique({ where: { id: projectId }, select: { id: true, form: true } });
+  if (!project) throw new AppError('NOT_FOUND', `No project ${projectId}`);
+  const questionId = pairwiseQuestionOf(project.form);
+  const [rows, arenas] = await Promise.all([questionId ? countPairVotes(projectId, questionId) : Promise.resolve([]), db.arena.findMany({ where: { projectId }, select: { versionIds: true } })]);
+
+  // Every version of an arena is listed, with or without votes; and any version that has votes.
+  const ids = [...new Set([...arenas.flatMap((a) => a.versionIds), ...rows.flatMap((r) => [r.a, r.b])])];
+  const versionRows = await db.modelVersion.findMany({ where: { id: { in: ids }, projectId }, select: { id: true, name: true, status: true } });
+  const known = versionRows.map((v) => v.id);
+  const index = new Map(known.map((id, i) => [id, i]));
+  const n = known.length;
+  const wins = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  const ties = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  let votes = 0;
+  for (const row of rows) {
+    const a = index.get(row.a);
+    const b = index.get(row.b);
+    if (a === undefined || b === undefined) continue;
+    wins[a][b] += row.winsA;
+    wins[b][a] += row.winsB;
+    ties[a][b] += row.ties;
+    ties[b][a] += row.ties;
+    votes += row.winsA + row.winsB + row.ties;
+  }
+
+  // Fit only the versions with games: one with none has no evidence, and would read as "average".
+  const games = known.map((_, i) => wins[i].reduce((s, w, j) => s + w + wins[j][i] + ties[i][j], 0));
+  const played = known.flatMap((_, i) => (games[i] > 0 ? [i] : []));
+  const fit =
+    played.length >= 2
+      ? bootstrapBradleyTerry(
+          { wins: played.map((i) => played.map((j) => wins[i][j])), ties: played.map((i) => played.map((j) => ties[i][j])) },
+          { rounds: LEADERBOARD_BOOTSTRAP_ROUNDS, level: LEADERBOARD_LEVEL, seed: BOOTSTRAP_SEED },
+        )
+      : null;
+  const slot = new Map(played.map((i, k) => [i, k]));
+
+  const entries = versionRows.map((version, i) => {
+    const k = slot.get(i);
+    const losses = wins.reduce((s, row) => s + row[i], 0);
+    const won = wins[i].reduce((s, w) => s + w, 0);
+    const tied = ties[i].reduce((s, t) => s + t, 0);
+    return {
+      i,
+      versionId: version.id,
+      name: version.name,
+      status: version.status,
+      rank: null as number | null,
+      score: fit && k !== undefined ? fit.scores[k] : null,
+      lower: fit && k !== undefined ? fit.lower[k] : null,
+      upper: fit && k !== undefined ? fit.upper[k] : null,
+      wins: won,
+      losses,
+      ties: tied,
+      games: games[i],
+    };
+  });
+  for (const entry of entries) {
+    if (entry.score === null || entry.upper === null) continue;
+    const upper = entry.upper;
+    entry.rank = 1 + entries.filter((other) => other.lower !== null && other.lower > upper).length;
+  }
+  entries.sort((x, y) => (y.score ?? Number.NEGATIVE_INFINITY) - (x.score ?? Number.NEGATIVE_INFINITY) || x.versionId - y.versionId);
+
+  const matrix = entries.map((row) =>
+    entries.map((column): MatrixCell | null => {
+      if (row.i === column.i) return null;
+      const w = wins[row.i][column.i];
+      const l = wins[column.i][row.i];
+      const t = ties[row.i][column.i];
+      return { wins: w, losses: l, ties: t, games: w + l + t, winRate: w + l > 0 ? w / (w + l) : null };
+    }),
+  );
+  return {
+    projectId,
+    votes,
+    bootstrapRounds: fit ? LEADERBOARD_BOOTSTRAP_ROUNDS : 0,
+    level: LEADERBOARD_LEVEL,
+    versions: entries.map(({ i: _i, ...entry }) => entry),
+    matrix,
+  };
+}
