@@ -50,16 +50,11 @@ export const EXPECTED_ACCESS: Record<string, Access> = {
   'training.workers': 'admin',
   'training.cancelJob': 'admin',
 
-  'datasets.formats': 'admin',
   'arena.create': 'admin',
   'arena.list': 'admin',
   'arena.leaderboard': 'admin',
 
-  'quality.agreement': 'admin',
-  'quality.annotatorQuality': 'admin',
-  'quality.positionBias': 'admin',
-  'quality.consensusPreview': 'admin',
-
+  'datasets.formats': 'admin',
   'datasets.list': 'admin',
   'datasets.get': 'admin',
   'datasets.create': 'admin',
