@@ -17,7 +17,8 @@ import { nextCookies } from 'better-auth/next-js';
 import { db } from './db';
 import { env } from './env';
 
-export const ROLES = ['admin', 'annotator'] as const;
+/** A reviewer works the review queue (and may annotate); admin data stays closed to them. */
+export const ROLES = ['admin', 'annotator', 'reviewer'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** What a disabled (banned) account is told when it signs in: better-auth answers 403 with it. */

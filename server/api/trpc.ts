@@ -11,7 +11,7 @@ import { db } from '../db';
 import { getSessionUser, type Role } from '../auth';
 import { AppError } from '../errors';
 
-export type Access = 'public' | 'annotator' | 'admin';
+export type Access = 'public' | 'annotator' | 'reviewer' | 'admin';
 export type Meta = { access: Access };
 export type SessionUser = { id: string; email: string; name: string; role: Role };
 
@@ -79,11 +79,14 @@ function requireRole(role: Role) {
   return t.middleware(({ ctx, next }) => {
     if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
     if (role === 'admin' && ctx.user.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'Admins only' });
+    if (role === 'reviewer' && ctx.user.role !== 'admin' && ctx.user.role !== 'reviewer') throw new TRPCError({ code: 'FORBIDDEN', message: 'Reviewers and admins only' });
     return next({ ctx: { ...ctx, user: ctx.user } });
   });
 }
 
 /** Any signed-in user (annotators and admins). */
 export const annotatorProcedure = baseProcedure.meta({ access: 'annotator' }).use(requireUser);
+/** Reviewers and admins: the review queue. */
+export const reviewerProcedure = baseProcedure.meta({ access: 'reviewer' }).use(requireRole('reviewer'));
 /** Admins only. */
 export const adminProcedure = baseProcedure.meta({ access: 'admin' }).use(requireRole('admin'));

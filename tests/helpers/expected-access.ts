@@ -75,11 +75,14 @@ export const EXPECTED_ACCESS: Record<string, Access> = {
   'apiKeys.revoke': 'admin',
 };
 
-export type Role = 'anonymous' | 'annotator' | 'admin';
-export const ROLES: Role[] = ['anonymous', 'annotator', 'admin'];
+/** From the least privileged up (the HTTP matrix calls allowed roles from the most privileged down). */
+export type Role = 'anonymous' | 'annotator' | 'reviewer' | 'admin';
+export const ROLES: Role[] = ['anonymous', 'annotator', 'reviewer', 'admin'];
 
+/** 'annotator' is any signed-in user (reviewers and admins too); 'reviewer' is reviewers and admins. */
 export function isAllowed(access: Access, role: Role): boolean {
   if (access === 'public') return true;
   if (access === 'annotator') return role !== 'anonymous';
+  if (access === 'reviewer') return role === 'reviewer' || role === 'admin';
   return role === 'admin';
 }

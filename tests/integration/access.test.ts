@@ -7,21 +7,12 @@ import { TRPCError } from '@trpc/server';
 import { appRouter } from '@/server/api/root';
 import type { Access } from '@/server/api/trpc';
 import { callerFor, createSignedInUser, type TestUser } from '../helpers/api';
-import { EXPECTED_ACCESS } from '../helpers/expected-access';
-
-type Role = 'anonymous' | 'annotator' | 'admin';
-const ROLES: Role[] = ['anonymous', 'annotator', 'admin'];
+import { EXPECTED_ACCESS, ROLES, isAllowed, type Role } from '../helpers/expected-access';
 
 function declaredProcedures(): Map<string, Access | undefined> {
   // At run time tRPC keeps a flat map of dotted paths to procedures.
   const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { meta?: { access?: Access } } }>;
   return new Map(Object.entries(procedures).map(([name, procedure]) => [name, procedure._def.meta?.access]));
-}
-
-function isAllowed(access: Access, role: Role): boolean {
-  if (access === 'public') return true;
-  if (access === 'annotator') return role !== 'anonymous';
-  return role === 'admin';
 }
 
 /** Calls a procedure by its dotted path with an input that is not valid for any of them. */
@@ -40,7 +31,7 @@ describe('access rules', () => {
   let users: Record<Role, TestUser | null>;
 
   beforeAll(async () => {
-    users = { anonymous: null, annotator: await createSignedInUser('annotator'), admin: await createSignedInUser('admin') };
+    users = { anonymous: null, annotator: await createSignedInUser('annotator'), reviewer: await createSignedInUser('reviewer'), admin: await createSignedInUser('admin') };
   });
 
   it('every procedure has exactly one rule in the table, and its declared access matches', () => {

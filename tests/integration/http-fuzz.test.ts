@@ -230,7 +230,7 @@ function fuzzInput(schema: unknown): fc.Arbitrary<unknown> {
 // The wire, and what a refused call must not do.
 
 let server: RealServer;
-const cookies: Record<Role, string> = { anonymous: '', annotator: '', admin: '' };
+const cookies: Record<Role, string> = { anonymous: '', annotator: '', reviewer: '', admin: '' };
 
 type Sent = { status: number; body: string };
 /** Sends one request; a connection the server drops is reported as status 0. */

@@ -1,6 +1,6 @@
 /**
  * The role matrix over real HTTP (run it under `flock /tmp/feedloop-e2e.lock`: it serves the shared
- * `next build`): every tRPC procedure × anonymous / annotator / admin, with real session cookies
+ * `next build`): every tRPC procedure × anonymous / annotator / reviewer / admin, with real session cookies
  * and the browser's wire format. A role the access table (tests/helpers/expected-access.ts) does
  * not allow gets 401 (anonymous) or 403; each allowed role makes at least one VALID call that
  * succeeds, so an access rule that refuses too much fails here too, not only one that refuses too
@@ -20,7 +20,7 @@ type Procedure = { _def: { type: 'query' | 'mutation' } };
 const procedures = appRouter._def.procedures as unknown as Record<string, Procedure>;
 
 let server: RealServer;
-const cookies: Record<Role, string> = { anonymous: '', annotator: '', admin: '' };
+const cookies: Record<Role, string> = { anonymous: '', annotator: '', reviewer: '', admin: '' };
 
 type Answer = { status: number; data: unknown; text: string };
 async function call(name: string, input: unknown, role: Role): Promise<Answer> {
@@ -179,14 +179,16 @@ describe('the role matrix over real HTTP', () => {
     const password = 'matrix password 1';
     await createUserAccount({ email: 'matrix-admin@example.test', password, name: 'Matrix Admin', role: 'admin' });
     await createUserAccount({ email: 'matrix-annotator@example.test', password, name: 'Matrix Annotator', role: 'annotator' });
+    await createUserAccount({ email: 'matrix-reviewer@example.test', password, name: 'Matrix Reviewer', role: 'reviewer' });
     cookies.admin = await server.signIn('matrix-admin@example.test', password);
     cookies.annotator = await server.signIn('matrix-annotator@example.test', password);
+    cookies.reviewer = await server.signIn('matrix-reviewer@example.test', password);
 
     // The fixture project is built through the API as the admin; the one policy version through
     // Prisma (versions come from training rounds, which need a worker).
     const project = await must<{ id: number }>('projects.create', { name: 'Matrix project', form: FORM_PRESETS.pairwise, completionsPerTask: 2, overlap: 2 }, 'admin');
     fx.projectId = project.id;
-    const lines = Array.from({ length: 12 }, (_, i) => JSON.stringify({ prompt: `Question ${i}`, completions: [`Answer ${i}a`, `Answer ${i}b`] }));
+    const lines = Array.from({ length: 24 }, (_, i) => JSON.stringify({ prompt: `Question ${i}`, completions: [`Answer ${i}a`, `Answer ${i}b`] }));
     await must('imports.commit', { projectId: fx.projectId, fileName: 'tasks.jsonl', content: lines.join('\n') }, 'admin');
     const version = await db.modelVersion.create({
       data: { projectId: fx.projectId, kind: 'POLICY', name: 'matrix-policy', config: {}, metrics: {}, artifactPath: 'models/matrix-policy', format: 'full', sizeBytes: 1 },

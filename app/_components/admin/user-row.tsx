@@ -8,7 +8,9 @@ import { ConfirmDialog } from './training/confirm-dialog';
 import { ErrorBox } from './error-box';
 import { buttonClass, inputClass, smallButtonClass, tdClass } from './ui';
 
-export type Role = 'annotator' | 'admin';
+export type Role = 'annotator' | 'reviewer' | 'admin';
+/** A select's value as a role (anything unknown reads as annotator, the least privileged). */
+export const toRole = (value: string): Role => (value === 'admin' || value === 'reviewer' ? value : 'annotator');
 type UserRowData = { id: string; email: string; name: string; role: Role; banned: boolean; pseudonymisedAt: Date | null; createdAt: Date };
 
 export function UserRow({ user, isSelf }: { user: UserRowData; isSelf: boolean }) {
@@ -33,7 +35,7 @@ export function UserRow({ user, isSelf }: { user: UserRowData; isSelf: boolean }
   const setRole = useMutation(
     trpc.users.setRole.mutationOptions({
       onSuccess: async (updated) => {
-        toast.show(`${updated.email} is now ${updated.role === 'admin' ? 'an admin' : 'an annotator'}`, 'success');
+        toast.show(`${updated.email} is now ${updated.role === 'admin' ? 'an admin' : updated.role === 'reviewer' ? 'a reviewer' : 'an annotator'}`, 'success');
         await invalidate();
       },
       onError,
@@ -81,9 +83,10 @@ export function UserRow({ user, isSelf }: { user: UserRowData; isSelf: boolean }
               // An admin cannot demote themself (the server refuses it too): one admin always remains.
               disabled={setRole.isPending || isSelf}
               title={isSelf ? 'You cannot change your own role' : undefined}
-              onChange={(e) => setRole.mutate({ userId: user.id, role: e.target.value === 'admin' ? 'admin' : 'annotator' })}
+              onChange={(e) => setRole.mutate({ userId: user.id, role: toRole(e.target.value) })}
             >
               <option value="annotator">annotator</option>
+              <option value="reviewer">reviewer</option>
               <option value="admin">admin</option>
             </select>
           )}

@@ -9,7 +9,7 @@ import { useTRPC } from '@/app/_trpc/react';
 import { useToast } from '../toast';
 import { AuditLogPanel } from './audit-log-panel';
 import { ErrorBox } from './error-box';
-import { UserRow, type Role } from './user-row';
+import { UserRow, toRole, type Role } from './user-row';
 import { buttonClass, cardClass, inputClass, labelClass, tableClass, thClass } from './ui';
 
 export function UsersAdmin() {
@@ -68,8 +68,9 @@ function CreateUserForm() {
       </label>
       <label className="block">
         <span className={labelClass}>Role</span>
-        <select data-testid="user-create-role" className={inputClass} value={role} onChange={(e) => setRole(e.target.value === 'admin' ? 'admin' : 'annotator')}>
+        <select data-testid="user-create-role" className={inputClass} value={role} onChange={(e) => setRole(toRole(e.target.value))}>
           <option value="annotator">Annotator</option>
+          <option value="reviewer">Reviewer</option>
           <option value="admin">Admin</option>
         </select>
       </label>
