@@ -1,6 +1,7 @@
 /**
  * An annotator's progress in a project: answers submitted today (since their local midnight) and
- * in total, and how many tasks remain for them.
+ * in total, tasks they handled in any way (submitted, skipped, flagged), and how many tasks remain
+ * for them. `handledTotal + remaining` is their whole queue: every task they handled or can still get.
  *
  * `remaining` is exact with respect to answers: OPEN tasks of the project minus those this
  * annotator already answered, skipped or flagged. It does not subtract tasks that are full for
@@ -10,7 +11,7 @@
  */
 import { db } from '../db';
 
-export type QueueProgress = { doneToday: number; doneTotal: number; remaining: number };
+export type QueueProgress = { doneToday: number; doneTotal: number; handledTotal: number; remaining: number };
 
 /**
  * @param tzOffsetMinutes the client's `Date#getTimezoneOffset()` (UTC minus local time, in
@@ -30,6 +31,8 @@ export async function findQueueProgress(options: { userId: string; projectId: nu
           AND a."createdAt" >= (SELECT midnight FROM bounds)) AS "doneToday",
       (SELECT count(*)::int FROM "Annotation" a
         WHERE a."userId" = ${userId} AND a."projectId" = ${projectId}::int AND a.status = 'SUBMITTED') AS "doneTotal",
+      (SELECT count(*)::int FROM "Annotation" a
+        WHERE a."userId" = ${userId} AND a."projectId" = ${projectId}::int) AS "handledTotal",
       (SELECT count(*)::int FROM "Task" t WHERE t."projectId" = ${projectId}::int AND t.status = 'OPEN')
       - (SELECT count(*)::int FROM "Annotation" a JOIN "Task" t ON t.id = a."taskId"
           WHERE a."userId" = ${userId} AND a."projectId" = ${projectId}::int AND t.status = 'OPEN') AS remaining`;

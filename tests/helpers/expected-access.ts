@@ -26,6 +26,7 @@ export const EXPECTED_ACCESS: Record<string, Access> = {
   'annotations.flag': 'annotator',
   'annotations.undo': 'annotator',
   'annotations.last': 'annotator',
+  'annotations.recent': 'annotator',
 
   'oversee.projectStats': 'admin',
   'oversee.recentAnnotations': 'admin',
@@ -53,6 +54,11 @@ export const EXPECTED_ACCESS: Record<string, Access> = {
   'arena.create': 'admin',
   'arena.list': 'admin',
   'arena.leaderboard': 'admin',
+
+  'quality.agreement': 'admin',
+  'quality.annotatorQuality': 'admin',
+  'quality.positionBias': 'admin',
+  'quality.consensusPreview': 'admin',
 
   'datasets.formats': 'admin',
   'datasets.list': 'admin',

@@ -109,6 +109,7 @@ const VALID_INPUTS: Record<string, (role: Role) => Promise<unknown> | unknown> =
     excludeTaskIds: [],
   }),
   'annotations.last': () => ({ projectId: fx.projectId }),
+  'annotations.recent': () => ({ projectId: fx.projectId }),
   'annotations.undo': () => ({ projectId: fx.projectId }),
   'annotations.skip': async (role) => ({ clientId: randomUUID(), taskId: (await leaseTask(role)).taskId, timeSpentMs: 300 }),
   'annotations.flag': async (role) => {
@@ -116,6 +117,11 @@ const VALID_INPUTS: Record<string, (role: Role) => Promise<unknown> | unknown> =
     fx.flaggedTaskId = taskId;
     return { clientId: randomUUID(), taskId, reason: 'The prompt is cut off', timeSpentMs: 300 };
   },
+
+  'quality.agreement': () => ({ projectId: fx.projectId }),
+  'quality.annotatorQuality': () => ({ projectId: fx.projectId }),
+  'quality.positionBias': () => ({ projectId: fx.projectId }),
+  'quality.consensusPreview': () => ({ projectId: fx.projectId }),
 
   'oversee.projectStats': () => ({ projectId: fx.projectId }),
   'oversee.recentAnnotations': () => ({ projectId: fx.projectId, limit: 10 }),
@@ -140,16 +146,16 @@ const VALID_INPUTS: Record<string, (role: Role) => Promise<unknown> | unknown> =
   'training.cancelJob': () => ({ jobId: fx.jobId }),
   'training.workers': () => undefined,
 
+  'arena.create': async () => ({ projectId: fx.projectId, versionIds: [fx.versionId, await createPolicyVersion('matrix-arena-rival')], settings: { prompts: 5 } }),
+  'arena.list': () => ({ projectId: fx.projectId }),
+  'arena.leaderboard': () => ({ projectId: fx.projectId }),
+
   'datasets.formats': () => undefined,
   'datasets.create': () => ({ projectId: fx.projectId, name: 'Matrix snapshot' }),
   'datasets.list': () => ({ projectId: fx.projectId }),
   'datasets.get': () => ({ snapshotId: fx.snapshotId }),
   'datasets.preview': () => ({ snapshotId: fx.snapshotId, format: 'trl-preference' }),
   'datasets.startExport': () => ({ snapshotId: fx.snapshotId, format: 'trl-preference', encoding: 'jsonl' }),
-  'arena.create': async () => ({ projectId: fx.projectId, versionIds: [fx.versionId, await createPolicyVersion('matrix-arena-rival')], settings: { prompts: 5 } }),
-  'arena.list': () => ({ projectId: fx.projectId }),
-  'arena.leaderboard': () => ({ projectId: fx.projectId }),
-
   'datasets.exportJobs': () => ({ projectId: fx.projectId }),
 
   'apiKeys.create': () => ({ name: 'Matrix key', scope: 'READ' }),

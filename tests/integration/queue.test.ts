@@ -75,17 +75,17 @@ describe('queue.next', () => {
 });
 
 describe('queue.progress', () => {
-  it('counts done today, done in total and what remains for me', async () => {
+  it('counts done today, done in total, handled in any way and what remains for me', async () => {
     const fixture = await createQueueProject({ taskCount: 4, overlap: 2 });
     const api = await callerFor(await createSignedInUser('annotator'));
-    expect(await api.queue.progress({ projectId: fixture.projectId })).toEqual({ doneToday: 0, doneTotal: 0, remaining: 4 });
+    expect(await api.queue.progress({ projectId: fixture.projectId })).toEqual({ doneToday: 0, doneTotal: 0, handledTotal: 0, remaining: 4 });
     for (let i = 0; i < 2; i++) {
       const task = await api.queue.next({ projectId: fixture.projectId });
       await api.annotations.submit({ clientId: randomUUID(), taskId: task?.taskId ?? -1, answer: pairwiseAnswer(), timeSpentMs: 500 });
     }
     const task = await api.queue.next({ projectId: fixture.projectId });
     await api.annotations.skip({ clientId: randomUUID(), taskId: task?.taskId ?? -1, timeSpentMs: 500 });
-    expect(await api.queue.progress({ projectId: fixture.projectId, tzOffsetMinutes: -120 })).toEqual({ doneToday: 2, doneTotal: 2, remaining: 1 });
+    expect(await api.queue.progress({ projectId: fixture.projectId, tzOffsetMinutes: -120 })).toEqual({ doneToday: 2, doneTotal: 2, handledTotal: 3, remaining: 1 });
     // An answer from yesterday (in my time zone) counts in the total only.
     await db.$executeRaw`UPDATE "Annotation" SET "createdAt" = "createdAt" - interval '2 days' WHERE "taskId" = ${fixture.taskIds[0]}`;
     expect(await api.queue.progress({ projectId: fixture.projectId })).toMatchObject({ doneToday: 1, doneTotal: 2 });

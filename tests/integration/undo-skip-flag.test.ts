@@ -52,19 +52,110 @@ describe('undo', () => {
     expect(await taskRow(fixture.taskIds[0])).toEqual({ status: 'DONE', submittedCount: 1 });
   });
 
-  it("never undoes a skip, a flag, or someone else's submission", async () => {
-    const fixture = await createQueueProject({ taskCount: 3, overlap: 2 });
+  it('undoes my last action whatever it was: submit, then skip, then U brings back the skipped task, not the submitted one', async () => {
+    const fixture = await createQueueProject({ taskCount: 3, overlap: 1 });
+    const api = await callerFor(await createSignedInUser('annotator'));
+    const other = await callerFor(await createSignedInUser('annotator'));
+    const [t1, t2] = fixture.taskIds;
+    expect((await api.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(t1);
+    const submitted = await api.annotations.submit({ clientId: randomUUID(), taskId: t1, answer: pairwiseAnswer(), timeSpentMs: 1 });
+    expect((await api.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(t2);
+    const skipped = await api.annotations.skip({ clientId: randomUUID(), taskId: t2, timeSpentMs: 1 });
+    // A skip can be undone for as long as a submission: its window is in the answer.
+    expect(skipped.undoableUntil.getTime() - Date.now()).toBeGreaterThan(290_000);
+    expect((await api.annotations.last({ projectId: fixture.projectId }))?.annotationId).toBe(skipped.annotationId);
+
+    const undone = await api.annotations.undo({ projectId: fixture.projectId });
+    expect(undone.task.taskId).toBe(t2);
+    expect(undone.undone).toEqual({ annotationId: skipped.annotationId, status: 'SKIPPED' });
+    expect(await db.annotation.count({ where: { id: skipped.annotationId } })).toBe(0);
+    // The submission is untouched, and the skipped task is mine again (leased): the other annotator gets the third task.
+    expect(await db.annotation.count({ where: { id: submitted.annotationId } })).toBe(1);
+    expect(await taskRow(t1)).toEqual({ status: 'DONE', submittedCount: 1 });
+    expect(await taskRow(t2)).toEqual({ status: 'OPEN', submittedCount: 0 });
+    expect((await other.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(fixture.taskIds[2]);
+    expect((await api.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(t2);
+    // And I can answer it now.
+    await api.annotations.submit({ clientId: randomUUID(), taskId: t2, answer: pairwiseAnswer('B'), timeSpentMs: 1 });
+    expect(await taskRow(t2)).toEqual({ status: 'DONE', submittedCount: 1 });
+  });
+
+  it('undoing a flag takes my flag back and returns the task to the queue, leased to me', async () => {
+    const fixture = await createQueueProject({ taskCount: 1, overlap: 2 });
+    const api = await callerFor(await createSignedInUser('annotator'));
+    const other = await callerFor(await createSignedInUser('annotator'));
+    const taskId = fixture.taskIds[0];
+    expect((await api.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(taskId);
+    const flagged = await api.annotations.flag({ clientId: randomUUID(), taskId, reason: 'unreadable', timeSpentMs: 1 });
+    expect((await taskRow(taskId)).status).toBe('FLAGGED');
+    expect(await other.queue.next({ projectId: fixture.projectId })).toBeNull();
+
+    const undone = await api.annotations.undo({ projectId: fixture.projectId });
+    expect(undone).toMatchObject({ task: { taskId }, undone: { annotationId: flagged.annotationId, status: 'FLAGGED' } });
+    expect(await taskRow(taskId)).toEqual({ status: 'OPEN', submittedCount: 0 });
+    expect(await db.annotation.count({ where: { taskId } })).toBe(0);
+    // Overlap 2: the other annotator may take it too, and I hold my lease.
+    expect((await other.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(taskId);
+    expect((await api.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(taskId);
+  });
+
+  it("reopens one named recent action of mine, never anyone else's, and only inside its window", async () => {
+    const fixture = await createQueueProject({ taskCount: 4, overlap: 2 });
     const api = await callerFor(await createSignedInUser('annotator'));
     const other = await callerFor(await createSignedInUser('annotator'));
     const [t1, t2, t3] = fixture.taskIds;
+    const mine: number[] = [];
+    for (const taskId of [t1, t2, t3]) {
+      expect((await api.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(taskId);
+      mine.push((await api.annotations.submit({ clientId: randomUUID(), taskId, answer: pairwiseAnswer(), timeSpentMs: 1 })).annotationId);
+    }
     expect((await other.queue.next({ projectId: fixture.projectId }))?.taskId).toBe(t1);
-    await other.annotations.submit({ clientId: randomUUID(), taskId: t1, answer: pairwiseAnswer(), timeSpentMs: 1 });
-    expect((await api.queue.next({ projectId: fixture.projectId, excludeTaskIds: [t1] }))?.taskId).toBe(t2);
-    await api.annotations.skip({ clientId: randomUUID(), taskId: t2, timeSpentMs: 1 });
-    expect((await api.queue.next({ projectId: fixture.projectId, excludeTaskIds: [t1] }))?.taskId).toBe(t3);
-    await api.annotations.flag({ clientId: randomUUID(), taskId: t3, reason: 'offensive', timeSpentMs: 1 });
-    await expect(api.annotations.undo({ projectId: fixture.projectId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect(await db.annotation.count({ where: { projectId: fixture.projectId } })).toBe(3);
+    const theirs = await other.annotations.submit({ clientId: randomUUID(), taskId: t1, answer: pairwiseAnswer('B'), timeSpentMs: 1 });
+
+    // Someone else's annotation: refused, and it stays.
+    await expect(api.annotations.undo({ projectId: fixture.projectId, annotationId: theirs.annotationId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await db.annotation.count({ where: { id: theirs.annotationId } })).toBe(1);
+    // Mine but in another project's name: refused.
+    const elsewhere = await createQueueProject({ taskCount: 1, overlap: 1 });
+    await expect(api.annotations.undo({ projectId: elsewhere.projectId, annotationId: mine[0] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    // The first of mine (not the last): t1 comes back, the two later submissions stay.
+    const undone = await api.annotations.undo({ projectId: fixture.projectId, annotationId: mine[0] });
+    expect(undone).toMatchObject({ task: { taskId: t1 }, undone: { annotationId: mine[0], status: 'SUBMITTED' } });
+    expect(await db.annotation.count({ where: { id: { in: mine } } })).toBe(2);
+    expect(await taskRow(t1)).toEqual({ status: 'OPEN', submittedCount: 1 });
+
+    // Past its window: refused.
+    await db.$executeRaw`UPDATE "Annotation" SET "createdAt" = "createdAt" - interval '301 seconds' WHERE id = ${mine[1]}`;
+    await expect(api.annotations.undo({ projectId: fixture.projectId, annotationId: mine[1] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await taskRow(t2)).toEqual({ status: 'OPEN', submittedCount: 1 });
+  });
+});
+
+describe('annotations.recent', () => {
+  it('lists my last ten actions in the project, newest first, with what I did and until when it can be undone', async () => {
+    const fixture = await createQueueProject({ taskCount: 12, overlap: 2, undoSeconds: 60 });
+    const api = await callerFor(await createSignedInUser('annotator'));
+    const other = await callerFor(await createSignedInUser('annotator'));
+    const done: { taskId: number; status: string }[] = [];
+    for (let i = 0; i < 12; i++) {
+      const task = await api.queue.next({ projectId: fixture.projectId });
+      const taskId = task?.taskId ?? -1;
+      if (i % 4 === 1) await api.annotations.skip({ clientId: randomUUID(), taskId, timeSpentMs: 1 });
+      else if (i % 4 === 3) await api.annotations.flag({ clientId: randomUUID(), taskId, reason: 'odd', timeSpentMs: 1 });
+      else await api.annotations.submit({ clientId: randomUUID(), taskId, answer: pairwiseAnswer(), timeSpentMs: 1 });
+      done.push({ taskId, status: i % 4 === 1 ? 'SKIPPED' : i % 4 === 3 ? 'FLAGGED' : 'SUBMITTED' });
+    }
+    const t = await other.queue.next({ projectId: fixture.projectId });
+    await other.annotations.submit({ clientId: randomUUID(), taskId: t?.taskId ?? -1, answer: pairwiseAnswer(), timeSpentMs: 1 });
+
+    const recent = await api.annotations.recent({ projectId: fixture.projectId });
+    expect(recent.map((r) => ({ taskId: r.taskId, status: r.status }))).toEqual(done.slice(2).reverse());
+    for (const row of recent) {
+      expect(row.undoableUntil.getTime() - row.createdAt.getTime()).toBe(60_000);
+      expect(row.promptExcerpt).toMatch(/^Prompt \d+$/);
+    }
+    expect(await (await callerFor(await createSignedInUser('annotator'))).annotations.recent({ projectId: fixture.projectId })).toEqual([]);
   });
 });
 

@@ -3,7 +3,8 @@ import { annotatorProcedure, createTRPCRouter } from '../trpc';
 import { ZAnswer } from '../../../lib/forms/schema';
 import { submitAndFindNext, submitAnnotation } from '../../services/submit-annotation';
 import { flagTask, MAX_FLAG_REASON_LENGTH, skipTask } from '../../services/skip-or-flag-task';
-import { findUndoableAnnotation, undoLastAnnotation } from '../../services/undo-annotation';
+import { findUndoableAnnotation, undoAnnotation } from '../../services/undo-annotation';
+import { listMyRecentActions } from '../../services/my-recent-actions';
 import { ZTaskView } from '../../services/task-view';
 import { ZDbId, ZProjectInput, ZSafeText } from '../../../lib/validation';
 import { ZNextTaskInput } from './queue';
@@ -25,7 +26,22 @@ export const ZSubmitAndNextOutput = ZSubmitAnnotationOutput.extend({ next: ZTask
 
 export const ZSkipTaskInput = z.object({ clientId: ZClientId, taskId: ZDbId, timeSpentMs: ZTimeSpentMs });
 export const ZFlagTaskInput = z.object({ clientId: ZClientId, taskId: ZDbId, reason: ZSafeText(MAX_FLAG_REASON_LENGTH).trim().min(1), timeSpentMs: ZTimeSpentMs });
-export const ZSetAsideOutput = z.object({ annotationId: z.number().int() });
+export const ZSetAsideOutput = ZSubmitAnnotationOutput;
+
+const ZAnnotationStatus = z.enum(['SUBMITTED', 'SKIPPED', 'FLAGGED']);
+export const ZUndoInput = ZProjectInput.extend({
+  /** One of my recent actions (from `recent`) to take back; absent: my last action in the project. */
+  annotationId: ZDbId.optional(),
+});
+export const ZUndoOutput = z.object({ task: ZTaskView, undone: z.object({ annotationId: z.number().int(), status: ZAnnotationStatus }) });
+export const ZMyRecentAction = z.object({
+  annotationId: z.number().int(),
+  taskId: z.number().int(),
+  status: ZAnnotationStatus,
+  createdAt: z.date(),
+  undoableUntil: z.date(),
+  promptExcerpt: z.string(),
+});
 
 export const annotationsRouter = createTRPCRouter({
   /** Idempotent per clientId: a retry returns the same annotationId. */
@@ -54,13 +70,22 @@ export const annotationsRouter = createTRPCRouter({
     .output(ZSetAsideOutput)
     .mutation(({ ctx, input }) => flagTask({ userId: ctx.user.id, ...input })),
 
-  /** Takes back my last submission in the project (within its undo window); the task is leased back to me. */
+  /**
+   * Takes back my last action in the project (a submission, a skip or a flag), or the one named,
+   * while its undo window is open; the task is leased back to me.
+   */
   undo: annotatorProcedure
-    .input(ZProjectInput)
-    .output(z.object({ task: ZTaskView }))
-    .mutation(({ ctx, input }) => undoLastAnnotation({ userId: ctx.user.id, projectId: input.projectId })),
+    .input(ZUndoInput)
+    .output(ZUndoOutput)
+    .mutation(({ ctx, input }) => undoAnnotation({ userId: ctx.user.id, projectId: input.projectId, annotationId: input.annotationId })),
 
-  /** My last submission in the project while it can still be undone, else null. */
+  /** My last actions in the project, newest first, each with until when it can be undone. */
+  recent: annotatorProcedure
+    .input(ZProjectInput)
+    .output(z.array(ZMyRecentAction))
+    .query(({ ctx, input }) => listMyRecentActions({ userId: ctx.user.id, projectId: input.projectId })),
+
+  /** My last action in the project while it can still be undone, else null. */
   last: annotatorProcedure
     .input(ZProjectInput)
     .output(ZSubmitAnnotationOutput.nullable())

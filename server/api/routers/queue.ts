@@ -22,7 +22,13 @@ export const ZQueueProgressInput = z.object({
     .max(14 * 60)
     .optional(),
 });
-export const ZQueueProgress = z.object({ doneToday: z.number().int(), doneTotal: z.number().int(), remaining: z.number().int() });
+export const ZQueueProgress = z.object({
+  doneToday: z.number().int(),
+  doneTotal: z.number().int(),
+  /** Tasks of the project I submitted, skipped or flagged: with `remaining`, my whole queue. */
+  handledTotal: z.number().int(),
+  remaining: z.number().int(),
+});
 
 export const queueRouter = createTRPCRouter({
   /** Leases the next task (or returns the one I still hold); null when nothing is left for me. A mutation: it writes a lease. */
