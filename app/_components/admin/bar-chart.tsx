@@ -1,7 +1,10 @@
 /**
  * A small horizontal stacked bar chart in plain SVG: one row per annotator, one segment per
- * series. Enough for a dozen annotators without pulling in a charting library.
+ * series. Enough for a dozen annotators without pulling in a charting library. Colours are
+ * Tailwind theme variables (var(--color-…)), which the dark theme remaps.
  */
+import { formatCount } from './format';
+
 export type BarSeries = { key: string; label: string; color: string };
 export type BarRow = { label: string; values: Record<string, number> };
 
@@ -26,29 +29,35 @@ export function StackedBarChart({ rows, series, title, testId }: { rows: BarRow[
           </span>
         ))}
       </figcaption>
-      <svg viewBox={`0 0 ${CHART_WIDTH} ${height}`} width="100%" style={{ maxWidth: CHART_WIDTH }} role="img" aria-label={title}>
+      <svg
+        viewBox={`0 0 ${CHART_WIDTH} ${height}`}
+        width="100%"
+        style={{ maxWidth: CHART_WIDTH }}
+        role="img"
+        aria-label={`${title}: ${rows.map((row, i) => `${row.label} ${formatCount(totals[i])}`).join(', ')}`}
+      >
         {rows.map((row, i) => {
           const y = i * ROW_HEIGHT + 2;
           let x = LABEL_WIDTH;
           return (
             <g key={`${row.label}-${i}`}>
-              <text x={LABEL_WIDTH - 6} y={y + ROW_HEIGHT / 2 + 4} textAnchor="end" fontSize="11" fill="#334155">
+              <text x={LABEL_WIDTH - 6} y={y + ROW_HEIGHT / 2 + 4} textAnchor="end" fontSize="11" fill="var(--color-slate-700)">
                 {row.label.length > 20 ? `${row.label.slice(0, 19)}…` : row.label}
               </text>
-              <rect x={LABEL_WIDTH} y={y + 3} width={barWidth} height={ROW_HEIGHT - 6} fill="#f1f5f9" rx="2" />
+              <rect x={LABEL_WIDTH} y={y + 3} width={barWidth} height={ROW_HEIGHT - 6} fill="var(--color-slate-100)" rx="2" />
               {series.map((s) => {
                 const value = row.values[s.key] ?? 0;
                 const width = (value / max) * barWidth;
                 const segment = (
                   <rect key={s.key} x={x} y={y + 3} width={width} height={ROW_HEIGHT - 6} fill={s.color}>
-                    <title>{`${s.label}: ${value}`}</title>
+                    <title>{`${s.label}: ${formatCount(value)}`}</title>
                   </rect>
                 );
                 x += width;
                 return segment;
               })}
-              <text x={CHART_WIDTH - VALUE_WIDTH + 6} y={y + ROW_HEIGHT / 2 + 4} fontSize="11" fill="#475569" className="tabular-nums">
-                {totals[i]}
+              <text x={CHART_WIDTH - VALUE_WIDTH + 6} y={y + ROW_HEIGHT / 2 + 4} fontSize="11" fill="var(--color-slate-600)" className="tabular-nums">
+                {formatCount(totals[i])}
               </text>
             </g>
           );

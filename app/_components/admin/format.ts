@@ -53,3 +53,16 @@ export function formatEta(seconds: number | null | undefined): string {
   if (seconds <= 0) return 'almost done';
   return `about ${formatDuration(seconds * 1000)} left`;
 }
+
+const COUNT_FORMAT = new Intl.NumberFormat('en-US');
+const PERCENT_FORMAT = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 });
+
+/** A count with thousands separators: 1234567 → "1,234,567"; null → "—". */
+export function formatCount(value: number | null | undefined): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '—' : COUNT_FORMAT.format(value);
+}
+
+/** A share of a total: (1, 3) → "33.3%"; a zero total → "—". */
+export function formatShare(part: number, total: number): string {
+  return total > 0 ? PERCENT_FORMAT.format(part / total) : '—';
+}

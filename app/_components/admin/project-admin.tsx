@@ -9,6 +9,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '@/app/_trpc/react';
 import { DatasetsTab } from './datasets/datasets-tab';
 import { ErrorBox } from './error-box';
+import { formatCount } from './format';
 import { describeForm } from './form-summary';
 import { ProjectAnnotations } from './project-annotations';
 import { ProjectFlagged } from './project-flagged';
@@ -57,7 +58,8 @@ export function ProjectAdmin({ projectId, initialTab }: { projectId: number; ini
         {project.data && (
           <p className="text-xs text-slate-500" data-testid="project-summary">
             #{project.data.id} · {describeForm(project.data.form)} · {project.data.completionsPerTask} completion{project.data.completionsPerTask === 1 ? '' : 's'} per task
-            {settings.data && ` · overlap ${settings.data.overlap} · ${settings.data.promptCount} prompts · lease ${settings.data.leaseSeconds} s · undo ${settings.data.undoSeconds} s`}
+            {settings.data &&
+              ` · overlap ${settings.data.overlap} · ${formatCount(settings.data.promptCount)} prompts · lease ${formatCount(settings.data.leaseSeconds)} s · undo ${formatCount(settings.data.undoSeconds)} s`}
           </p>
         )}
       </div>
@@ -73,7 +75,7 @@ export function ProjectAdmin({ projectId, initialTab }: { projectId: number; ini
             className={`-mb-px border-b-2 px-3 py-1.5 text-sm font-medium ${tab === name ? 'border-indigo-600 text-indigo-700' : 'border-transparent text-slate-500 hover:text-slate-800'}`}
           >
             {TAB_LABELS[name]}
-            {name === 'flagged' && flaggedCount > 0 && <span className="ml-1.5 rounded-full bg-amber-100 px-1.5 text-xs text-amber-800">{flaggedCount}</span>}
+            {name === 'flagged' && flaggedCount > 0 && <span className="ml-1.5 rounded-full bg-amber-100 px-1.5 text-xs text-amber-800">{formatCount(flaggedCount)}</span>}
           </button>
         ))}
       </nav>

@@ -1,11 +1,13 @@
 'use client';
 /** Recent annotations of a project, newest first, filtered by annotator and status, paged by cursor. */
 import { useState } from 'react';
+import Link from 'next/link';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import type { Question } from '@/lib/forms/schema';
 import { useTRPC } from '@/app/_trpc/react';
+import { describeAnswer, type ShownCompletion } from './answer-words';
 import { ErrorBox } from './error-box';
-import { formatDateTime, formatDuration } from './format';
-import { summariseAnswer } from './form-summary';
+import { formatCount, formatDateTime, formatDuration } from './format';
 import { cardClass, inputClass, labelClass, secondaryButtonClass, tableClass, tdClass, thClass } from './ui';
 
 const STATUSES = ['SUBMITTED', 'SKIPPED', 'FLAGGED'] as const;
@@ -24,6 +26,9 @@ export function ProjectAnnotations({ projectId }: { projectId: number }) {
   const [status, setStatus] = useState<Status | ''>('');
   // The annotator filter lists everyone who has worked on this project.
   const stats = useQuery(trpc.oversee.projectStats.queryOptions({ projectId }));
+  // The form gives each answer's question its label and scale.
+  const project = useQuery(trpc.projects.get.queryOptions({ projectId }));
+  const questions = project.data?.form.questions ?? [];
   const annotations = useInfiniteQuery(
     trpc.oversee.recentAnnotations.infiniteQueryOptions(
       { projectId, userId: userId || undefined, status: status || undefined, limit: PAGE_SIZE },
@@ -64,7 +69,7 @@ export function ProjectAnnotations({ projectId }: { projectId: number }) {
             <tr>
               <th className={thClass}>When</th>
               <th className={thClass}>Annotator</th>
-              <th className={thClass}>Task · prompt</th>
+              <th className={thClass}>Prompt</th>
               <th className={thClass}>Status</th>
               <th className={thClass}>Answer</th>
               <th className={`${thClass} text-right`}>Time</th>
@@ -76,17 +81,21 @@ export function ProjectAnnotations({ projectId }: { projectId: number }) {
                 <td className={`${tdClass} whitespace-nowrap text-xs text-slate-500`}>{formatDateTime(row.createdAt)}</td>
                 <td className={`${tdClass} whitespace-nowrap`}>{row.annotatorName}</td>
                 <td className={`${tdClass} max-w-xs text-xs`}>
-                  <span className="font-mono text-slate-500">#{row.taskId}</span>{' '}
-                  <span className="line-clamp-2 text-slate-700" title={row.promptExcerpt}>
+                  <Link
+                    href={`/admin/projects/${projectId}/tasks/${row.taskId}`}
+                    className="line-clamp-2 text-slate-700 underline decoration-slate-300 underline-offset-2 hover:text-slate-950 hover:decoration-slate-600"
+                    title={row.promptExcerpt}
+                    data-testid={`annotation-task-link-${row.id}`}
+                  >
                     {row.promptExcerpt}
-                  </span>
+                  </Link>
                 </td>
                 <td className={tdClass}>
                   <span className={`rounded px-1.5 py-0.5 text-xs font-medium ${STATUS_CLASSES[row.status]}`}>{row.status.toLowerCase()}</span>
                 </td>
-                <td className={`${tdClass} text-xs`}>
+                <td className={`${tdClass} max-w-md text-xs`} data-testid={`annotation-answer-${row.id}`}>
                   {row.status === 'FLAGGED' && row.flagReason && <div className="text-amber-800">⚑ {row.flagReason}</div>}
-                  <AnswerSummary answer={row.answer} completionIds={row.completionIds} />
+                  <AnswerSummary answer={row.answer} completions={row.completions.map((c) => ({ id: c.id, text: c.excerpt }))} questions={questions} />
                 </td>
                 <td className={`${tdClass} whitespace-nowrap text-right text-xs tabular-nums`}>{formatDuration(row.timeSpentMs)}</td>
               </tr>
@@ -108,22 +117,26 @@ export function ProjectAnnotations({ projectId }: { projectId: number }) {
           </button>
         )}
         {annotations.isPending && <span className="text-sm text-slate-500">Loading…</span>}
-        {rows.length > 0 && <span className="text-xs text-slate-500">{rows.length} shown</span>}
+        {rows.length > 0 && <span className="text-xs text-slate-500">{formatCount(rows.length)} shown</span>}
       </div>
     </div>
   );
 }
 
-/** Each question's answer on one line: "preference: A (#12), strength 2". */
-function AnswerSummary({ answer, completionIds }: { answer: unknown; completionIds: number[] }) {
-  const parts = summariseAnswer(answer, completionIds);
+/** Each question's answer in words, responses quoted by the start of their text ("B better: “Paris is…”"). */
+function AnswerSummary({ answer, completions, questions }: { answer: unknown; completions: ShownCompletion[]; questions: Question[] }) {
+  const parts = describeAnswer(answer, completions, questions, 60);
   if (parts.length === 0) return null;
   return (
-    <dl className="grid grid-cols-[auto_1fr] gap-x-2">
-      {parts.map(([id, text]) => (
-        <div key={id} className="contents">
-          <dt className="font-mono text-slate-400">{id}</dt>
-          <dd className="break-words text-slate-800">{text}</dd>
+    <dl className="space-y-0.5">
+      {parts.map((part) => (
+        <div key={part.questionId}>
+          {parts.length > 1 && <dt className="text-slate-400">{part.label}</dt>}
+          <dd className="break-words text-slate-800">
+            {part.lines.map((line, i) => (
+              <div key={i}>{line}</div>
+            ))}
+          </dd>
         </div>
       ))}
     </dl>

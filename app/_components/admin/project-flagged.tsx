@@ -1,5 +1,6 @@
 'use client';
 /** Tasks taken out of the queue by a flag, with who flagged them and why; an admin can reopen them. */
+import Link from 'next/link';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTRPC } from '@/app/_trpc/react';
 import { useToast } from '../toast';
@@ -35,7 +36,13 @@ export function ProjectFlagged({ projectId }: { projectId: number }) {
       {flagged.data.map((task) => (
         <li key={task.taskId} className={`${cardClass} p-3`} data-testid={`flagged-task-${task.taskId}`}>
           <div className="mb-2 flex items-start gap-3">
-            <span className="font-mono text-xs text-slate-500">Task #{task.taskId}</span>
+            <Link
+              href={`/admin/projects/${projectId}/tasks/${task.taskId}`}
+              className="whitespace-nowrap font-mono text-xs text-slate-600 underline decoration-slate-300 underline-offset-2 hover:text-slate-950"
+              data-testid={`flagged-task-link-${task.taskId}`}
+            >
+              Task #{task.taskId}
+            </Link>
             <div className="min-w-0 flex-1">
               <p className="line-clamp-3 text-sm text-slate-800" title={task.promptExcerpt}>
                 {task.promptExcerpt}

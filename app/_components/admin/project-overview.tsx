@@ -1,16 +1,17 @@
 'use client';
-/** A project's progress: tasks by status, per-annotator work and time, skips and flags. */
+/** A project's progress: tasks by status, per-annotator work and time, skips and flags, and the answer charts. */
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '@/app/_trpc/react';
+import { AnswerCharts } from './answer-charts';
 import { StackedBarChart } from './bar-chart';
 import { ErrorBox } from './error-box';
-import { formatDuration } from './format';
+import { formatCount, formatDuration } from './format';
 import { cardClass, tableClass, tdClass, thClass } from './ui';
 
 const SERIES = [
-  { key: 'submitted', label: 'Submitted', color: '#6366f1' },
-  { key: 'skipped', label: 'Skipped', color: '#94a3b8' },
-  { key: 'flagged', label: 'Flagged', color: '#f59e0b' },
+  { key: 'submitted', label: 'Submitted', color: 'var(--color-indigo-500)' },
+  { key: 'skipped', label: 'Skipped', color: 'var(--color-slate-400)' },
+  { key: 'flagged', label: 'Flagged', color: 'var(--color-amber-500)' },
 ];
 
 export function ProjectOverview({ projectId }: { projectId: number }) {
@@ -23,14 +24,16 @@ export function ProjectOverview({ projectId }: { projectId: number }) {
   return (
     <div className="space-y-5" data-testid="project-overview">
       <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6">
-        <Stat label="Tasks" value={totalTasks} testId="stat-tasks-total" />
-        <Stat label="Open" value={open} testId="stat-tasks-open" />
-        <Stat label="Done" value={done} testId="stat-tasks-done" tone="text-emerald-700" />
-        <Stat label="Flagged" value={flagged} testId="stat-tasks-flagged" tone={flagged ? 'text-amber-700' : undefined} />
+        <Stat label="Tasks" value={formatCount(totalTasks)} testId="stat-tasks-total" />
+        <Stat label="Open" value={formatCount(open)} testId="stat-tasks-open" />
+        <Stat label="Done" value={formatCount(done)} testId="stat-tasks-done" tone="text-emerald-700" />
+        <Stat label="Flagged" value={formatCount(flagged)} testId="stat-tasks-flagged" tone={flagged ? 'text-amber-700' : undefined} />
         <Stat label="Median time / task" value={formatDuration(medianTimeMs)} testId="stat-median-time" />
-        <Stat label="Skips · flags" value={`${skipCount} · ${flagCount}`} testId="stat-skips-flags" />
+        <Stat label="Skips · flags" value={`${formatCount(skipCount)} · ${formatCount(flagCount)}`} testId="stat-skips-flags" />
       </div>
       {totalTasks > 0 && <StatusBar open={open} done={done} flagged={flagged} />}
+
+      <AnswerCharts projectId={projectId} />
 
       <section className={`${cardClass} overflow-x-auto`}>
         <h2 className="border-b border-slate-200 px-3 py-2 text-sm font-semibold">Annotators</h2>
@@ -55,9 +58,9 @@ export function ProjectOverview({ projectId }: { projectId: number }) {
                       {row.name}
                       <span className="ml-1.5 text-xs text-slate-400">{row.email}</span>
                     </td>
-                    <td className={`${tdClass} text-right tabular-nums`}>{row.submitted}</td>
-                    <td className={`${tdClass} text-right tabular-nums`}>{row.skipped}</td>
-                    <td className={`${tdClass} text-right tabular-nums`}>{row.flagged}</td>
+                    <td className={`${tdClass} text-right tabular-nums`}>{formatCount(row.submitted)}</td>
+                    <td className={`${tdClass} text-right tabular-nums`}>{formatCount(row.skipped)}</td>
+                    <td className={`${tdClass} text-right tabular-nums`}>{formatCount(row.flagged)}</td>
                     <td className={`${tdClass} text-right tabular-nums`}>{formatDuration(row.medianTimeMs)}</td>
                   </tr>
                 ))}
@@ -92,7 +95,7 @@ function StatusBar({ open, done, flagged }: { open: number; done: number; flagge
   const total = open + done + flagged;
   const pct = (n: number) => `${(n / total) * 100}%`;
   return (
-    <div className="flex h-2 overflow-hidden rounded-full bg-slate-200" title={`${done} done, ${flagged} flagged, ${open} open`}>
+    <div className="flex h-2 overflow-hidden rounded-full bg-slate-200" title={`${formatCount(done)} done, ${formatCount(flagged)} flagged, ${formatCount(open)} open`}>
       <div className="bg-emerald-500" style={{ width: pct(done) }} />
       <div className="bg-amber-400" style={{ width: pct(flagged) }} />
     </div>
