@@ -11,8 +11,8 @@
 import { z } from 'zod';
 import { ZSafeText } from '../validation';
 
-const ZQuestionId = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lowercase letters, digits and _ (max 40), starting with a letter');
-const ZBase = { id: ZQuestionId, label: ZSafeText(200).min(1), required: z.boolean().default(true) };
+const ZQuestionId = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'An id uses lowercase letters, digits and _ (at most 40), starting with a letter');
+const ZBase = { id: ZQuestionId, label: ZSafeText(200, 'A question label has at most 200 characters').min(1, 'Give every question a label'), required: z.boolean().default(true) };
 
 export const ZLikertQuestion = z.object({
   ...ZBase,
@@ -36,9 +36,16 @@ export const ZAttributesQuestion = z.object({
   ...ZBase,
   type: z.literal('attributes'),
   attributes: z
-    .array(z.object({ name: ZQuestionId, label: ZSafeText(60).min(1), min: z.number().int().min(0).max(9).default(1), max: z.number().int().min(1).max(9).default(5) }))
-    .min(1)
-    .max(10),
+    .array(
+      z.object({
+        name: ZQuestionId,
+        label: ZSafeText(60, 'An attribute label has at most 60 characters').min(1, 'Give every attribute a label'),
+        min: z.number().int().min(0).max(9).default(1),
+        max: z.number().int().min(1).max(9).default(5),
+      }),
+    )
+    .min(1, 'Give the question at least one attribute')
+    .max(10, 'A question has at most 10 attributes'),
 });
 export const ZCritiqueQuestion = z.object({ ...ZBase, type: z.literal('critique'), required: z.boolean().default(false) });
 export const ZEditQuestion = z.object({ ...ZBase, type: z.literal('edit'), required: z.boolean().default(false) });
@@ -47,13 +54,13 @@ export const ZQuestion = z.discriminatedUnion('type', [ZLikertQuestion, ZPairwis
 export type Question = z.infer<typeof ZQuestion>;
 export type QuestionType = Question['type'];
 
-export const ZRatingForm = z.object({ questions: z.array(ZQuestion).min(1).max(12) }).superRefine((form, ctx) => {
+export const ZRatingForm = z.object({ questions: z.array(ZQuestion).min(1, 'Add at least one question').max(12, 'A form has at most 12 questions') }).superRefine((form, ctx) => {
   const ids = new Set<string>();
   form.questions.forEach((q, i) => {
-    if (ids.has(q.id)) ctx.addIssue({ code: 'custom', path: ['questions', i, 'id'], message: `Duplicate question id "${q.id}"` });
+    if (ids.has(q.id)) ctx.addIssue({ code: 'custom', path: ['questions', i, 'id'], message: `Two questions share the id "${q.id}": give each its own` });
     ids.add(q.id);
     if ((q.type === 'likert' || q.type === 'attributes') && 'min' in q && q.min >= q.max) {
-      ctx.addIssue({ code: 'custom', path: ['questions', i], message: 'min must be below max' });
+      ctx.addIssue({ code: 'custom', path: ['questions', i], message: 'The lowest score must be below the highest' });
     }
   });
 });

@@ -17,9 +17,9 @@ import { ZSafeText } from '../../lib/validation';
 import { writeAuditLog } from './audit-log';
 import { deleteSignInFailuresForEmail } from './sign-in-limit';
 
-export const ZAccountName = ZSafeText(100, 'at most 100 characters').trim().min(1, 'a name is required');
-export const ZAccountEmail = z.email().max(200, 'at most 200 characters');
-export const ZAccountPassword = ZSafeText(128, 'at most 128 characters').min(8, 'at least 8 characters');
+export const ZAccountName = ZSafeText(100, 'A name has at most 100 characters').trim().min(1, 'Give the person a name');
+export const ZAccountEmail = z.email('Enter an email address, like name@example.com').max(200, 'An email address has at most 200 characters');
+export const ZAccountPassword = ZSafeText(128, 'A password has at most 128 characters').min(8, 'The password needs at least 8 characters');
 export const ZAccountRole = z.enum(ROLES);
 
 export const userPublicSelect = { id: true, name: true, email: true, role: true, banned: true, pseudonymisedAt: true, createdAt: true } satisfies Prisma.UserSelect;

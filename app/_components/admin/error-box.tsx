@@ -1,7 +1,9 @@
 'use client';
 /**
  * Shows an API error next to the form that caused it: the message, then the zod issues the
- * server's error formatter attached (`error.data.zodError`, a flattened zod error).
+ * server's error formatter attached (`error.data.zodError`, a flattened zod error). The schemas
+ * word their messages as sentences for the person at the form ("Give the project a name"), so
+ * they are shown as they are, without the field's internal name.
  */
 import { TRPCClientError } from '@trpc/client';
 
@@ -27,25 +29,18 @@ export function ErrorBox({ error, testId }: { error: unknown; testId?: string })
   if (!error) return null;
   const data = readErrorData(error);
   const message = error instanceof Error ? error.message : String(error);
-  const fieldErrors = Object.entries(data?.zodError?.fieldErrors ?? {}).filter((entry): entry is [string, string[]] => !!entry[1]?.length);
-  const formErrors = data?.zodError?.formErrors ?? [];
-  const hasZodIssues = fieldErrors.length > 0 || formErrors.length > 0;
+  const fieldErrors = Object.values(data?.zodError?.fieldErrors ?? {}).flatMap((messages) => messages ?? []);
+  const messages = [...new Set([...(data?.zodError?.formErrors ?? []), ...fieldErrors])];
+  const hasZodIssues = messages.length > 0;
   return (
     <div role="alert" data-testid={testId} className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
       {/* A zod error's own message is a JSON dump of the issues; the list below says it better. */}
-      <p className="font-medium">{hasZodIssues ? 'Please fix the following:' : message}</p>
+      <p className="font-medium">{hasZodIssues ? 'Please fix this:' : message}</p>
       {hasZodIssues && (
         <ul className="mt-1 list-disc pl-5">
-          {formErrors.map((m) => (
+          {messages.map((m) => (
             <li key={m}>{m}</li>
           ))}
-          {fieldErrors.map(([field, messages]) =>
-            messages.map((m) => (
-              <li key={`${field}-${m}`}>
-                <span className="font-mono text-xs">{field}</span>: {m}
-              </li>
-            )),
-          )}
         </ul>
       )}
     </div>

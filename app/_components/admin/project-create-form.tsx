@@ -56,7 +56,9 @@ export function ProjectCreateForm() {
   const questions = preset === 'custom' ? customQuestions : presetQuestions(preset);
   const localProblems = useMemo(() => {
     const parsed = ZRatingForm.safeParse({ questions });
-    if (!parsed.success) return parsed.error.issues.map((issue) => `${issue.path.join('.') || 'form'}: ${issue.message}`);
+    // The schema's messages are sentences; a question's problem says which question (counted from 1).
+    if (!parsed.success)
+      return parsed.error.issues.map((issue) => (issue.path[0] === 'questions' && typeof issue.path[1] === 'number' ? `Question ${issue.path[1] + 1}: ${issue.message}` : issue.message));
     const problem = checkCompletionsPerTask(parsed.data, completionsPerTask);
     return problem ? [problem] : [];
   }, [questions, completionsPerTask]);
@@ -90,9 +92,14 @@ export function ProjectCreateForm() {
     setCustomQuestions(next);
   };
 
+  const draft = { name, guidelines, form: { questions }, overlap, completionsPerTask, leaseSeconds, undoSeconds };
+  // The server's answer holds for what was sent: once the admin edits anything, it no longer shows.
+  const draftKey = JSON.stringify(draft);
+  const [submittedKey, setSubmittedKey] = useState<string | null>(null);
   const submit = (event: React.FormEvent) => {
     event.preventDefault();
-    create.mutate({ name, guidelines, form: { questions }, overlap, completionsPerTask, leaseSeconds, undoSeconds });
+    setSubmittedKey(draftKey);
+    create.mutate(draft);
   };
 
   return (
@@ -184,7 +191,7 @@ export function ProjectCreateForm() {
             ))}
           </ul>
         )}
-        <ErrorBox error={create.error} testId="project-create-error" />
+        <ErrorBox error={submittedKey === draftKey ? create.error : null} testId="project-create-error" />
         <button type="submit" data-testid="project-create-submit" className={`${buttonClass} w-full justify-center`} disabled={create.isPending}>
           {create.isPending ? 'Creating…' : 'Create project'}
         </button>

@@ -6,23 +6,21 @@ import { createProject, getProjectForAnnotator, updateProject } from '../../serv
 import { adminProcedure, annotatorProcedure, createTRPCRouter } from '../trpc';
 import { ZProjectId, ZProjectInput, ZSafeText } from '../../../lib/validation';
 
+/** An integer in [min, max]; any miss (not a number, a fraction, out of range) reads as one sentence. */
+function wholeNumber(min: number, max: number, message: string) {
+  return z.number({ error: message }).int(message).min(min, message).max(max, message);
+}
+
 /** Settings without defaults, so that a partial update never resets a field it does not name. */
 const projectSettingsShape = {
-  name: ZSafeText(200).trim().min(1),
-  guidelines: ZSafeText(100_000, 'guidelines are limited to 100,000 characters'),
+  // Messages are sentences for the admin who typed the value: the project forms show them as they are.
+  name: ZSafeText(200, 'A project name has at most 200 characters').trim().min(1, 'Give the project a name'),
+  guidelines: ZSafeText(100_000, 'Guidelines are limited to 100,000 characters'),
   form: ZRatingForm,
-  overlap: z.number().int().min(1).max(20),
-  completionsPerTask: z.number().int().min(1).max(9),
-  leaseSeconds: z
-    .number()
-    .int()
-    .min(30)
-    .max(24 * 60 * 60),
-  undoSeconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(60 * 60),
+  overlap: wholeNumber(1, 20, 'Overlap must be a whole number of annotators from 1 to 20'),
+  completionsPerTask: wholeNumber(1, 9, 'Completions per task must be a whole number from 1 to 9'),
+  leaseSeconds: wholeNumber(30, 24 * 60 * 60, 'The lease must be a whole number of seconds from 30 (half a minute) to 86,400 (a day)'),
+  undoSeconds: wholeNumber(0, 60 * 60, 'The undo window must be a whole number of seconds from 0 to 3,600 (an hour)'),
 };
 
 export const ZCreateProjectInput = z.object({
