@@ -27,7 +27,7 @@ test('[ADMIN] maps the columns of a CSV and imports its preferences as judgement
   await page.getByTestId('import-file').setInputFiles(file);
 
   // Detected as plain CSV, the header fits no known layout: the problem names what it found.
-  await expect(page.getByTestId('import-errors')).toContainText('found columns: question, better, worse');
+  await expect(page.getByTestId('import-errors')).toContainText('Found columns: question, better, worse');
   await expect(page.getByTestId('import-mapping')).toBeVisible();
 
   await page.getByTestId('import-mapping-prompt').selectOption('question');

@@ -296,7 +296,13 @@ describe('imports with judgements', () => {
     expect(preview).toMatchObject({
       isValid: false,
       errorUnit: 'index',
-      errors: [{ line: 2, message: expect.stringMatching(/^found keys: question, answer; expected prompt \+ completions, prompt \+ completion/) }],
+      errors: [
+        {
+          line: 2,
+          message: expect.stringMatching(/^found keys: question, answer; expected prompt and completions \(or prompt and completion; messages; chosen and rejected; prompt, chosen and rejected;/),
+          keys: { kind: 'keys', found: ['question', 'answer'], expected: expect.arrayContaining(['prompt and completions', 'prompt, chosen and rejected']) },
+        },
+      ],
     });
     const error = await catchTrpcError(caller.imports.commit({ projectId: project.id, fileName: 'bad.json', content: bad }));
     expect(error.message).toMatch(/^Nothing was imported: array index 2: found keys: question, answer/);

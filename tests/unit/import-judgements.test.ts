@@ -45,7 +45,26 @@ describe('judgement formats', () => {
     expect(unknown).toMatchObject({
       isValid: false,
       errors: [
-        { line: 1, message: expect.stringMatching(/^found keys: question, answer; expected prompt \+ completions, prompt \+ completion, messages, chosen \+ rejected, prompt \+ chosen \+ rejected/) },
+        {
+          line: 1,
+          message: expect.stringMatching(
+            /^found keys: question, answer; expected prompt and completions \(or prompt and completion; messages; chosen and rejected; prompt, chosen and rejected; prompt, completion and label;/,
+          ),
+          keys: {
+            kind: 'keys',
+            found: ['question', 'answer'],
+            expected: [
+              'prompt and completions',
+              'prompt and completion',
+              'messages',
+              'chosen and rejected',
+              'prompt, chosen and rejected',
+              'prompt, completion and label',
+              'message_tree_id and prompt (an Open-Assistant tree)',
+              'data and annotations (a Label Studio task)',
+            ],
+          },
+        },
       ],
     });
   });

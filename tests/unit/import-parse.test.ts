@@ -233,3 +233,33 @@ describe('tasks from completions', () => {
     expect(findCompletionCountProblem(1, 2)).toMatch(/has 1 completion, but/);
   });
 });
+
+describe('a file of no known shape says what it found and what was expected', () => {
+  it('a CSV header: its columns, and the two layouts', () => {
+    const result = expectInvalid(parseImportFile({ fileName: 'reviews.csv', content: 'question,answer_a,answer_b\nHi?,Yo,No\n', completionsPerTask: 2 }));
+    expect(result.errors).toEqual([
+      {
+        line: 1,
+        message:
+          'found columns: question, answer_a, answer_b; expected prompt and completion (one completion per row) or prompt and completion_1, completion_2, … (one prompt per row), or map the columns to prompt, completion, chosen, rejected or label',
+        keys: {
+          kind: 'columns',
+          found: ['question', 'answer_a', 'answer_b'],
+          expected: ['prompt and completion (one completion per row)', 'prompt and completion_1, completion_2, … (one prompt per row)'],
+        },
+      },
+    ]);
+  });
+
+  it('a record of another shape than the file: its keys, and the keys of the file', () => {
+    const content = jsonl({ prompt: 'One?', completions: ['a', 'b'] }, { prompt: 'Two?', chosen: 'c', rejected: 'd' });
+    const result = expectInvalid(parseImportFile({ fileName: 'mixed.jsonl', content, completionsPerTask: 2 }));
+    expect(result.errors).toEqual([
+      {
+        line: 2,
+        message: "this record has prompt, chosen and rejected, but the file's records have prompt and completions (format jsonl)",
+        keys: { kind: 'keys', found: ['prompt', 'chosen', 'rejected'], expected: ['prompt and completions'] },
+      },
+    ]);
+  });
+});

@@ -12,6 +12,7 @@ import { ErrorBox, readErrorData, readImportProblems, type ImportProblem } from 
 import { CsvMappingStep, EMPTY_MAPPING, toMappingInput, type CsvMappingDraft } from './import/csv-mapping';
 import { ImportProblems, PreviewTable } from './import/import-preview-table';
 import { FORMAT_CHOICES, formatBytes, readImportFile, type FormatChoice, type LoadedFile } from './import/read-import-file';
+import { formatCount } from './format';
 import { buttonClass, cardClass, labelClass } from './ui';
 
 export function ProjectImport({ projectId }: { projectId: number }) {
@@ -127,16 +128,16 @@ export function ProjectImport({ projectId }: { projectId: number }) {
             <span>
               Prompts:{' '}
               <strong data-testid="import-preview-prompts" className="tabular-nums">
-                {data.promptCount}
+                {formatCount(data.promptCount)}
               </strong>
             </span>
             <span>
-              Completions: <strong className="tabular-nums">{data.completionCount}</strong>
+              Completions: <strong className="tabular-nums">{formatCount(data.completionCount)}</strong>
             </span>
             <span>
               Tasks:{' '}
               <strong data-testid="import-preview-tasks" className="tabular-nums">
-                {data.taskCount}
+                {formatCount(data.taskCount)}
               </strong>
             </span>
             <span className="flex-1" />
@@ -147,7 +148,7 @@ export function ProjectImport({ projectId }: { projectId: number }) {
               disabled={!canCommit}
               onClick={() => loaded && commit.mutate({ ...requestFor(loaded, format, mappingDraft), importJudgements })}
             >
-              {commit.isPending ? 'Importing…' : commit.data ? 'Imported' : `Import ${data.taskCount} tasks`}
+              {commit.isPending ? 'Importing…' : commit.data ? 'Imported' : `Import ${formatCount(data.taskCount)} task${data.taskCount === 1 ? '' : 's'}`}
             </button>
           </div>
           {hasJudgements && (
@@ -155,7 +156,7 @@ export function ProjectImport({ projectId }: { projectId: number }) {
               <label className="flex items-center gap-2">
                 <input type="checkbox" data-testid="import-judgements" checked={importJudgements} onChange={(e) => setImportJudgements(e.target.checked)} />
                 <span>
-                  Import judgements as annotations by <strong data-testid="import-annotator">{data.judgements.annotatorName}</strong> ({data.judgements.count} task
+                  Import judgements as annotations by <strong data-testid="import-annotator">{data.judgements.annotatorName}</strong> ({formatCount(data.judgements.count)} task
                   {data.judgements.count === 1 ? '' : 's'}, counted toward the overlap)
                 </span>
               </label>
@@ -169,7 +170,7 @@ export function ProjectImport({ projectId }: { projectId: number }) {
           <PreviewTable rows={data.sample} />
           {data.promptCount > data.sample.length && (
             <p className="border-t border-slate-100 px-3 py-1.5 text-xs text-slate-500">
-              First {data.sample.length} of {data.promptCount} prompts.
+              First {data.sample.length} of {formatCount(data.promptCount)} prompts.
             </p>
           )}
         </section>
@@ -178,16 +179,17 @@ export function ProjectImport({ projectId }: { projectId: number }) {
       {commitProblems.length > 0 ? <ImportProblems problems={commitProblems} unit={commitUnit} testId="import-commit-errors" /> : <ErrorBox error={commit.error} testId="import-commit-errors" />}
       {commit.data && (
         <div className="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900" data-testid="import-result">
-          Imported <strong className="tabular-nums">{commit.data.promptCount}</strong> prompts, <strong className="tabular-nums">{commit.data.completionCount}</strong> completions and{' '}
+          Imported <strong className="tabular-nums">{formatCount(commit.data.promptCount)}</strong> prompts, <strong className="tabular-nums">{formatCount(commit.data.completionCount)}</strong>{' '}
+          completions and{' '}
           <strong className="tabular-nums" data-testid="import-result-tasks">
-            {commit.data.taskCount}
+            {formatCount(commit.data.taskCount)}
           </strong>{' '}
           tasks (import #{commit.data.importId})
           {commit.data.annotatorName && (
             <>
               , with{' '}
               <strong className="tabular-nums" data-testid="import-result-annotations">
-                {commit.data.annotationCount}
+                {formatCount(commit.data.annotationCount)}
               </strong>{' '}
               judgements by {commit.data.annotatorName}
             </>

@@ -38,7 +38,12 @@ export const ZImportInput = z.object({
 });
 export type TImportInput = z.infer<typeof ZImportInput>;
 
-const ZLineError = z.object({ line: z.number(), message: z.string() });
+/** A line's problem; `keys` when the record (or CSV header) has none of the known shapes: what it has and what the formats need. */
+const ZLineError = z.object({
+  line: z.number(),
+  message: z.string(),
+  keys: z.object({ kind: z.enum(['keys', 'columns']), found: z.array(z.string()), expected: z.array(z.string()) }).optional(),
+});
 const ZJudgement = z.discriminatedUnion('type', [z.object({ type: z.literal('order'), order: z.array(z.number()) }), z.object({ type: z.literal('labels'), labels: z.array(z.enum(['up', 'down'])) })]);
 
 export const ZImportPreview = z.object({

@@ -56,11 +56,13 @@ function readHeader(header: CsvRow, errors: LineErrors): Columns | null {
     .map((column) => column.index);
   const single = names.indexOf('completion');
   if (prompt < 0 || (single < 0 && numbered.length === 0)) {
-    const found = header.cells.map((cell) => cell.trim()).join(', ');
-    errors.add(
-      header.line,
-      `found columns: ${found}; expected prompt + completion (one completion per row) or prompt + completion_1, completion_2, ... — or map the columns (prompt, completion, chosen, rejected, label)`,
-    );
+    const found = header.cells.map((cell) => cell.trim());
+    const expected = ['prompt and completion (one completion per row)', 'prompt and completion_1, completion_2, … (one prompt per row)'];
+    errors.add(header.line, `found columns: ${found.join(', ')}; expected ${expected.join(' or ')}, or map the columns to prompt, completion, chosen, rejected or label`, {
+      kind: 'columns',
+      found,
+      expected,
+    });
     return null;
   }
   const id = names.indexOf('external_id') >= 0 ? names.indexOf('external_id') : names.indexOf('id');

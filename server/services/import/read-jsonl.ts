@@ -6,7 +6,7 @@
  */
 import { describeType, isObject } from './fields';
 import { PromptGrouper } from './group-prompts';
-import { acceptsShape, detectShape, EXPECTED_SHAPES, readRecord, SHAPE_FIELDS, type JsonFormat, type RecordOutcome } from './read-records';
+import { acceptsShape, detectShape, EXPECTED_SHAPE_LIST, EXPECTED_SHAPES, readRecord, SHAPE_FIELDS, type JsonFormat, type RecordOutcome } from './read-records';
 import type { ImportLimits, LineErrors, ParsedPrompt } from './types';
 
 export type { JsonFormat };
@@ -34,15 +34,15 @@ class RecordCollector {
       return;
     }
     const shape = detectShape(record);
+    const found = Object.keys(record).slice(0, 12);
     if (!shape) {
-      const keys = Object.keys(record).slice(0, 12).join(', ') || 'none';
-      this.errors.add(line, `found keys: ${keys}; expected ${EXPECTED_SHAPES}`);
+      this.errors.add(line, `found keys: ${found.join(', ') || 'none'}; expected ${EXPECTED_SHAPES}`, { kind: 'keys', found, expected: EXPECTED_SHAPE_LIST });
       return;
     }
     this.format ??= shape;
     if (!acceptsShape(this.format, shape)) {
-      const expected = this.format === 'sft' ? `${SHAPE_FIELDS['jsonl-single']} or ${SHAPE_FIELDS.messages}` : SHAPE_FIELDS[this.format];
-      this.errors.add(line, `this record is ${SHAPE_FIELDS[shape]} but the file is ${expected} (${this.format})`);
+      const expected = this.format === 'sft' ? [SHAPE_FIELDS['jsonl-single'], SHAPE_FIELDS.messages] : [SHAPE_FIELDS[this.format]];
+      this.errors.add(line, `this record has ${SHAPE_FIELDS[shape]}, but the file's records have ${expected.join(' or ')} (format ${this.format})`, { kind: 'keys', found, expected });
       return;
     }
     const outcome: RecordOutcome = readRecord({ line, record, limits: this.limits, errors: this.errors }, shape, this.format);

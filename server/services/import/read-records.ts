@@ -14,18 +14,20 @@ import type { ChatMessage, ImportFormat, ImportLimits, LineErrors, ParsedPrompt 
 export type RecordShape = Extract<ImportFormat, 'jsonl' | 'jsonl-single' | 'messages' | 'hh' | 'trl-preference' | 'trl-kto' | 'oasst' | 'label-studio'>;
 export type JsonFormat = RecordShape | 'sft';
 
-/** What each shape looks like, for error messages ("found keys: ...; expected ..."). */
+/** The keys each shape is recognised by, in words, for error messages ("found keys: ...; expected ..."). */
 export const SHAPE_FIELDS: Record<RecordShape, string> = {
-  jsonl: 'prompt + completions',
-  'jsonl-single': 'prompt + completion',
+  jsonl: 'prompt and completions',
+  'jsonl-single': 'prompt and completion',
   messages: 'messages',
-  hh: 'chosen + rejected',
-  'trl-preference': 'prompt + chosen + rejected',
-  'trl-kto': 'prompt + completion + label',
-  oasst: 'message_tree_id + prompt (an Open-Assistant tree)',
-  'label-studio': 'data + annotations (a Label Studio task)',
+  hh: 'chosen and rejected',
+  'trl-preference': 'prompt, chosen and rejected',
+  'trl-kto': 'prompt, completion and label',
+  oasst: 'message_tree_id and prompt (an Open-Assistant tree)',
+  'label-studio': 'data and annotations (a Label Studio task)',
 };
-export const EXPECTED_SHAPES = Object.values(SHAPE_FIELDS).join(', ');
+export const EXPECTED_SHAPE_LIST = Object.values(SHAPE_FIELDS);
+/** "prompt and completions (or prompt and completion; messages; ...)". */
+export const EXPECTED_SHAPES = `${EXPECTED_SHAPE_LIST[0]} (or ${EXPECTED_SHAPE_LIST.slice(1).join('; ')})`;
 
 /** The shapes a chosen format accepts (a detected file accepts its own shape only). */
 const ACCEPTED_SHAPES: Record<JsonFormat, RecordShape[]> = {

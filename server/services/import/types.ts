@@ -42,7 +42,13 @@ export type ParsedPrompt = {
   judgement?: ImportJudgement | null;
 };
 
-export type ImportLineError = { line: number; message: string };
+/**
+ * A record or header of no known shape: the keys (or CSV columns) it has, and the sets one of the
+ * formats needs ("prompt and completions"), so the page can show both side by side.
+ */
+export type ImportKeysProblem = { kind: 'keys' | 'columns'; found: string[]; expected: string[] };
+
+export type ImportLineError = { line: number; message: string; keys?: ImportKeysProblem };
 
 /** Where errors point: a line of the file, or an index into a JSON array. */
 export type ImportErrorUnit = 'line' | 'index';
@@ -126,9 +132,9 @@ export class LineErrors {
   private readonly kept: ImportLineError[] = [];
   count = 0;
 
-  add(line: number, message: string) {
+  add(line: number, message: string, keys?: ImportKeysProblem) {
     this.count += 1;
-    if (this.kept.length < MAX_KEPT_ERRORS) this.kept.push({ line, message });
+    if (this.kept.length < MAX_KEPT_ERRORS) this.kept.push(keys ? { line, message, keys } : { line, message });
   }
 
   get isEmpty() {

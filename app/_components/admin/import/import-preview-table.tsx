@@ -2,6 +2,7 @@
 /** The preview's first prompts with their completions and what the file judged of them, and the list of problems of a rejected file. */
 import { MarkdownView } from '../../markdown';
 import type { ImportProblem } from '../error-box';
+import { formatCount } from '../format';
 import { tableClass, tdClass, thClass } from '../ui';
 
 type Judgement = { type: 'order'; order: number[] } | { type: 'labels'; labels: ('up' | 'down')[] };
@@ -90,19 +91,55 @@ function TextCell({ text }: { text: string }) {
   );
 }
 
+type KeysProblem = { kind: 'keys' | 'columns'; found: string[]; expected: string[] };
+
+/** The `keys` a problem carries when its record has no known shape (see the imports router), or null. */
+function readKeys(problem: ImportProblem): KeysProblem | null {
+  const keys: unknown = (problem as { keys?: unknown }).keys;
+  if (!keys || typeof keys !== 'object' || !('found' in keys) || !('expected' in keys) || !Array.isArray(keys.found) || !Array.isArray(keys.expected)) return null;
+  const strings = (values: unknown[]) => values.filter((v): v is string => typeof v === 'string');
+  return { kind: 'kind' in keys && keys.kind === 'columns' ? 'columns' : 'keys', found: strings(keys.found), expected: strings(keys.expected) };
+}
+
+/** A record of unknown shape as what it has and what it needs; any other problem as its message. */
+function KeysOrMessage({ problem, testId }: { problem: ImportProblem; testId: string }) {
+  const keys = readKeys(problem);
+  if (!keys) return <>{problem.message}</>;
+  const noun = keys.kind === 'columns' ? 'columns' : 'keys';
+  return (
+    <div className="space-y-0.5">
+      <div data-testid={`${testId}-found`}>
+        Found {noun}: <span className="font-mono text-xs">{keys.found.length > 0 ? keys.found.join(', ') : `no ${noun}`}</span>
+      </div>
+      <div data-testid={`${testId}-expected`}>
+        Expected{keys.expected.length > 1 ? ' one of' : ''}:{' '}
+        {keys.expected.map((set, i) => (
+          <span key={set}>
+            {i > 0 && <span className="text-red-700"> · </span>}
+            <span className="font-medium">{set}</span>
+          </span>
+        ))}
+      </div>
+      {keys.kind === 'columns' && <div className="text-xs text-red-800">Or map the file's columns to prompt, completion, chosen, rejected or label in the column mapping above.</div>}
+    </div>
+  );
+}
+
 export function ImportProblems({ problems, total, unit = 'line', testId }: { problems: ImportProblem[]; total?: number; unit?: 'line' | 'index'; testId: string }) {
   const count = total ?? problems.length;
   return (
     <section role="alert" className="rounded-md border border-red-200 bg-red-50 text-sm text-red-900" data-testid={testId}>
       <p className="border-b border-red-200 px-3 py-2 font-medium">
-        Nothing was imported: {count} problem{count === 1 ? '' : 's'} found{count > problems.length ? `, the first ${problems.length} below` : ''}. Fix the file and choose it again.
+        Nothing was imported: {formatCount(count)} problem{count === 1 ? '' : 's'} found{count > problems.length ? `, the first ${problems.length} below` : ''}. Fix the file and choose it again.
       </p>
       <table className={tableClass}>
         <tbody>
           {problems.map((problem, i) => (
             <tr key={i}>
               <td className="w-24 px-3 py-1 align-top font-mono text-xs tabular-nums">{unit === 'index' ? `index ${problem.line}` : `line ${problem.line}`}</td>
-              <td className="px-3 py-1">{problem.message}</td>
+              <td className="px-3 py-1">
+                <KeysOrMessage problem={problem} testId={`${testId}-${i}`} />
+              </td>
             </tr>
           ))}
         </tbody>
