@@ -1,0 +1,192 @@
+/**
+ * Agreement per question of a project, over units answered by two or more annotators:
+ * Krippendorff's alpha at the question's level of measurement, percent agreement, and Cohen's
+ * kappa per annotator pair (unweighted for nominal questions, quadratic-weighted for scores and
+ * rank positions) with their mean, each with a percentile bootstrap interval over units.
+ *
+ * Nothing reads annotations one by one. PostgreSQL reduces them to:
+ * - value patterns: per unit, which values it received how many times, grouped into the distinct
+ *   patterns with their unit counts (a few dozen rows at a million annotations). Alpha, percent
+ *   agreement and their bootstraps work on those (lib/stats/krippendorff-alpha.ts).
+ * - contingency cells per annotator pair: (annotator a, annotator b, a's value, b's value, units).
+ *   Kappa of each pair and its bootstrap work on those.
+ *
+ * The mean kappa's interval redraws every pair's table in each replicate and averages, which
+ * treats pairs as independent; pairs that share tasks are not, so that interval runs somewhat
+ * narrow.
+ */
+import type { PrismaClient } from '../generated/prisma/client';
+import { bootstrapInterval } from '../../lib/stats/bootstrap';
+import { cohenKappa, cohenKappaWithInterval, type KappaCell, type KappaWeights } from '../../lib/stats/cohen-kappa';
+import { krippendorffAlphaWithInterval, type UnitPattern } from '../../lib/stats/krippendorff-alpha';
+import { percentAgreementWithInterval } from '../../lib/stats/percent-agreement';
+import { multinomialDraw, seededRandom } from '../../lib/stats/random';
+import { measureValuesSql, primaryMeasure, type Measure } from './measures';
+import { type Estimate, readProjectMeasures, readUserNames, toEstimate } from './project-form';
+
+export type BootstrapSettings = { replicates?: number; seed?: number };
+
+/** Pairs sharing fewer units are left out of the mean kappa (one unit gives no kappa); the mean weights pairs by shared units, so small pairs count little. */
+export const MIN_PAIR_UNITS = 2;
+
+export type MeasureAgreement = {
+  key: string;
+  label: string;
+  questionType: Measure['questionType'];
+  level: Measure['level'];
+  kappaWeights: KappaWeights;
+  /** Units answered by two or more annotators. */
+  units: number;
+  /** Values in those units (annotations, or annotation x completion for per-completion questions). */
+  values: number;
+  alpha: Estimate;
+  percentAgreement: Estimate;
+  meanKappa: Estimate;
+  /** Annotator pairs in the mean kappa. */
+  pairs: number;
+};
+
+export type PairKappa = { a: string; b: string; units: number; agreement: number; kappa: Estimate };
+
+export function kappaWeightsOf(measure: Measure): KappaWeights {
+  return measure.level === 'nominal' ? 'none' : 'quadratic';
+}
+
+/** Distinct value patterns of the measure's pairable units, with their unit counts. */
+export async function readValuePatterns(db: PrismaClient, projectId: number, measure: Measure): Promise<UnitPattern[]> {
+  const rows = await db.$queryRaw<{ pattern: string; units: number }[]>`
+    WITH c AS (SELECT v.t, v.s, v.v, count(*)::int AS n FROM (${measureValuesSql(measure, projectId)}) v GROUP BY v.t, v.s, v.v),
+         p AS (SELECT string_agg(c.v::text || ':' || c.n::text, ',' ORDER BY c.v) AS pattern FROM c GROUP BY c.t, c.s HAVING sum(c.n) >= 2)
+    SELECT p.pattern, count(*)::int AS units FROM p GROUP BY p.pattern`;
+  return rows.map((row) => ({
+    units: row.units,
+    values: row.pattern.split(',').map((part) => {
+      const [value, count] = part.split(':');
+      return [Number(value), Number(count)] as const;
+    }),
+  }));
+}
+
+/** Contingency cells of every annotator pair (a < b) over the units both answered. */
+export async function readPairCells(db: PrismaClient, projectId: number, measure: Measure): Promise<Map<string, { a: string; b: string; cells: KappaCell[] }>> {
+  const rows = await db.$queryRaw<{ a: string; b: string; va: number; vb: number; n: number }[]>`
+    WITH v AS MATERIALIZED (${measureValuesSql(measure, projectId)})
+    SELECT x.u AS a, y.u AS b, x.v AS va, y.v AS vb, count(*)::int AS n
+    FROM v x JOIN v y ON x.t = y.t AND x.s = y.s AND x.u < y.u
+    GROUP BY x.u, y.u, x.v, y.v`;
+  const pairs = new Map<string, { a: string; b: string; cells: KappaCell[] }>();
+  for (const row of rows) {
+    const key = `${row.a}\u0000${row.b}`;
+    let pair = pairs.get(key);
+    if (!pair) {
+      pair = { a: row.a, b: row.b, cells: [] };
+      pairs.set(key, pair);
+    }
+    pair.cells.push([row.va, row.vb, row.n]);
+  }
+  return pairs;
+}
+
+const unitsOf = (cells: readonly KappaCell[]) => cells.reduce((s, c) => s + c[2], 0);
+const agreementOf = (cells: readonly KappaCell[]) => cells.reduce((s, c) => s + (c[0] === c[1] ? c[2] : 0), 0) / Math.max(1, unitsOf(cells));
+
+/** Mean kappa over pairs (weighted by shared units) with its bootstrap interval. */
+export function meanPairKappa(
+  pairs: { cells: KappaCell[] }[],
+  weights: KappaWeights,
+  settings: BootstrapSettings = {},
+): { value: number; interval: { low: number; high: number } | null; pairs: number } {
+  const used = pairs.filter((p) => unitsOf(p.cells) >= MIN_PAIR_UNITS);
+  const mean = (kappas: number[], units: number[]) => {
+    let sum = 0;
+    let total = 0;
+    kappas.forEach((k, i) => {
+      if (Number.isFinite(k)) {
+        sum += k * units[i];
+        total += units[i];
+      }
+    });
+    return total === 0 ? Number.NaN : sum / total;
+  };
+  const units = used.map((p) => unitsOf(p.cells));
+  const value = mean(
+    used.map((p) => cohenKappa(p.cells, weights)),
+    units,
+  );
+  const random = seededRandom((settings.seed ?? 1) + 7919);
+  // One replicate: each pair's table redrawn from its own cells (see the header about independence).
+  const interval = bootstrapInterval(
+    [1],
+    () => {
+      const kappas = used.map((p, i) =>
+        cohenKappa(
+          p.cells,
+          weights,
+          multinomialDraw(
+            random,
+            units[i],
+            p.cells.map((c) => c[2]),
+          ),
+        ),
+      );
+      return mean(kappas, units);
+    },
+    { replicates: settings.replicates, seed: settings.seed },
+  );
+  return { value, interval: used.length > 0 ? interval : null, pairs: used.length };
+}
+
+export async function measureAgreement(options: { db: PrismaClient; projectId: number; measure: Measure; bootstrap?: BootstrapSettings }): Promise<MeasureAgreement> {
+  const { db, projectId, measure } = options;
+  const [patterns, pairCells] = await Promise.all([readValuePatterns(db, projectId, measure), readPairCells(db, projectId, measure)]);
+  const weights = kappaWeightsOf(measure);
+  const kappa = meanPairKappa([...pairCells.values()], weights, options.bootstrap);
+  return {
+    key: measure.key,
+    label: measure.label,
+    questionType: measure.questionType,
+    level: measure.level,
+    kappaWeights: weights,
+    units: patterns.reduce((s, p) => s + p.units, 0),
+    values: patterns.reduce((s, p) => s + p.units * p.values.reduce((m, [, c]) => m + c, 0), 0),
+    alpha: toEstimate(krippendorffAlphaWithInterval(patterns, measure.level, options.bootstrap)),
+    percentAgreement: toEstimate(percentAgreementWithInterval(patterns, options.bootstrap)),
+    meanKappa: toEstimate(kappa),
+    pairs: kappa.pairs,
+  };
+}
+
+/** Kappa of every annotator pair on one measure, with intervals: the heatmap. */
+export async function kappaMatrix(options: { db: PrismaClient; projectId: number; measure: Measure; bootstrap?: BootstrapSettings }): Promise<{
+  annotators: { userId: string; name: string }[];
+  pairs: PairKappa[];
+}> {
+  const pairCells = await readPairCells(options.db, options.projectId, options.measure);
+  const weights = kappaWeightsOf(options.measure);
+  const pairs = [...pairCells.values()].map((p) => ({
+    a: p.a,
+    b: p.b,
+    units: unitsOf(p.cells),
+    agreement: agreementOf(p.cells),
+    kappa: toEstimate(cohenKappaWithInterval(p.cells, weights, { replicates: options.bootstrap?.replicates ?? 400, seed: options.bootstrap?.seed })),
+  }));
+  const ids = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
+  const names = await readUserNames(options.db, ids);
+  const annotators = ids.map((userId) => ({ userId, name: names.get(userId) ?? userId })).sort((x, y) => x.name.localeCompare(y.name));
+  return { annotators, pairs };
+}
+
+export type ProjectAgreement = {
+  measures: MeasureAgreement[];
+  heatmap: { measureKey: string; label: string; annotators: { userId: string; name: string }[]; pairs: PairKappa[] } | null;
+};
+
+/** Every measure's agreement, and the heatmap of one (the given key, else the primary measure). */
+export async function projectAgreement(options: { db: PrismaClient; projectId: number; heatmapKey?: string; bootstrap?: BootstrapSettings }): Promise<ProjectAgreement> {
+  const { measures } = await readProjectMeasures(options.db, options.projectId);
+  const results: MeasureAgreement[] = [];
+  for (const measure of measures) results.push(await measureAgreement({ db: options.db, projectId: options.projectId, measure, bootstrap: options.bootstrap }));
+  const heatmapMeasure = measures.find((m) => m.key === options.heatmapKey) ?? primaryMeasure(measures);
+  const heatmap = heatmapMeasure ? { measureKey: heatmapMeasure.key, label: heatmapMeasure.label, ...(await kappaMatrix({ ...options, measure: heatmapMeasure })) } : null;
+  return { measures: results, heatmap };
+}

@@ -1,0 +1,113 @@
+/**
+ * The annotator quality table: per annotator of a project,
+ * - agreement with others: on the primary measure (the form's first categorical question, else its
+ *   first measured one), the share of their comparisons with co-annotators of the same unit that
+ *   gave the same value, and their mean Cohen's kappa over those co-annotators;
+ * - estimated accuracy: Dawid-Skene's Σ_k p_k π[k][k] on the primary measure, when categorical;
+ * - median time per submitted task (Annotation.timeSpentMs, measured by the rating page);
+ * - speed outliers: answers faster than a minimum reading time of the task's text (prompt and
+ *   the completions shown) at READING_CHARS_PER_SECOND, a fast skim (about 600 words a minute);
+ *   an answer under it cannot have read what it rates;
+ * - position bias (server/quality/position-bias.ts).
+ */
+import type { PrismaClient } from '../generated/prisma/client';
+import { cohenKappa } from '../../lib/stats/cohen-kappa';
+import { kappaWeightsOf, MIN_PAIR_UNITS, readPairCells } from './agreement';
+import { categoricalConsensus } from './consensus';
+import { primaryMeasure } from './measures';
+import { positionBias, type PositionBiasRow } from './position-bias';
+import { readProjectMeasures, readUserNames } from './project-form';
+
+/** 50 characters a second: about 600 words a minute at 5 characters and a space a word. */
+export const READING_CHARS_PER_SECOND = 50;
+
+export type AnnotatorQuality = {
+  userId: string;
+  name: string;
+  submitted: number;
+  /** Share of agreeing comparisons with co-annotators (null: never shared a unit). */
+  agreement: number | null;
+  comparisons: number;
+  meanKappa: number | null;
+  estimatedAccuracy: number | null;
+  medianTimeMs: number | null;
+  fastAnswers: number;
+  positionBias: PositionBiasRow | null;
+};
+
+export type AnnotatorQualityTable = { measureKey: string | null; readingCharsPerSecond: number; annotators: AnnotatorQuality[] };
+
+/** Per annotator: submitted answers, median time, and answers under the minimum reading time. */
+export async function readAnnotatorTimes(db: PrismaClient, projectId: number): Promise<{ userId: string; submitted: number; medianTimeMs: number | null; fastAnswers: number }[]> {
+  return db.$queryRaw`
+    WITH lengths AS MATERIALIZED (
+      SELECT t.id, length(p.text) + COALESCE((SELECT sum(length(c.text)) FROM "Completion" c WHERE c.id = ANY(t."completionIds")), 0) AS chars
+      FROM "Task" t JOIN "Prompt" p ON p.id = t."promptId" WHERE t."projectId" = ${projectId}::int)
+    SELECT a."userId", count(*)::int AS submitted,
+      (percentile_cont(0.5) WITHIN GROUP (ORDER BY a."timeSpentMs"))::float8 AS "medianTimeMs",
+      (count(*) FILTER (WHERE a."timeSpentMs" < l.chars * 1000.0 / ${READING_CHARS_PER_SECOND}::float8))::int AS "fastAnswers"
+    FROM "Annotation" a JOIN lengths l ON l.id = a."taskId"
+    WHERE a."projectId" = ${projectId}::int AND a.status = 'SUBMITTED'
+    GROUP BY a."userId"`;
+}
+
+export async function annotatorQuality(options: { db: PrismaClient; projectId: number }): Promise<AnnotatorQualityTable> {
+  const { db, projectId } = options;
+  const { measures } = await readProjectMeasures(db, projectId);
+  const measure = primaryMeasure(measures);
+  const [times, pairCells, bias, consensus] = await Promise.all([
+    readAnnotatorTimes(db, projectId),
+    measure ? readPairCells(db, projectId, measure) : Promise.resolve(new Map()),
+    positionBias({ db, projectId }),
+    measure?.classLabels ? categoricalConsensus({ db, projectId, measure }) : Promise.resolve(null),
+  ]);
+  const agree = new Map<string, { same: number; total: number; kappaSum: number; kappaUnits: number }>();
+  const entry = (userId: string) => {
+    let e = agree.get(userId);
+    if (!e) {
+      e = { same: 0, total: 0, kappaSum: 0, kappaUnits: 0 };
+      agree.set(userId, e);
+    }
+    return e;
+  };
+  const weights = measure ? kappaWeightsOf(measure) : 'none';
+  for (const pair of pairCells.values()) {
+    const total = pair.cells.reduce((s: number, c: readonly number[]) => s + c[2], 0);
+    const same = pair.cells.reduce((s: number, c: readonly number[]) => s + (c[0] === c[1] ? c[2] : 0), 0);
+    const kappa = total >= MIN_PAIR_UNITS ? cohenKappa(pair.cells, weights) : Number.NaN;
+    for (const userId of [pair.a, pair.b]) {
+      const e = entry(userId);
+      e.same += same;
+      e.total += total;
+      if (Number.isFinite(kappa)) {
+        e.kappaSum += kappa * total;
+        e.kappaUnits += total;
+      }
+    }
+  }
+  const accuracy = new Map<string, number>();
+  if (consensus) consensus.answers.userIds.forEach((userId, j) => accuracy.set(userId, consensus.dawidSkene.accuracy[j]));
+  const biasByUser = new Map((bias?.annotators ?? []).map((row) => [row.userId, row]));
+  const names = await readUserNames(
+    db,
+    times.map((t) => t.userId),
+  );
+  const annotators = times.map((t): AnnotatorQuality => {
+    const e = agree.get(t.userId);
+    const row = biasByUser.get(t.userId);
+    return {
+      userId: t.userId,
+      name: names.get(t.userId) ?? t.userId,
+      submitted: t.submitted,
+      agreement: e && e.total > 0 ? e.same / e.total : null,
+      comparisons: e?.total ?? 0,
+      meanKappa: e && e.kappaUnits > 0 ? e.kappaSum / e.kappaUnits : null,
+      estimatedAccuracy: accuracy.get(t.userId) ?? null,
+      medianTimeMs: t.medianTimeMs,
+      fastAnswers: t.fastAnswers,
+      positionBias: row ? { firstPicks: row.firstPicks, picks: row.picks, share: row.share, chance: row.chance, pValue: row.pValue, method: row.method, isFlagged: row.isFlagged } : null,
+    };
+  });
+  annotators.sort((x, y) => x.name.localeCompare(y.name));
+  return { measureKey: measure?.key ?? null, readingCharsPerSecond: READING_CHARS_PER_SECOND, annotators };
+}
