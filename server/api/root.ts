@@ -7,6 +7,7 @@ import { apiKeysRouter } from './routers/api-keys';
 import { importsRouter } from './routers/imports';
 import { overseeRouter } from './routers/oversee';
 import { projectsRouter } from './routers/projects';
+import { qualityRouter } from './routers/quality';
 import { queueRouter } from './routers/queue';
 import { sessionRouter } from './routers/session';
 import { trainingRouter } from './routers/training';
@@ -20,6 +21,7 @@ export const appRouter = createTRPCRouter({
   imports: importsRouter,
   oversee: overseeRouter,
   projects: projectsRouter,
+  quality: qualityRouter,
   queue: queueRouter,
   session: sessionRouter,
   training: trainingRouter,
