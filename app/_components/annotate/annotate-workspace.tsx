@@ -7,11 +7,13 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Question } from '@/lib/forms/schema';
 import { GuidelinesPanel, useGuidelinesOpen } from '../guidelines-drawer';
-import { findNumberTarget, isPerCompletion, moveInOrder } from './answer-draft';
+import { answerSlot, findNumberTarget, isPerCompletion, listScoreSlots, nextSlotIndex, placeInRanking, isSlotAnswered, type ScoreSlot } from './answer-draft';
 import { useTaskQueue, type AnnotateProject } from './use-task-queue';
 import { TaskPanel, TaskSkeleton } from './task-panel';
 import { FlagDialog } from './flag-dialog';
 import { ShortcutsHelp } from './shortcuts-help';
+import { ProgressBars } from './progress-bars';
+import { RecentPanel } from './recent-panel';
 
 export type { AnnotateProject, TaskView } from './use-task-queue';
 
@@ -23,21 +25,41 @@ function isTypingTarget(target: EventTarget | null): boolean {
 
 export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
   const form = project.form;
-  const { queue, queueRef, progress, canUndo, fetchError, submit, skip, flag: sendFlag, undo, changeDraft, checkAgain, retryFetch } = useTaskQueue(project);
-  const [focusedIndex, setFocusedIndex] = useState(0);
+  const { queue, queueRef, progress, sessionDone, recent, now, canUndo, fetchError, submit, skip, flag: sendFlag, undo, changeDraft, checkAgain, retryFetch } = useTaskQueue(project);
+  /** The card the annotator moved to (Tab, arrows, a click); none when a task appears, so nothing looks chosen. */
+  const [focusedIndex, setFocusedIndex] = useState<number | null>(null);
   const [selectedRankId, setSelectedRankId] = useState<number | null>(null);
+  /** Where number keys go: one scored cell (see listScoreSlots). A ref too: keys come faster than renders. */
+  const [activeSlotKey, setActiveSlotKeyState] = useState<string | null>(null);
+  const activeSlotRef = useRef<string | null>(null);
+  const setActiveSlotKey = useCallback((key: string | null) => {
+    activeSlotRef.current = key;
+    setActiveSlotKeyState(key);
+  }, []);
+  const [isDiffShown, setIsDiffShown] = useState(false);
   const [isFlagOpen, setIsFlagOpen] = useState(false);
   const [isHelpOpen, setIsHelpOpen] = useState(false);
   const [isGuidelinesOpen, setIsGuidelinesOpen] = useGuidelinesOpen();
   const cardRefs = useRef<(HTMLElement | null)[]>([]);
+  const taskContainerRef = useRef<HTMLDivElement | null>(null);
 
-  // A new task on screen: focus its first completion, clear the ranking selection.
   const currentTaskId = queue.current?.task.taskId;
   const currentClientId = queue.current?.clientId;
+  const completions = queue.current?.task.completions;
+  const slots = useMemo<ScoreSlot[]>(() => (completions ? listScoreSlots(form, completions) : []), [form, completions]);
+  const slotsRef = useRef(slots);
+  slotsRef.current = slots;
+
+  // A new task on screen: it starts at its top, with the keyboard on the page (not on a response,
+  // which would read as a choice), no ranking selection, and number keys on its first scored cell.
   useEffect(() => {
-    setFocusedIndex(0);
+    setFocusedIndex(null);
     setSelectedRankId(null);
-  }, [currentClientId]);
+    setActiveSlotKey(slotsRef.current[0]?.key ?? null);
+    if (currentClientId === undefined) return;
+    window.scrollTo({ top: 0, left: 0, behavior: 'instant' });
+    taskContainerRef.current?.focus({ preventScroll: true });
+  }, [currentClientId, setActiveSlotKey]);
 
   const flag = useCallback(
     (reason: string) => {
@@ -53,51 +75,78 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
   const pairwiseQuestion = useMemo(() => form.questions.find((q): q is Extract<Question, { type: 'pairwise' }> => q.type === 'pairwise') ?? null, [form]);
   const rankingQuestion = useMemo(() => form.questions.find((q) => q.type === 'ranking') ?? null, [form]);
 
-  const focusCompletion = useCallback((index: number) => {
-    const count = queueRef.current.current?.task.completions.length ?? 0;
-    if (!count) return;
-    const clamped = (index + count) % count;
-    setFocusedIndex(clamped);
-    cardRefs.current[clamped]?.focus({ preventScroll: true });
-    cardRefs.current[clamped]?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
-  }, []);
+  /** The annotator moved to a card: it has the keyboard, and number keys go to its first open cell unless already in it. */
+  const onFocusCompletion = useCallback(
+    (index: number) => {
+      setFocusedIndex(index);
+      const inCard = slotsRef.current.filter((slot) => slot.completionIndex === index);
+      if (!inCard.length || inCard.some((slot) => slot.key === activeSlotRef.current)) return;
+      const draft = queueRef.current.current?.draft;
+      setActiveSlotKey((inCard.find((slot) => draft && !isSlotAnswered(draft, slot)) ?? inCard[0]).key);
+    },
+    [queueRef, setActiveSlotKey],
+  );
 
-  /** A number key: score the focused completion, place a ranking item, or set a strength. */
+  const focusCompletion = useCallback(
+    (index: number) => {
+      const count = queueRef.current.current?.task.completions.length ?? 0;
+      if (!count) return;
+      const clamped = (index + count) % count;
+      onFocusCompletion(clamped);
+      cardRefs.current[clamped]?.focus({ preventScroll: true });
+      cardRefs.current[clamped]?.scrollIntoView({ block: 'nearest' });
+    },
+    [queueRef, onFocusCompletion],
+  );
+
+  /** Makes a score slot active; when it is in another card, that card gets the keyboard. */
+  const activateSlot = useCallback(
+    (slot: ScoreSlot, from: ScoreSlot | null) => {
+      setActiveSlotKey(slot.key);
+      if (!from || from.completionIndex !== slot.completionIndex) focusCompletion(slot.completionIndex);
+    },
+    [setActiveSlotKey, focusCompletion],
+  );
+
+  /** A number key: answer the active score slot and move to the next open one; else place a ranking item, or set a strength. */
   const applyNumber = useCallback(
     (n: number) => {
       const view = queueRef.current.current;
-      if (!view || !numberTarget) return;
-      const completions = view.task.completions;
-      const completion = completions[focusedIndex];
+      if (!view) return;
+      const allSlots = slotsRef.current;
+      if (allSlots.length) {
+        let index = allSlots.findIndex((slot) => slot.key === activeSlotRef.current);
+        if (index < 0)
+          index = Math.max(
+            0,
+            allSlots.findIndex((slot) => !isSlotAnswered(view.draft, slot)),
+          );
+        const slot = allSlots[index];
+        const next = answerSlot(view.draft, slot, n);
+        if (!next) return;
+        changeDraft(slot.questionId, next);
+        const following = allSlots[nextSlotIndex(allSlots, { ...view.draft, [slot.questionId]: next }, index)];
+        if (following.key !== slot.key) activateSlot(following, slot);
+        return;
+      }
+      if (!numberTarget) return;
       const d = view.draft[numberTarget.id];
-      if (!completion || !d) return;
-      const key = String(completion.id);
-      const goNext = () => {
-        if (focusedIndex < completions.length - 1) focusCompletion(focusedIndex + 1);
-      };
-      if (numberTarget.type === 'likert' && d.type === 'likert') {
-        if (n < numberTarget.min || n > numberTarget.max) return;
-        changeDraft(numberTarget.id, { ...d, scores: { ...d.scores, [key]: n } });
-        goNext();
-      } else if (numberTarget.type === 'thumbs' && d.type === 'thumbs') {
-        if (n !== 1 && n !== 2) return;
-        changeDraft(numberTarget.id, { ...d, votes: { ...d.votes, [key]: n === 1 ? 'up' : 'down' } });
-        goNext();
-      } else if (numberTarget.type === 'attributes' && d.type === 'attributes') {
-        const scores = d.scores[key] ?? {};
-        const attribute = numberTarget.attributes.find((a) => scores[a.name] === undefined) ?? numberTarget.attributes[numberTarget.attributes.length - 1];
-        if (n < attribute.min || n > attribute.max) return;
-        const nextScores = { ...scores, [attribute.name]: n };
-        changeDraft(numberTarget.id, { ...d, scores: { ...d.scores, [key]: nextScores } });
-        if (numberTarget.attributes.every((a) => nextScores[a.name] !== undefined)) goNext();
-      } else if (numberTarget.type === 'ranking' && d.type === 'ranking') {
+      if (numberTarget.type === 'ranking' && d?.type === 'ranking') {
         if (n < 1 || n > d.order.length) return;
-        changeDraft(numberTarget.id, { ...d, order: moveInOrder(d.order, selectedRankId ?? completion.id, n - 1) });
-      } else if (numberTarget.type === 'pairwise' && d.type === 'pairwise') {
+        const completions = view.task.completions;
+        const id = selectedRankId ?? (focusedIndex !== null ? completions[focusedIndex]?.id : completions.find((c) => !d.order.includes(c.id))?.id) ?? null;
+        if (id === null || id === undefined) return;
+        const order = placeInRanking(d.order, id, n - 1);
+        changeDraft(numberTarget.id, { ...d, order });
+        if (selectedRankId === null) {
+          const nextUnplaced = completions.findIndex((c) => !order.includes(c.id));
+          if (nextUnplaced >= 0) focusCompletion(nextUnplaced);
+        }
+      } else if (numberTarget.type === 'pairwise' && d?.type === 'pairwise') {
         if (n >= 1 && n <= 3 && (d.choice === 'A' || d.choice === 'B')) changeDraft(numberTarget.id, { ...d, strength: n });
       }
     },
-    [numberTarget, focusedIndex, focusCompletion, changeDraft, selectedRankId],
+    [queueRef, numberTarget, focusedIndex, focusCompletion, changeDraft, selectedRankId, activateSlot],
   );
 
   const choosePairwise = useCallback(
@@ -107,9 +156,13 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
       if (choice === 'tie' && !pairwiseQuestion.allowTie) return;
       if (choice === 'both_bad' && !pairwiseQuestion.allowBothBad) return;
       const d = view.draft[pairwiseQuestion.id];
-      if (d?.type === 'pairwise') changeDraft(pairwiseQuestion.id, { ...d, choice });
+      if (d?.type !== 'pairwise') return;
+      changeDraft(pairwiseQuestion.id, { ...d, choice });
+      // The chosen response comes into view, marked (see TaskPanel), so the key visibly did something.
+      const index = choice === 'A' ? 0 : choice === 'B' ? 1 : -1;
+      if (index >= 0) cardRefs.current[index]?.scrollIntoView({ block: 'nearest' });
     },
-    [pairwiseQuestion, changeDraft],
+    [queueRef, pairwiseQuestion, changeDraft],
   );
 
   const moveSelectedRank = useCallback(
@@ -118,10 +171,27 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
       if (!view || !rankingQuestion || selectedRankId === null) return false;
       const d = view.draft[rankingQuestion.id];
       if (d?.type !== 'ranking') return false;
-      changeDraft(rankingQuestion.id, { ...d, order: moveInOrder(d.order, selectedRankId, d.order.indexOf(selectedRankId) + delta) });
+      const from = d.order.indexOf(selectedRankId);
+      if (from < 0) return true; // not placed yet: a number key places it
+      changeDraft(rankingQuestion.id, { ...d, order: placeInRanking(d.order, selectedRankId, from + delta) });
       return true;
     },
-    [rankingQuestion, selectedRankId, changeDraft],
+    [queueRef, rankingQuestion, selectedRankId, changeDraft],
+  );
+
+  /** ↑ ↓ without a ranking selection: the previous / next score slot, else the previous / next card. */
+  const moveVertically = useCallback(
+    (delta: number) => {
+      const allSlots = slotsRef.current;
+      if (!allSlots.length) {
+        focusCompletion((focusedIndex ?? (delta > 0 ? -1 : 0)) + delta);
+        return;
+      }
+      const index = allSlots.findIndex((slot) => slot.key === activeSlotRef.current);
+      const target = allSlots[Math.max(0, Math.min(allSlots.length - 1, index < 0 ? 0 : index + delta))];
+      activateSlot(target, index < 0 ? null : allSlots[index]);
+    },
+    [focusCompletion, focusedIndex, activateSlot],
   );
 
   // ───────────── keys ─────────────
@@ -139,14 +209,17 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
         if (queueRef.current.current) setIsFlagOpen(true);
       } else if (key === 'u') void undo();
       else if (key === 'g') setIsGuidelinesOpen((open) => !open);
-      else if (key === 'ArrowUp' || key === 'ArrowLeft') {
-        if (key === 'ArrowLeft' || !moveSelectedRank(-1)) focusCompletion(focusedIndex - 1);
-      } else if (key === 'ArrowDown' || key === 'ArrowRight') {
-        if (key === 'ArrowRight' || !moveSelectedRank(1)) focusCompletion(focusedIndex + 1);
+      else if (key === 'd') setIsDiffShown((shown) => !shown);
+      else if (key === 'ArrowLeft') focusCompletion((focusedIndex ?? 0) - 1);
+      else if (key === 'ArrowRight') focusCompletion((focusedIndex ?? -1) + 1);
+      else if (key === 'ArrowUp') {
+        if (!moveSelectedRank(-1)) moveVertically(-1);
+      } else if (key === 'ArrowDown') {
+        if (!moveSelectedRank(1)) moveVertically(1);
       } else return false;
       return true;
     },
-    [submit, applyNumber, choosePairwise, skip, undo, moveSelectedRank, focusCompletion, focusedIndex],
+    [submit, applyNumber, choosePairwise, skip, undo, moveSelectedRank, moveVertically, focusCompletion, focusedIndex, queueRef],
   );
 
   useEffect(() => {
@@ -187,23 +260,10 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
   const isEmpty = !current && queue.isExhausted && queue.upcoming.length === 0;
 
   return (
-    <div className="mx-auto flex max-w-7xl flex-col gap-4 px-4 py-4">
+    <div ref={taskContainerRef} tabIndex={-1} data-testid="task-container" className="mx-auto flex max-w-7xl flex-col gap-4 px-4 py-4 outline-none min-[1600px]:max-w-[min(100%,120rem)]">
       <div className="flex flex-wrap items-center gap-x-6 gap-y-2">
         <h1 className="text-lg font-semibold tracking-tight">{project.name}</h1>
-        <div className="flex items-center gap-4 text-sm text-slate-600">
-          <span>
-            Done today{' '}
-            <strong data-testid="progress-done-today" className="font-semibold text-slate-900 tabular-nums">
-              {progress?.doneToday ?? '–'}
-            </strong>
-          </span>
-          <span>
-            Remaining{' '}
-            <strong data-testid="progress-remaining" className="font-semibold text-slate-900 tabular-nums">
-              {progress?.remaining ?? '–'}
-            </strong>
-          </span>
-        </div>
+        <ProgressBars progress={progress} sessionDone={sessionDone} isQueueEmpty={isEmpty} />
         <div className="ml-auto flex items-center gap-2">
           <button
             type="button"
@@ -211,7 +271,7 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
             disabled={!canUndo}
             onClick={() => void undo()}
             className="rounded-md border border-slate-200 bg-white px-2.5 py-1 text-sm text-slate-700 hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-40"
-            title="Undo the last submission (U)"
+            title="Undo your last action: submit, skip or flag (U)"
           >
             ↶ Undo <kbd className="ml-1 font-mono text-xs opacity-60">U</kbd>
           </button>
@@ -238,11 +298,15 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
               perCompletionQuestions={perCompletionQuestions}
               taskQuestions={taskQuestions}
               focusedIndex={focusedIndex}
-              onFocusCompletion={setFocusedIndex}
+              onFocusCompletion={onFocusCompletion}
               cardRefs={cardRefs}
               onChangeDraft={changeDraft}
               selectedRankId={selectedRankId}
               onSelectRank={setSelectedRankId}
+              activeSlotKey={activeSlotKey}
+              onActivateSlot={setActiveSlotKey}
+              isDiffShown={isDiffShown}
+              onToggleDiff={() => setIsDiffShown((shown) => !shown)}
               onSubmit={submit}
               onSkip={skip}
               onFlag={() => setIsFlagOpen(true)}
@@ -267,6 +331,7 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
             <TaskSkeleton />
           )}
           {currentTaskId !== undefined && <p className="text-right text-xs text-slate-400">Task #{currentTaskId}</p>}
+          <RecentPanel recent={recent} now={now} onReopen={(annotationId) => void undo(annotationId)} />
         </main>
 
         <GuidelinesPanel guidelines={project.guidelines} isOpen={isGuidelinesOpen} onClose={() => setIsGuidelinesOpen(false)} />

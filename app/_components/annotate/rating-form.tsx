@@ -1,12 +1,13 @@
 'use client';
 /**
  * The widgets of the rating form. Per-completion questions (Likert, thumbs, attributes) sit in
- * each completion's card; task-level questions (pairwise, ranking, critique, edit) below the
- * completions. Everything here is controlled: the workspace owns the draft.
+ * each completion's card; task-level questions (ranking, critique, edit) below the completions;
+ * a pairwise question sits in the answer bar (always in view). Everything here is controlled: the
+ * workspace owns the draft and which score slot is active (where number keys go).
  */
 import { useState } from 'react';
 import type { Question } from '@/lib/forms/schema';
-import { completionLabel, moveInOrder, type CompletionView, type Draft, type QuestionDraft } from './answer-draft';
+import { completionLabel, placeInRanking, scoreSlotKey, unplaceFromRanking, type CompletionView, type Draft, type QuestionDraft } from './answer-draft';
 
 type ChangeDraft = (questionId: string, next: QuestionDraft) => void;
 
@@ -24,7 +25,32 @@ function Kbd({ children }: { children: React.ReactNode }) {
 
 // ───────────── per completion ─────────────
 
-export function PerCompletionControls({ questions, draft, completion, onChange }: { questions: Question[]; draft: Draft; completion: CompletionView; onChange: ChangeDraft }) {
+type SlotProps = { activeSlotKey: string | null; onActivateSlot: (key: string) => void };
+
+/** Marks the active score slot (number keys answer it) and makes a slot active when focus or a click enters it. */
+function slotAttributes(slotKey: string, { activeSlotKey, onActivateSlot }: SlotProps) {
+  const isActive = activeSlotKey === slotKey;
+  return {
+    'data-slot': slotKey,
+    'aria-current': isActive ? ('true' as const) : undefined,
+    onFocus: () => onActivateSlot(slotKey),
+    onMouseDown: () => onActivateSlot(slotKey),
+    className: `-mx-2 flex flex-col gap-1 rounded-md border-l-4 px-2 py-1 ${isActive ? 'border-indigo-500 bg-indigo-50/70' : 'border-transparent'}`,
+  };
+}
+
+function ActiveHint({ isActive, min, max }: { isActive: boolean; min: number; max: number }) {
+  if (!isActive) return null;
+  return <span className="ml-2 rounded bg-indigo-600 px-1 text-[10px] font-semibold text-white">keys {min === max ? min : `${min}–${max}`}</span>;
+}
+
+export function PerCompletionControls({
+  questions,
+  draft,
+  completion,
+  onChange,
+  ...slotProps
+}: { questions: Question[]; draft: Draft; completion: CompletionView; onChange: ChangeDraft } & SlotProps) {
   if (!questions.length) return null;
   const key = String(completion.id);
   return (
@@ -32,9 +58,13 @@ export function PerCompletionControls({ questions, draft, completion, onChange }
       {questions.map((question) => {
         const d = draft[question.id];
         if (question.type === 'likert' && d?.type === 'likert') {
+          const slotKey = scoreSlotKey(completion.id, question.id);
           return (
-            <div key={question.id} className="flex flex-col gap-1.5">
-              <span className="text-xs font-medium text-slate-500">{question.label}</span>
+            <div key={question.id} {...slotAttributes(slotKey, slotProps)}>
+              <span className="text-xs font-medium text-slate-500">
+                {question.label}
+                <ActiveHint isActive={slotProps.activeSlotKey === slotKey} min={question.min} max={question.max} />
+              </span>
               <div className="grid auto-cols-fr grid-flow-col gap-1.5">
                 {range(question.min, question.max).map((score) => (
                   <div key={score} className="flex min-w-0 flex-col items-stretch gap-0.5">
@@ -57,9 +87,14 @@ export function PerCompletionControls({ questions, draft, completion, onChange }
         }
         if (question.type === 'thumbs' && d?.type === 'thumbs') {
           const vote = d.votes[key];
+          const slotKey = scoreSlotKey(completion.id, question.id);
+          const attributes = slotAttributes(slotKey, slotProps);
           return (
-            <div key={question.id} className="flex items-center gap-2">
-              <span className="mr-1 text-xs font-medium text-slate-500">{question.label}</span>
+            <div key={question.id} {...attributes} className={`${attributes.className} flex-row! items-center gap-2`}>
+              <span className="mr-1 text-xs font-medium text-slate-500">
+                {question.label}
+                <ActiveHint isActive={slotProps.activeSlotKey === slotKey} min={1} max={2} />
+              </span>
               {(['up', 'down'] as const).map((value, i) => (
                 <button
                   key={value}
@@ -82,8 +117,11 @@ export function PerCompletionControls({ questions, draft, completion, onChange }
             <div key={question.id} className="flex flex-col gap-1.5">
               <span className="text-xs font-medium text-slate-500">{question.label}</span>
               {question.attributes.map((attribute) => (
-                <div key={attribute.name} className="flex flex-col gap-1">
-                  <span className="text-sm text-slate-700">{attribute.label}</span>
+                <div key={attribute.name} {...slotAttributes(scoreSlotKey(completion.id, question.id, attribute.name), slotProps)}>
+                  <span className="text-sm text-slate-700">
+                    {attribute.label}
+                    <ActiveHint isActive={slotProps.activeSlotKey === scoreSlotKey(completion.id, question.id, attribute.name)} min={attribute.min} max={attribute.max} />
+                  </span>
                   <div className="grid auto-cols-fr grid-flow-col gap-1">
                     {range(attribute.min, attribute.max).map((score) => (
                       <button
@@ -120,7 +158,9 @@ type TaskQuestionsProps = {
   onSelectRank: (completionId: number | null) => void;
 };
 
-export function TaskQuestions({ questions, draft, completions, onChange, selectedRankId, onSelectRank }: TaskQuestionsProps) {
+/** The task-level questions below the responses (a pairwise question is in the answer bar instead). */
+export function TaskQuestions({ questions: all, draft, completions, onChange, selectedRankId, onSelectRank }: TaskQuestionsProps) {
+  const questions = all.filter((q) => q.type !== 'pairwise');
   if (!questions.length) return null;
   return (
     <div className="flex flex-col gap-4">
@@ -132,7 +172,6 @@ export function TaskQuestions({ questions, draft, completions, onChange, selecte
               {question.label}
               {!question.required && <span className="ml-2 text-xs font-normal text-slate-400">optional</span>}
             </h3>
-            {question.type === 'pairwise' && d?.type === 'pairwise' && <PairwiseControls question={question} draft={d} onChange={(next) => onChange(question.id, next)} />}
             {question.type === 'ranking' && d?.type === 'ranking' && (
               <RankingControls draft={d} completions={completions} onChange={(next) => onChange(question.id, next)} selectedId={selectedRankId} onSelect={onSelectRank} />
             )}
@@ -154,7 +193,7 @@ export function TaskQuestions({ questions, draft, completions, onChange, selecte
   );
 }
 
-function PairwiseControls({
+export function PairwiseControls({
   question,
   draft,
   onChange,
@@ -229,57 +268,86 @@ function RankingControls({
       .find((c) => c.id === id)
       ?.text.replace(/\s+/g, ' ')
       .slice(0, 110) ?? '';
-  const move = (id: number, to: number) => onChange({ ...draft, order: moveInOrder(draft.order, id, to) });
+  const place = (id: number, slot: number) => onChange({ ...draft, order: placeInRanking(draft.order, id, slot) });
+  const unranked = completions.filter((c) => !draft.order.includes(c.id));
+  const placed = draft.order.length - unranked.length;
+  const item = (id: number) => (
+    <button
+      type="button"
+      data-testid={`rank-item-${labelOf(id)}`}
+      aria-pressed={selectedId === id}
+      draggable
+      onDragStart={(event) => {
+        setDraggedId(id);
+        event.dataTransfer.effectAllowed = 'move';
+      }}
+      onDragEnd={() => setDraggedId(null)}
+      className={`flex min-w-0 flex-1 items-center gap-2 rounded-md px-1 text-left text-sm focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-300 ${selectedId === id ? 'bg-indigo-50 ring-2 ring-indigo-400' : ''} ${draggedId === id ? 'opacity-40' : ''}`}
+      onClick={() => onSelect(selectedId === id ? null : id)}
+    >
+      <span className="rounded bg-slate-100 px-1.5 font-mono text-xs text-slate-700">{labelOf(id)}</span>
+      <span className="truncate text-slate-600">{snippetOf(id)}</span>
+    </button>
+  );
   return (
     <div className="flex flex-col gap-2">
-      <p className="text-xs text-slate-500">Best first. Drag, or select an item (click / Space) and move it with ↑ ↓ or a number key.</p>
+      <p className="text-xs text-slate-500">
+        Best first. Place every response: select one (click / Space, or focus its card) and press its place&apos;s number, or drag it onto a place. ↑ ↓ move a selected one.{' '}
+        <span data-testid="ranking-count" className="font-medium text-slate-700">
+          {placed} of {draft.order.length} placed
+        </span>
+      </p>
       <ol className="flex flex-col gap-1.5" data-testid="ranking-list">
         {draft.order.map((id, position) => (
           <li
-            key={id}
-            draggable
-            onDragStart={(event) => {
-              setDraggedId(id);
-              event.dataTransfer.effectAllowed = 'move';
-            }}
+            key={position}
+            data-testid={`ranking-slot-${position + 1}`}
             onDragOver={(event) => event.preventDefault()}
             onDrop={(event) => {
               event.preventDefault();
-              if (draggedId !== null) move(draggedId, position);
+              if (draggedId !== null) place(draggedId, position);
               setDraggedId(null);
             }}
-            onDragEnd={() => setDraggedId(null)}
-            className={`flex items-center gap-2 rounded-lg border bg-white px-2 py-1.5 ${selectedId === id ? 'border-indigo-500 ring-2 ring-indigo-100' : 'border-slate-200'} ${draggedId === id ? 'opacity-40' : ''}`}
+            className={`flex min-h-9 items-center gap-2 rounded-lg border px-2 py-1.5 ${id === null ? 'border-dashed border-slate-300 bg-slate-50' : 'border-slate-200 bg-white'}`}
           >
-            <span className="cursor-grab select-none text-slate-300" aria-hidden>
-              ⋮⋮
-            </span>
             <span className="w-5 text-center text-sm font-semibold text-slate-500">{position + 1}</span>
-            <button
-              type="button"
-              data-testid={`rank-item-${labelOf(id)}`}
-              aria-pressed={selectedId === id}
-              className="flex flex-1 items-center gap-2 text-left text-sm"
-              onClick={() => onSelect(selectedId === id ? null : id)}
-            >
-              <span className="rounded bg-slate-100 px-1.5 font-mono text-xs text-slate-700">{labelOf(id)}</span>
-              <span className="truncate text-slate-600">{snippetOf(id)}</span>
-            </button>
-            <button type="button" aria-label="Move up" className="px-1 text-slate-400 hover:text-slate-800 disabled:opacity-30" disabled={position === 0} onClick={() => move(id, position - 1)}>
-              ↑
-            </button>
-            <button
-              type="button"
-              aria-label="Move down"
-              className="px-1 text-slate-400 hover:text-slate-800 disabled:opacity-30"
-              disabled={position === draft.order.length - 1}
-              onClick={() => move(id, position + 1)}
-            >
-              ↓
-            </button>
+            {id === null ? (
+              <button
+                type="button"
+                disabled={selectedId === null}
+                onClick={() => selectedId !== null && place(selectedId, position)}
+                className="flex-1 text-left text-xs text-slate-400 italic disabled:cursor-default"
+              >
+                {selectedId === null ? 'empty' : `Put ${labelOf(selectedId)} here`}
+              </button>
+            ) : (
+              <>
+                {item(id)}
+                <button
+                  type="button"
+                  aria-label={`Take ${labelOf(id)} out of the ranking`}
+                  className="px-1 text-slate-400 hover:text-slate-800"
+                  onClick={() => onChange({ ...draft, order: unplaceFromRanking(draft.order, id) })}
+                >
+                  ×
+                </button>
+              </>
+            )}
           </li>
         ))}
       </ol>
+      {unranked.length > 0 && (
+        <div className="flex flex-col gap-1" data-testid="ranking-unranked">
+          <span className="text-xs font-medium text-slate-500">Not ranked yet</span>
+          <div className="flex flex-col gap-1">
+            {unranked.map((c) => (
+              <div key={c.id} className="flex items-center rounded-lg border border-slate-200 bg-white px-2 py-1.5">
+                {item(c.id)}
+              </div>
+            ))}
+          </div>
+        </div>
+      )}
     </div>
   );
 }

@@ -1,15 +1,19 @@
 'use client';
 
 const SHORTCUTS: [string, string][] = [
-  ['1 – 9', 'Score the focused completion (Likert; thumbs: 1 up, 2 down); ranking: move to that place'],
-  ['A / B', 'Prefer A / prefer B'],
+  ['1 – 9', 'Answer the active question (marked, “keys 1–5”): a Likert score, an attribute score, thumbs (1 up, 2 down); then the next unanswered one becomes active'],
+  ['1 – 9 (ranking)', 'Put the selected or focused response in that place (a ranking starts empty: place every response)'],
+  ['1 – 3 (pairwise)', 'How much better, once A or B is chosen (when the form asks)'],
+  ['A / B', 'Prefer A / prefer B (the chosen response is marked “Chosen”)'],
   ['T / N', 'Tie / both bad'],
-  ['Tab, ← →', 'Move between completions'],
-  ['↑ ↓', 'Move the selected ranking item'],
+  ['↑ ↓', 'Previous / next question; with a ranking item selected, move it up / down'],
+  ['← →', 'Previous / next response'],
+  ['Tab', 'The browser’s focus order: responses, then their buttons, then the questions below; focusing a question’s buttons makes it the active one'],
+  ['D', 'Show or hide the word diff of responses A and B'],
   ['Enter', 'Submit (Ctrl/⌘+Enter while typing)'],
   ['S', 'Skip this task'],
   ['F', 'Flag this task (a reason, then Enter)'],
-  ['U', 'Undo the last submission while it is unlocked'],
+  ['U', 'Undo your last action (submit, skip or flag) while it is unlocked; older ones: Reopen in Recent'],
   ['G', 'Show or hide the guidelines'],
   ['?', 'Show or hide these shortcuts'],
   ['Esc', 'Close dialogs, clear the ranking selection'],
@@ -25,7 +29,7 @@ export function ShortcutsHelp({ onClose }: { onClose: () => void }) {
             Close <kbd className="ml-1 rounded border px-1 font-mono text-xs">?</kbd>
           </button>
         </div>
-        <dl className="grid grid-cols-[7rem_1fr] gap-x-4 gap-y-2 text-sm">
+        <dl className="grid grid-cols-[8.5rem_1fr] gap-x-4 gap-y-2 text-sm">
           {SHORTCUTS.map(([keys, action]) => (
             <div key={keys} className="contents">
               <dt>

@@ -18,6 +18,11 @@
  * task, the one its first copy leased). Time spent runs from display to submit. If a request
  * fails for a reason the annotator can fix, the task comes back with its answer; if the task
  * already has enough answers (CONFLICT), we just move on.
+ *
+ * Undo takes back the last action, whatever it was (submit, skip, flag), while the project's undo
+ * window is open; the "Recent" list (my last ten actions) can reopen any of them inside its window.
+ * The list is loaded once and then kept here from the answers of submit, skip and flag (each says
+ * until when it can be undone): no request per task beyond the one that saves it.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -26,7 +31,7 @@ import type { AppRouter } from '@/server/api/root';
 import { findAnswerProblems, type Answer, type AnswerProblem, type RatingForm } from '@/lib/forms/schema';
 import { useTRPC, useTRPCClient } from '../../_trpc/react';
 import { useToast } from '../toast';
-import { createDraft, draftFromAnswer, draftToAnswer, type Draft, type QuestionDraft } from './answer-draft';
+import { createDraft, draftFromAnswer, draftToAnswer, findIncompleteRanking, type Draft, type QuestionDraft } from './answer-draft';
 import { describeError, withRetries } from './task-errors';
 
 export type AnnotateProject = { id: number; name: string; guidelines: string; form: RatingForm; completionsPerTask: number };
@@ -34,6 +39,16 @@ export type AnnotateProject = { id: number; name: string; guidelines: string; fo
 type RouterOutputs = inferRouterOutputs<AppRouter>;
 /** A task as the queue serves it: prompt, completions in display order, lease. */
 export type TaskView = NonNullable<RouterOutputs['queue']['next']>;
+/** One of my recent actions, as the Recent list shows it. */
+export type RecentAction = RouterOutputs['annotations']['recent'][number];
+
+/** How many recent actions the page lists (the server sends as many). */
+const RECENT_LIMIT = 10;
+
+function promptExcerpt(text: string, length = 120): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > length ? `${flat.slice(0, length)}…` : flat;
+}
 
 /** One showing of a task: its own client id, display time, draft answer, and whether the annotator changed it. */
 export type View = { task: TaskView; clientId: string; shownAt: number; draft: Draft; isEdited: boolean };
@@ -74,8 +89,10 @@ export function useTaskQueue(project: AnnotateProject) {
   const form = project.form;
 
   const [queue, setQueue] = useState<QueueState>({ current: null, upcoming: [], isExhausted: false });
-  const [undoableUntil, setUndoableUntil] = useState<Date | null>(null);
   const [now, setNow] = useState(() => Date.now());
+  /** Answers submitted since the page opened (an undone one leaves the count). */
+  const [sessionDone, setSessionDone] = useState(0);
+  const sessionAnnotationIds = useRef(new Set<number>());
   const [fetchError, setFetchError] = useState<string | null>(null);
   /** submitAndNext requests in flight: each brings the next task, so no queue.next meanwhile. */
   const [refillsInFlight, setRefillsInFlight] = useState(0);
@@ -94,20 +111,33 @@ export function useTaskQueue(project: AnnotateProject) {
   // out, after an undo) and moved locally after each saved answer: counting open tasks after every
   // submit would put a count over the whole project on the annotation path.
   const progressQuery = useQuery({ ...trpc.queue.progress.queryOptions({ projectId: project.id }), refetchInterval: 60_000 });
-  const lastQuery = useQuery(trpc.annotations.last.queryOptions({ projectId: project.id }));
+  // Loaded once; afterwards only changed here (staleTime: never refetched behind our back).
+  const recentKey = trpc.annotations.recent.queryKey({ projectId: project.id });
+  const recentQuery = useQuery({ ...trpc.annotations.recent.queryOptions({ projectId: project.id }), staleTime: Number.POSITIVE_INFINITY, refetchOnWindowFocus: false });
+  const recent = recentQuery.data ?? [];
+  const addRecent = useCallback(
+    (action: RecentAction) => {
+      queryClient.setQueryData(recentKey, (old) => [action, ...(old ?? []).filter((a) => a.annotationId !== action.annotationId)].slice(0, RECENT_LIMIT));
+    },
+    [queryClient, recentKey],
+  );
+  const removeRecent = useCallback(
+    (annotationId: number) => {
+      queryClient.setQueryData(recentKey, (old) => (old ?? []).filter((a) => a.annotationId !== annotationId));
+    },
+    [queryClient, recentKey],
+  );
 
+  // A clock only while an undo is possible, so the button and the Recent list lock when windows close.
+  const latestUndoable = recent.reduce((latest, a) => Math.max(latest, toDate(a.undoableUntil)?.getTime() ?? 0), 0);
+  const isAnyUndoable = latestUndoable > now;
   useEffect(() => {
-    const until = toDate(lastQuery.data?.undoableUntil);
-    if (lastQuery.data !== undefined) setUndoableUntil(until);
-  }, [lastQuery.data]);
-
-  // A clock only while an undo is possible, so the button locks when the window closes.
-  useEffect(() => {
-    if (!undoableUntil) return;
+    if (!isAnyUndoable) return;
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
-  }, [undoableUntil]);
-  const canUndo = undoableUntil !== null && undoableUntil.getTime() > now;
+  }, [isAnyUndoable]);
+  const lastUntil = recent[0] ? toDate(recent[0].undoableUntil) : null;
+  const canUndo = lastUntil !== null && lastUntil.getTime() > now;
 
   const makeView = useCallback(
     (task: TaskView, draft?: Draft): View => ({ task, clientId: crypto.randomUUID(), shownAt: performance.now(), draft: draft ?? createDraft(form, task.completions), isEdited: false }),
@@ -125,6 +155,7 @@ export function useTaskQueue(project: AnnotateProject) {
           old && {
             doneToday: old.doneToday + (kind === 'submitted' ? 1 : 0),
             doneTotal: old.doneTotal + (kind === 'submitted' ? 1 : 0),
+            handledTotal: old.handledTotal + 1,
             remaining: Math.max(0, old.remaining - 1),
           },
       );
@@ -234,11 +265,33 @@ export function useTaskQueue(project: AnnotateProject) {
     [toast, restore, refreshProgress],
   );
 
+  /** A saved action goes to the top of the Recent list (and so becomes what U undoes). */
+  const noteAction = useCallback(
+    (view: View, status: RecentAction['status'], result: { annotationId: number; undoableUntil: Date }) => {
+      addRecent({
+        annotationId: result.annotationId,
+        taskId: view.task.taskId,
+        status,
+        createdAt: new Date(),
+        undoableUntil: toDate(result.undoableUntil) ?? new Date(),
+        promptExcerpt: promptExcerpt(view.task.prompt.text),
+      });
+      setNow(Date.now());
+    },
+    [addRecent],
+  );
+
   const submit = useCallback(() => {
     const state = queueRef.current;
     const view = state.current;
     if (!view || pendingTaskIds.current.has(view.task.taskId)) return;
     if (!view.isEdited && performance.now() - view.shownAt < DOUBLE_SUBMIT_MS) return;
+    const incomplete = findIncompleteRanking(form, view.draft);
+    if (incomplete) {
+      const left = incomplete.total - incomplete.placed;
+      toast.show(`${incomplete.question.label}: place every response before submitting (${incomplete.placed} of ${incomplete.total} placed, ${left} still unranked). Nothing was saved.`, 'error');
+      return;
+    }
     const answer = draftToAnswer(form, view.draft, view.task.completions);
     const problems = findAnswerProblems(
       form,
@@ -251,11 +304,14 @@ export function useTaskQueue(project: AnnotateProject) {
     }
     const timeSpentMs = Math.round(performance.now() - view.shownAt);
     const base = { clientId: view.clientId, taskId: view.task.taskId, answer, timeSpentMs };
-    const onSaved = (result: { undoableUntil: Date }) => {
+    const onSaved = (result: { annotationId: number; undoableUntil: Date }) => {
       countSaved('submitted');
       answersByTask.current.set(view.task.taskId, answer);
-      setUndoableUntil(toDate(result.undoableUntil));
-      setNow(Date.now());
+      if (!sessionAnnotationIds.current.has(result.annotationId)) {
+        sessionAnnotationIds.current.add(result.annotationId);
+        setSessionDone((n) => n + 1);
+      }
+      noteAction(view, 'SUBMITTED', result);
     };
     // The task behind this one goes on screen; when nothing is fetched behind it, the submission
     // brings the next task itself. Computed before advancing, so the exclusion holds every task
@@ -282,7 +338,7 @@ export function useTaskQueue(project: AnnotateProject) {
       // Settled either way: a refused submission brought no task, so queue.next takes over.
       () => setRefillsInFlight((n) => n - 1),
     );
-  }, [form, toast, advance, sendInBackground, client, countSaved, heldTaskIds, placeLeasedTask, refreshProgress]);
+  }, [form, toast, advance, sendInBackground, client, countSaved, heldTaskIds, placeLeasedTask, refreshProgress, noteAction]);
 
   const skip = useCallback(() => {
     const view = queueRef.current.current;
@@ -292,9 +348,12 @@ export function useTaskQueue(project: AnnotateProject) {
     sendInBackground(
       view,
       () => client.annotations.skip.mutate({ clientId: view.clientId, taskId: view.task.taskId, timeSpentMs }),
-      () => countSaved('skipped'),
+      (result) => {
+        countSaved('skipped');
+        noteAction(view, 'SKIPPED', result);
+      },
     );
-  }, [advance, sendInBackground, client, countSaved]);
+  }, [advance, sendInBackground, client, countSaved, noteAction]);
 
   const flag = useCallback(
     (reason: string) => {
@@ -305,42 +364,48 @@ export function useTaskQueue(project: AnnotateProject) {
       sendInBackground(
         view,
         () => client.annotations.flag.mutate({ clientId: view.clientId, taskId: view.task.taskId, reason, timeSpentMs }),
-        () => {
+        (result) => {
           countSaved('flagged');
+          noteAction(view, 'FLAGGED', result);
           toast.show('Flagged. Thanks — an admin will look at it.', 'success');
         },
       );
     },
-    [advance, sendInBackground, client, toast, countSaved],
+    [advance, sendInBackground, client, toast, countSaved, noteAction],
   );
 
   const isUndoing = useRef(false);
-  const undo = useCallback(async () => {
-    if (isUndoing.current) return;
-    isUndoing.current = true;
-    try {
-      // The submission being undone may still be on its way (and the task it brings).
-      await Promise.allSettled([...pendingRequests.current]);
-      const result = await client.annotations.undo.mutate({ projectId: project.id });
-      const task = result.task;
-      const previous = answersByTask.current.get(task.taskId);
-      const draft = previous ? draftFromAnswer(form, previous, task.completions) : undefined;
-      setQueue((prev) => {
-        const keep = (t: TaskView) => t.taskId !== task.taskId;
-        const upcoming = [...(prev.current ? [prev.current.task] : []), ...prev.upcoming].filter(keep);
-        return { current: makeView(task, draft), upcoming, isExhausted: false };
-      });
-      answersByTask.current.delete(task.taskId);
-      setUndoableUntil(null);
-      toast.show('Undone: the task is back.', 'info');
-      void lastQuery.refetch();
-      refreshProgress();
-    } catch (error) {
-      toast.show(`Cannot undo: ${describeError(error).message}`, 'error');
-    } finally {
-      isUndoing.current = false;
-    }
-  }, [client, project.id, form, makeView, toast, lastQuery, refreshProgress]);
+  /** Takes back my last action (no id), or the named one from the Recent list; its task comes back on screen. */
+  const undo = useCallback(
+    async (annotationId?: number) => {
+      if (isUndoing.current) return;
+      isUndoing.current = true;
+      try {
+        // The action being undone may still be on its way (and the task it brings).
+        await Promise.allSettled([...pendingRequests.current]);
+        const result = await client.annotations.undo.mutate({ projectId: project.id, ...(annotationId ? { annotationId } : {}) });
+        const task = result.task;
+        removeRecent(result.undone.annotationId);
+        if (sessionAnnotationIds.current.delete(result.undone.annotationId)) setSessionDone((n) => Math.max(0, n - 1));
+        const previous = result.undone.status === 'SUBMITTED' ? answersByTask.current.get(task.taskId) : undefined;
+        const draft = previous ? draftFromAnswer(form, previous, task.completions) : undefined;
+        setQueue((prev) => {
+          const keep = (t: TaskView) => t.taskId !== task.taskId;
+          const upcoming = [...(prev.current ? [prev.current.task] : []), ...prev.upcoming].filter(keep);
+          return { current: makeView(task, draft), upcoming, isExhausted: false };
+        });
+        answersByTask.current.delete(task.taskId);
+        const what = result.undone.status === 'SKIPPED' ? 'skip' : result.undone.status === 'FLAGGED' ? 'flag' : 'answer';
+        toast.show(`Undone (${what}): task #${task.taskId} is back.`, 'info');
+        refreshProgress();
+      } catch (error) {
+        toast.show(`Cannot undo: ${describeError(error).message}`, 'error');
+      } finally {
+        isUndoing.current = false;
+      }
+    },
+    [client, project.id, form, makeView, toast, refreshProgress, removeRecent],
+  );
 
   const changeDraft = useCallback((questionId: string, next: QuestionDraft) => {
     setQueue((prev) => {
@@ -365,6 +430,9 @@ export function useTaskQueue(project: AnnotateProject) {
     /** The latest queue, for key handlers that run before a render. */
     queueRef,
     progress: progressQuery.data,
+    sessionDone,
+    recent,
+    now,
     canUndo,
     fetchError,
     submit,
