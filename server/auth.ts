@@ -21,6 +21,11 @@ import { env } from './env';
 export const ROLES = ['admin', 'annotator', 'reviewer'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** A stored role as a Role: anything unknown is an annotator, the least privileged. */
+export function toRole(value: unknown): Role {
+  return value === 'admin' || value === 'reviewer' ? value : 'annotator';
+}
+
 /** What a disabled (banned) account is told when it signs in: better-auth answers 403 with it. */
 export const DISABLED_ACCOUNT_MESSAGE = 'This account is disabled. Ask an admin to enable it.';
 
@@ -87,11 +92,11 @@ export async function getSessionUser(headers: Headers): Promise<{ id: string; em
       WHERE s.token = ${token}`;
     const row = rows[0];
     if (!row) return null;
-    if (row.isFresh) return row.banned ? null : { id: row.id, email: row.email, name: row.name, role: row.role === 'admin' ? 'admin' : 'annotator' };
+    if (row.isFresh) return row.banned ? null : { id: row.id, email: row.email, name: row.name, role: toRole(row.role) };
   }
   const session = await auth.api.getSession({ headers });
   if (!session || session.user.banned) return null;
-  const role: Role = session.user.role === 'admin' ? 'admin' : 'annotator';
+  const role = toRole(session.user.role);
   return { id: session.user.id, email: session.user.email, name: session.user.name, role };
 }
 

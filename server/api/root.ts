@@ -3,6 +3,8 @@ import { createCallerFactory, createTRPCRouter } from './trpc';
 import { annotationsRouter } from './routers/annotations';
 import { arenaRouter } from './routers/arena';
 import { datasetsRouter } from './routers/datasets';
+import { goldRouter } from './routers/gold';
+import { reviewRouter } from './routers/review';
 import { apiKeysRouter } from './routers/api-keys';
 import { importsRouter } from './routers/imports';
 import { overseeRouter } from './routers/oversee';
@@ -16,6 +18,8 @@ import { usersRouter } from './routers/users';
 export const appRouter = createTRPCRouter({
   annotations: annotationsRouter,
   datasets: datasetsRouter,
+  gold: goldRouter,
+  review: reviewRouter,
   arena: arenaRouter,
   apiKeys: apiKeysRouter,
   imports: importsRouter,

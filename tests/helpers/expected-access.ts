@@ -77,6 +77,20 @@ export const EXPECTED_ACCESS: Record<string, Access> = {
   'users.auditLog': 'admin',
 
   'apiKeys.list': 'admin',
+
+  'gold.list': 'admin',
+  'gold.mark': 'admin',
+  'gold.unmark': 'admin',
+  'gold.import': 'admin',
+  'gold.settings': 'admin',
+  'gold.updateSettings': 'admin',
+  'gold.accuracy': 'admin',
+  'gold.resume': 'admin',
+
+  'review.projects': 'reviewer',
+  'review.next': 'reviewer',
+  'review.decide': 'reviewer',
+  'review.history': 'reviewer',
   'apiKeys.create': 'admin',
   'apiKeys.revoke': 'admin',
 };

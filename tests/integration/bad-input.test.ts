@@ -71,10 +71,22 @@ function idInputs(projectId: number, taskId: number): Record<string, ((id: numbe
     'datasets.preview': [(id) => ({ snapshotId: id, format: 'raw' })],
     'datasets.startExport': [(id) => ({ snapshotId: id, format: 'raw', encoding: 'jsonl' })],
     'datasets.exportJobs': [project],
+    'gold.list': [project],
+    'gold.mark': [(id) => ({ projectId: id, taskId, expected: { preference: { type: 'pairwise', choice: 'A' } } }), (id) => ({ projectId, taskId: id, expected: { preference: { type: 'pairwise', choice: 'A' } } })],
+    'gold.unmark': [(id) => ({ taskId: id })],
+    'gold.import': [(id) => ({ projectId: id, content: `{"taskId": ${taskId}, "expected": {}}` })],
+    'gold.settings': [project],
+    'gold.updateSettings': [(id) => ({ projectId: id, mixRate: 0.1, accuracyThreshold: 0.8, minGoldAnswers: 5 })],
+    'gold.accuracy': [project],
+    'gold.resume': [(id) => ({ projectId: id, userId: 'nobody' })],
+    'review.next': [project, (id) => ({ projectId, excludeAnnotationIds: [id] })],
+    'review.decide': [(id) => ({ annotationId: id, decision: 'ACCEPT' })],
+    'review.history': [(id) => ({ annotationId: id })],
   };
 }
 const TAKES_NO_ID = [
   'datasets.formats',
+  'review.projects',
   'session.me',
   'projects.list',
   'projects.create',
@@ -188,6 +200,9 @@ describe('bad input is a BAD_REQUEST at the boundary, and writes nothing', () =>
       ['training.updateSettings', (text) => ({ projectId, generation: { sampling: { stop: [text] } } })],
       ['datasets.create', (text) => ({ projectId, name: text })],
       ['datasets.create', (text) => ({ projectId, filters: { questionId: text } })],
+      ['review.decide', (text) => ({ annotationId: 1, decision: 'REJECT', reason: text })],
+      ['gold.resume', (text) => ({ projectId, userId: text })],
+      ['gold.import', (text) => ({ projectId, content: `{"taskId": 1, "expected": {"why": {"type": "critique", "text": "${text}"}}}` })],
     ];
     expect((await api.queue.next({ projectId, excludeTaskIds: [fixture.taskIds[0]] }))?.taskId).toBe(taskId);
     const before = await databaseFingerprint();

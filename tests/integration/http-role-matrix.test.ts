@@ -51,8 +51,15 @@ async function must<T>(name: string, input: unknown, role: Role): Promise<T> {
 }
 
 type TaskView = { taskId: number; completions: { id: number; text: string }[] };
-type Fixture = { projectId: number; versionId: number; runId: number; jobId: number; flaggedTaskId: number; snapshotId: number; apiKeyId: string };
-const fx: Fixture = { projectId: 0, versionId: 0, runId: 0, jobId: 0, flaggedTaskId: 0, snapshotId: 0, apiKeyId: '' };
+type Fixture = { projectId: number; versionId: number; runId: number; jobId: number; flaggedTaskId: number; snapshotId: number; apiKeyId: string; reviewedAnnotationId: number; goldTaskId: number };
+const fx: Fixture = { projectId: 0, versionId: 0, runId: 0, jobId: 0, flaggedTaskId: 0, snapshotId: 0, apiKeyId: '', reviewedAnnotationId: 0, goldTaskId: 0 };
+
+/** An open task of the fixture project that nobody holds or answered (to make a gold task of). */
+async function openTaskId(): Promise<number> {
+  const task = await db.task.findFirst({ where: { projectId: fx.projectId, status: 'OPEN', isGold: false, submittedCount: 0, assignments: { none: {} } }, orderBy: { id: 'desc' }, select: { id: true } });
+  if (!task) throw new Error('no open task left for a gold task');
+  return task.id;
+}
 
 const JSONL = ['{"prompt": "Add 2 and 3", "completions": ["5", "6"]}', '{"prompt": "Name a colour", "completions": ["red", "blue"]}'].join('\n');
 
@@ -162,6 +169,28 @@ const VALID_INPUTS: Record<string, (role: Role) => Promise<unknown> | unknown> =
   'apiKeys.list': () => undefined,
   'apiKeys.revoke': () => ({ keyId: fx.apiKeyId }),
 
+  'review.projects': () => undefined,
+  'review.next': () => ({ projectId: fx.projectId }),
+  'review.decide': async (role) => {
+    const item = await must<{ annotationId: number } | null>('review.next', { projectId: fx.projectId }, role);
+    if (!item) throw new Error(`nothing left to review for ${role}`);
+    return { annotationId: item.annotationId, decision: 'ACCEPT' };
+  },
+  'review.history': () => ({ annotationId: fx.reviewedAnnotationId }),
+
+  'gold.settings': () => ({ projectId: fx.projectId }),
+  'gold.updateSettings': () => ({ projectId: fx.projectId, mixRate: 0.1, accuracyThreshold: 0.8, minGoldAnswers: 5 }),
+  'gold.mark': async () => ({ projectId: fx.projectId, taskId: await openTaskId(), expected: { preference: { type: 'pairwise', choice: 'A' } }, tolerance: { score: 0, ranking: 0 } }),
+  'gold.list': () => ({ projectId: fx.projectId }),
+  'gold.unmark': () => ({ taskId: fx.goldTaskId }),
+  'gold.import': async () => ({ projectId: fx.projectId, content: JSON.stringify({ taskId: await openTaskId(), expected: { preference: { type: 'pairwise', choice: 'B' } } }) }),
+  'gold.accuracy': () => ({ projectId: fx.projectId }),
+  'gold.resume': async () => {
+    const userId = await createThrowawayUser();
+    await db.annotatorPause.create({ data: { userId, projectId: fx.projectId, reason: 'gold-accuracy', goldAnswered: 5, goldCorrect: 1 } });
+    return { projectId: fx.projectId, userId };
+  },
+
   'users.list': () => undefined,
   'users.create': () => ({ email: `matrix-${randomUUID().slice(0, 8)}@example.test`, name: 'Matrix User', password: 'matrix password', role: 'annotator' }),
   'users.setDisabled': async () => ({ userId: await createThrowawayUser(), disabled: true }),
@@ -177,6 +206,8 @@ function remember(name: string, data: unknown) {
   if (name === 'training.generate') fx.jobId = (data as { id: number }).id;
   if (name === 'datasets.create') fx.snapshotId = (data as { id: number }).id;
   if (name === 'apiKeys.create') fx.apiKeyId = (data as { apiKey: { id: string } }).apiKey.id;
+  if (name === 'review.decide') fx.reviewedAnnotationId = (data as { annotationId: number }).annotationId;
+  if (name === 'gold.mark') fx.goldTaskId = (data as { taskId: number }).taskId;
 }
 
 describe('the role matrix over real HTTP', () => {

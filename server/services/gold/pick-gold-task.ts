@@ -1,0 +1,133 @@
+/**
+ * Gold tasks in the queue: findNextTask calls pickGoldTask first.
+ *
+ * - A project with no gold tasks (and nobody paused) costs nothing: its gold task ids are cached
+ *   per process for a few seconds (CACHE_MS), and the admin's changes drop the entry at once.
+ * - Otherwise one query reads my state: a pause in force (then the queue answers with the
+ *   paused message instead of a task), a gold task I still hold (given back, as the claim gives
+ *   back any lease), my queue cursor, and where I last got a gold task.
+ * - Mixing: after each regular task leased (the cursor moves to it), the next slot is gold with
+ *   probability p = rate / (1 - rate), decided by a hash of (me, cursor): deterministic per
+ *   annotator and position, so over n tasks the share of gold is close to `rate`. Once a gold task
+ *   is served at a cursor, that cursor gives no other.
+ * - Gold tasks never come out of the regular scan: their ids go to the claim as excluded ids, so
+ *   they appear only here, at the configured rate. They look like any other task: the same
+ *   TaskView, built by the same columns (task-view.ts).
+ */
+import { db } from '../../db';
+import { AppError } from '../../errors';
+import { NOW_UTC, TASK_VIEW_COLUMNS, toTaskView, type TaskView, type TaskViewRow } from '../task-view';
+
+/** How long a process trusts its copy of a project's gold task ids. */
+const CACHE_MS = 5_000;
+/** Above this many gold tasks only the first ones are mixed in (the exclusion list stays short). */
+const MAX_GOLD_TASKS = 1_000;
+
+type GoldInfo = { goldTaskIds: number[]; mixRate: number; hasPauses: boolean; loadedAt: number };
+const cache = new Map<number, GoldInfo>();
+
+export type GoldPick = { task: TaskView | null; hiddenTaskIds: number[] };
+const NO_GOLD: GoldPick = { task: null, hiddenTaskIds: [] };
+
+/** Drops the cached gold state of a project (after an admin changes its gold tasks or settings, or resumes someone). */
+export function forgetGoldInfo(projectId: number): void {
+  cache.delete(projectId);
+}
+
+async function loadGoldInfo(projectId: number): Promise<GoldInfo> {
+  const cached = cache.get(projectId);
+  if (cached && Date.now() - cached.loadedAt < CACHE_MS) return cached;
+  const [row] = await db.$queryRaw<{ ids: number[] | null; mixRate: number | null; hasPauses: boolean }[]>`
+    SELECT (SELECT array_agg(x."taskId") FROM (SELECT g."taskId" FROM "GoldTask" g WHERE g."projectId" = ${projectId}::int ORDER BY g."taskId" LIMIT ${MAX_GOLD_TASKS}) x) AS ids,
+      (SELECT s."mixRate" FROM "GoldSettings" s WHERE s."projectId" = ${projectId}::int) AS "mixRate",
+      EXISTS (SELECT 1 FROM "AnnotatorPause" p WHERE p."projectId" = ${projectId}::int AND p."clearedAt" IS NULL) AS "hasPauses"`;
+  const info: GoldInfo = { goldTaskIds: row?.ids ?? [], mixRate: row?.mixRate ?? DEFAULT_MIX_RATE, hasPauses: row?.hasPauses ?? false, loadedAt: Date.now() };
+  cache.set(projectId, info);
+  return info;
+}
+
+export const DEFAULT_MIX_RATE = 0.1;
+export const DEFAULT_ACCURACY_THRESHOLD = 0.8;
+export const DEFAULT_MIN_GOLD_ANSWERS = 5;
+
+/** What a paused annotator's queue says. It names no task: which tasks were checks stays hidden. */
+export function pausedMessage(threshold: number): string {
+  return `Paused: your answers on check tasks fell below ${Math.round(threshold * 100)}%. An admin will review your work and resume you.`;
+}
+
+/** 32-bit FNV-1a of a string, as a number in [0, 1). */
+function unitHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) / 2 ** 32;
+}
+
+/** Whether the slot after regular task `cursor` is a gold one for this annotator. */
+export function isGoldSlot(userId: string, cursor: number, mixRate: number): boolean {
+  if (mixRate <= 0) return false;
+  const perRegularTask = mixRate >= 0.5 ? 1 : mixRate / (1 - mixRate);
+  return unitHash(`${userId}:${cursor}`) < perRegularTask;
+}
+
+type StateRow = { isPaused: boolean; threshold: number | null; heldGoldTaskId: number | null; cursor: number | null; lastGoldAtCursor: number | null };
+
+export async function pickGoldTask(options: { userId: string; projectId: number; excludeTaskIds: number[] }): Promise<GoldPick> {
+  const { userId, projectId, excludeTaskIds } = options;
+  const info = await loadGoldInfo(projectId);
+  if (info.goldTaskIds.length === 0 && !info.hasPauses) return NO_GOLD;
+  const gold = info.goldTaskIds;
+
+  const [state] = await db.$queryRaw<StateRow[]>`
+    SELECT
+      EXISTS (SELECT 1 FROM "AnnotatorPause" p WHERE p."userId" = ${userId} AND p."projectId" = ${projectId}::int AND p."clearedAt" IS NULL) AS "isPaused",
+      (SELECT s."accuracyThreshold" FROM "GoldSettings" s WHERE s."projectId" = ${projectId}::int) AS threshold,
+      (SELECT min(a."taskId") FROM "Assignment" a
+        WHERE a."userId" = ${userId} AND a."projectId" = ${projectId}::int AND a."taskId" = ANY(${gold}::int[]) AND a."expiresAt" > ${NOW_UTC}
+          AND NOT (a."taskId" = ANY(${excludeTaskIds}::int[]))
+          AND NOT EXISTS (SELECT 1 FROM "Annotation" an WHERE an."taskId" = a."taskId" AND an."userId" = ${userId})) AS "heldGoldTaskId",
+      (SELECT c."lastTaskId" FROM "QueueCursor" c WHERE c."userId" = ${userId} AND c."projectId" = ${projectId}::int) AS cursor,
+      (SELECT g."lastGoldAtCursor" FROM "GoldQueueState" g WHERE g."userId" = ${userId} AND g."projectId" = ${projectId}::int) AS "lastGoldAtCursor"`;
+  if (state.isPaused) throw new AppError('CONFLICT', pausedMessage(state.threshold ?? DEFAULT_ACCURACY_THRESHOLD), { paused: true });
+  if (gold.length === 0) return NO_GOLD;
+  const hidden: GoldPick = { task: null, hiddenTaskIds: gold };
+
+  if (state.heldGoldTaskId !== null) {
+    const rows = await db.$queryRaw<TaskViewRow[]>`
+      WITH l AS (
+        UPDATE "Assignment" a SET "expiresAt" = ${NOW_UTC} + make_interval(secs => p."leaseSeconds")
+        FROM "Project" p WHERE p.id = a."projectId" AND a."taskId" = ${state.heldGoldTaskId}::int AND a."userId" = ${userId}
+        RETURNING a."taskId", a."expiresAt"
+      )
+      SELECT ${TASK_VIEW_COLUMNS} FROM l JOIN "Task" t ON t.id = l."taskId" JOIN "Prompt" pr ON pr.id = t."promptId"`;
+    if (rows[0]) return { task: toTaskView(rows[0]), hiddenTaskIds: gold };
+  }
+
+  const cursor = state.cursor ?? 0;
+  if (state.lastGoldAtCursor === cursor || !isGoldSlot(userId, cursor, info.mixRate)) return hidden;
+  // A gold task I have not answered, in an order of my own (a hash of me and the task).
+  const rows = await db.$queryRaw<TaskViewRow[]>`
+    WITH pick AS (
+      SELECT t.id, p."leaseSeconds" FROM "Task" t JOIN "Project" p ON p.id = t."projectId"
+      WHERE t.id = ANY(${gold}::int[]) AND t."projectId" = ${projectId}::int AND t."isGold" AND t.status = 'OPEN'
+        AND NOT (t.id = ANY(${excludeTaskIds}::int[]))
+        AND NOT EXISTS (SELECT 1 FROM "Annotation" an WHERE an."taskId" = t.id AND an."userId" = ${userId})
+      ORDER BY md5(${userId} || ':' || t.id::text)
+      LIMIT 1
+    ),
+    l AS (
+      INSERT INTO "Assignment" ("taskId", "projectId", "userId", "leasedAt", "expiresAt")
+      SELECT pick.id, ${projectId}::int, ${userId}, ${NOW_UTC}, ${NOW_UTC} + make_interval(secs => pick."leaseSeconds") FROM pick
+      ON CONFLICT ("taskId", "userId") DO UPDATE SET "leasedAt" = excluded."leasedAt", "expiresAt" = excluded."expiresAt"
+      RETURNING "taskId", "expiresAt"
+    ),
+    marked AS (
+      INSERT INTO "GoldQueueState" ("userId", "projectId", "lastGoldAtCursor")
+      SELECT ${userId}, ${projectId}::int, ${cursor}::int FROM pick
+      ON CONFLICT ("userId", "projectId") DO UPDATE SET "lastGoldAtCursor" = excluded."lastGoldAtCursor"
+    )
+    SELECT ${TASK_VIEW_COLUMNS} FROM l JOIN "Task" t ON t.id = l."taskId" JOIN "Prompt" pr ON pr.id = t."promptId"`;
+  return rows[0] ? { task: toTaskView(rows[0]), hiddenTaskIds: gold } : hidden;
+}
