@@ -82,7 +82,7 @@ function CountsFigure({ testId, caption, note, rows }: { testId: string; caption
         <span className="font-medium text-slate-700">{caption}</span>
         {note && <span className="block text-slate-500">{note}</span>}
       </figcaption>
-      <div role="img" aria-label={summary}>
+      <div role="img" aria-label={summary} data-testid={`${testId}-image`}>
         <BarChart responsive style={{ width: '100%', height: 160 }} data={rows} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid stroke={GRID_STROKE} strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" tick={AXIS_TICK} interval={0} />
