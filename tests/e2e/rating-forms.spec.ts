@@ -1,5 +1,5 @@
 /**
- * The rating forms besides pairwise, keyboard only: number keys score the focused completion
+ * The rating forms besides pairwise, keyboard only: number keys score the active question
  * (Likert, thumbs) or place a ranking item, Tab and the arrows move between completions and ranking
  * items, Enter submits; a double Enter or double click saves one answer. Projects and tasks are set
  * up through the API as the admin; display order is shuffled per task, so each score is checked
@@ -68,15 +68,16 @@ test('[ANNOTATOR] scores Likert with number keys, moving with auto-advance, arro
   await expect(likert(first.ids[1], 2)).toHaveAttribute('aria-pressed', 'true');
   await page.keyboard.press('Enter');
 
-  // Task 2: → to B, score it; Shift+Tab back into A, score it; ← to A again and change its score.
+  // Task 2: → to B; Shift+Tab back into A's buttons, score A (the keys move on to B); score B; ← to A again and change its score.
   const second = await readTask(page, database, projectId, first.prompt);
   await page.keyboard.press('ArrowRight');
   await expect(page.getByTestId('completion-1')).toBeFocused();
-  await page.keyboard.press('5');
   await page.keyboard.press('Shift+Tab');
   await expect(page.getByTestId('completion-0').locator(':focus')).toHaveCount(1);
   await page.keyboard.press('1');
   await expect(likert(second.ids[0], 1)).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('completion-1')).toBeFocused();
+  await page.keyboard.press('5');
   await expect(likert(second.ids[1], 5)).toHaveAttribute('aria-pressed', 'true');
   await page.keyboard.press('ArrowLeft');
   await expect(page.getByTestId('completion-0')).toBeFocused();
@@ -121,24 +122,25 @@ async function readRanking(page: Page, ids: number[]) {
   return labels.map((label) => ids[label.charCodeAt(0) - 65]);
 }
 
-test('[ANNOTATOR] ranks three completions with number keys, Tab, Space and arrows; the stored order is the one shown', async ({ page, request, e2e, database }) => {
+test('[ANNOTATOR] ranks three completions with number keys, arrows and a selected item; the stored order is the one shown', async ({ page, request, e2e, database }) => {
   const projectId = await openProject(page, request, e2e, RANKING, lines('Ranking', 1, 3));
   const task = await readTask(page, database, projectId);
   const [a, b, c] = task.ids;
-  await expect.poll(() => readRanking(page, task.ids)).toEqual([a, b, c]);
+  // Nothing is ranked until the annotator places it.
+  await expect.poll(() => readRanking(page, task.ids)).toEqual([]);
 
-  await page.keyboard.press('3'); // A (focused) to third place
-  await expect.poll(() => readRanking(page, task.ids)).toEqual([b, c, a]);
-  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('3'); // A (the first unplaced) to third place; the keys move on to B
+  await expect.poll(() => readRanking(page, task.ids)).toEqual([a]);
+  await expect(page.getByTestId('completion-1')).toBeFocused();
   await page.keyboard.press('ArrowRight');
   await expect(page.getByTestId('completion-2')).toBeFocused();
-  await page.keyboard.press('1'); // C to first place
+  await page.keyboard.press('1'); // C to first place; B is the one left
+  await expect(page.getByTestId('completion-1')).toBeFocused();
+  await page.keyboard.press('2'); // B to second place
   await expect.poll(() => readRanking(page, task.ids)).toEqual([c, b, a]);
 
-  // Tab from the last completion reaches the first ranking item; Space selects it; ↓ moves it.
-  await page.keyboard.press('Tab');
-  await expect(page.getByTestId('rank-item-C')).toBeFocused();
-  await page.keyboard.press('Space');
+  // A selected item moves with ↓ ↑ (swapping with its neighbour); Escape clears the selection.
+  await page.getByTestId('rank-item-C').click();
   await expect(page.getByTestId('rank-item-C')).toHaveAttribute('aria-pressed', 'true');
   await page.keyboard.press('ArrowDown');
   await expect.poll(() => readRanking(page, task.ids)).toEqual([b, c, a]);
@@ -161,13 +163,18 @@ test('[ANNOTATOR] ranks three completions with number keys, Tab, Space and arrow
 test('[ANNOTATOR] a double Enter or a double click saves one answer and never submits the next task unseen', async ({ page, request, e2e, database }) => {
   const projectId = await openProject(page, request, e2e, RANKING, lines('Double', 3, 3));
   const first = await readTask(page, database, projectId);
-  await page.keyboard.press('2');
+  await page.keyboard.press('2'); // A second, B first, C third
+  await page.keyboard.press('1');
+  await page.keyboard.press('3');
   await expect.poll(() => readRanking(page, first.ids)).toEqual([first.ids[1], first.ids[0], first.ids[2]]);
   await page.keyboard.press('Enter');
   await page.keyboard.press('Enter');
 
   const second = await readTask(page, database, projectId, first.prompt);
-  await page.keyboard.press('3');
+  await page.keyboard.press('3'); // A third, B first, C second
+  await page.keyboard.press('1');
+  await page.keyboard.press('2');
+  await expect.poll(() => readRanking(page, second.ids)).toEqual([second.ids[1], second.ids[2], second.ids[0]]);
   await page.getByTestId('submit-button').dblclick();
 
   // The third task stays on screen, unanswered.
