@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Task" ADD COLUMN     "arenaVersionIds" INTEGER[] DEFAULT ARRAY[]::INTEGER[];
