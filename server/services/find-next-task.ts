@@ -26,6 +26,7 @@
  */
 import { db } from '../db';
 import { AppError } from '../errors';
+import { pickGoldTask } from './gold/pick-gold-task';
 import { TASK_VIEW_COLUMNS, toTaskView, type TaskView, type TaskViewRow } from './task-view';
 
 /** Leases one annotator may hold in a project at once: the task on screen, a prefetched one, one spare. */
@@ -40,6 +41,10 @@ type ClaimRow = { outcome: ClaimOutcome; candidateIds: number[] | null; activeLe
 export async function findNextTask(options: { userId: string; projectId: number; excludeTaskIds?: number[] }): Promise<TaskView | null> {
   const { userId, projectId } = options;
   const excluded = [...new Set(options.excludeTaskIds ?? [])];
+  // Gold (check) tasks come at the project's mix rate, never from the regular scan; a paused annotator is refused here.
+  const gold = await pickGoldTask({ userId, projectId, excludeTaskIds: excluded });
+  if (gold.task) return gold.task;
+  excluded.push(...gold.hiddenTaskIds);
   let isWaitingForLocks = false;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // One statement (so one transaction) per attempt: no attempt waits for a lock while holding another.

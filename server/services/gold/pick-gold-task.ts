@@ -55,13 +55,20 @@ export function pausedMessage(threshold: number): string {
   return `Paused: your answers on check tasks fell below ${Math.round(threshold * 100)}%. An admin will review your work and resume you.`;
 }
 
-/** 32-bit FNV-1a of a string, as a number in [0, 1). */
+/** A 32-bit hash of a string (FNV-1a, then mixed), as a number in [0, 1). */
 function unitHash(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
+  // MurmurHash3's finaliser: FNV alone leaves the top bits nearly linear in the last character,
+  // so consecutive positions would cluster instead of spreading over [0, 1).
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
   return (hash >>> 0) / 2 ** 32;
 }
 
