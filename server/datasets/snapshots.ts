@@ -24,6 +24,7 @@ import { MAX_DB_INT, ZSafeText } from '../../lib/validation';
 import { AppError } from '../errors';
 import { API_FEEDBACK_USER_ID, IMPORTED_USER_ID_PREFIX } from '../services/pseudo-annotators';
 import { buildKtoExamples, buildTrainingData, type AnnotationRecord, type ChatTurn } from '../jobs/training-data';
+import { isRejectedSql } from '../services/review/reviews';
 
 type SnapshotDb = PrismaClient;
 
@@ -147,7 +148,12 @@ export async function createSnapshot(options: {
   const agreement = filters.minAgreement !== undefined ? agreementQuestion(form) : null;
   if (filters.minAgreement !== undefined && !agreement) throw new AppError('BAD_REQUEST', 'Agreement needs a pairwise or ranking question in the form');
 
-  const conditions: Prisma.Sql[] = [Prisma.sql`a."projectId" = ${options.projectId}::int`, Prisma.sql`a.status = 'SUBMITTED'`, isSettled(Prisma.sql`a`, before)];
+  const conditions: Prisma.Sql[] = [
+    Prisma.sql`a."projectId" = ${options.projectId}::int`,
+    Prisma.sql`a.status = 'SUBMITTED'`,
+    isSettled(Prisma.sql`a`, before),
+    Prisma.sql`NOT ${isRejectedSql(Prisma.sql`a`)}`,
+  ];
   if (filters.from) conditions.push(Prisma.sql`a."createdAt" >= ${filters.from}`);
   if (filters.to) conditions.push(Prisma.sql`a."createdAt" <= ${filters.to}`);
   if (filters.annotatorIds?.length) conditions.push(Prisma.sql`a."userId" = ANY(${filters.annotatorIds}::text[])`);
@@ -241,6 +247,15 @@ type RecordRow = {
   editedText: string | null;
 };
 
+/**
+ * A reviewer's correction replaces the answer (the latest one made before the snapshot, so a
+ * snapshot's records and hash never change afterwards); rejected answers are never selected
+ * (createSnapshot). Reviews are append-only: server/services/review/reviews.ts.
+ */
+const CORRECTED_ANSWER_AT_SNAPSHOT = `coalesce((SELECT rv."correctedAnswer" FROM "Review" rv
+    WHERE rv."annotationId" = a.id AND rv.decision = 'CORRECT' AND rv."createdAt" <= (SELECT ds."createdAt" FROM "DatasetSnapshot" ds WHERE ds.id = s."snapshotId")
+    ORDER BY rv.id DESC LIMIT 1), a.answer)`;
+
 /** The split expression as SQL text, its literals inlined (integers only): COPY takes no parameters. */
 function splitExpressionText(split: SnapshotSplit): string {
   if (split.mode === 'prompt') return `(CASE WHEN p.split = 'HELDOUT' THEN 'test' ELSE 'train' END)`;
@@ -261,7 +276,7 @@ export function recordQueryText(options: { snapshotId: number; split: SnapshotSp
   const only = options.only === 'train' || options.only === 'test' ? `AND ${split} = '${options.only}'` : '';
   return `
     SELECT s."annotationId" AS id, json_build_object(
-      'annotationId', a.id, 'taskId', a."taskId", 'userId', a."userId", 'status', a.status, 'answer', a.answer,
+      'annotationId', a.id, 'taskId', a."taskId", 'userId', a."userId", 'status', a.status, 'answer', ${CORRECTED_ANSWER_AT_SNAPSHOT},
       'timeSpentMs', a."timeSpentMs", 'createdAt', a."createdAt", 'promptId', p.id, 'text', p.text, 'messages', p.messages,
       'split', ${split}, 'completionIds', t."completionIds",
       'completions', (SELECT json_agg(json_build_object('id', c.id, 'text', c.text) ORDER BY array_position(t."completionIds", c.id))
