@@ -14,27 +14,49 @@ import { bootstrapInterval, type BootstrapOptions, type Interval } from './boots
 export type KappaCell = readonly [first: number, second: number, count: number];
 export type KappaWeights = 'none' | 'linear' | 'quadratic';
 
+/**
+ * Kappa of fixed cells as a function of their counts: the categories, marginal slots and
+ * disagreement weights are worked out once, so a bootstrap can call it thousands of times with
+ * new counts at the cost of a few array passes.
+ */
+export function compileKappa(cells: readonly KappaCell[], kind: KappaWeights = 'none'): (counts: ArrayLike<number>) => number {
+  const rowValues = [...new Set(cells.map((c) => c[0]))];
+  const columnValues = [...new Set(cells.map((c) => c[1]))];
+  const rowOf = Int32Array.from(cells.map((c) => rowValues.indexOf(c[0])));
+  const columnOf = Int32Array.from(cells.map((c) => columnValues.indexOf(c[1])));
+  const distance = (a: number, b: number) => (kind === 'none' ? (a === b ? 0 : 1) : kind === 'linear' ? Math.abs(a - b) : (a - b) ** 2);
+  const cellDistance = Float64Array.from(cells.map((c) => distance(c[0], c[1])));
+  const marginalDistance = rowValues.map((a) => Float64Array.from(columnValues.map((b) => distance(a, b))));
+  const rows = new Float64Array(rowValues.length);
+  const columns = new Float64Array(columnValues.length);
+  return (counts) => {
+    rows.fill(0);
+    columns.fill(0);
+    let n = 0;
+    let observed = 0;
+    for (let i = 0; i < cells.length; i += 1) {
+      const count = counts[i];
+      n += count;
+      rows[rowOf[i]] += count;
+      columns[columnOf[i]] += count;
+      observed += count * cellDistance[i];
+    }
+    if (n === 0) return Number.NaN;
+    let expected = 0;
+    for (let a = 0; a < rows.length; a += 1) {
+      if (rows[a] === 0) continue;
+      const d = marginalDistance[a];
+      for (let b = 0; b < columns.length; b += 1) expected += rows[a] * columns[b] * d[b];
+    }
+    expected /= n;
+    if (expected === 0) return Number.NaN;
+    return 1 - observed / expected;
+  };
+}
+
 /** Kappa of the cells (counts replaced by `weights` when given); NaN when undefined (no units, or both always gave one same value). */
 export function cohenKappa(cells: readonly KappaCell[], kind: KappaWeights = 'none', weights?: readonly number[]): number {
-  let n = 0;
-  const rows = new Map<number, number>();
-  const columns = new Map<number, number>();
-  cells.forEach(([a, b, c], i) => {
-    const count = weights ? weights[i] : c;
-    n += count;
-    rows.set(a, (rows.get(a) ?? 0) + count);
-    columns.set(b, (columns.get(b) ?? 0) + count);
-  });
-  if (n === 0) return Number.NaN;
-  const distance = (a: number, b: number) => (kind === 'none' ? (a === b ? 0 : 1) : kind === 'linear' ? Math.abs(a - b) : (a - b) ** 2);
-  let observed = 0;
-  cells.forEach(([a, b, c], i) => {
-    observed += (weights ? weights[i] : c) * distance(a, b);
-  });
-  let expected = 0;
-  for (const [a, ra] of rows) for (const [b, cb] of columns) expected += (ra * cb * distance(a, b)) / n;
-  if (expected === 0) return Number.NaN;
-  return 1 - observed / expected;
+  return compileKappa(cells, kind)(weights ?? cells.map((c) => c[2]));
 }
 
 /** Cells from a list of paired ratings. */
@@ -50,12 +72,7 @@ export function kappaCells(pairs: readonly (readonly [number, number])[]): Kappa
 }
 
 export function cohenKappaWithInterval(cells: readonly KappaCell[], kind: KappaWeights = 'none', options: BootstrapOptions = {}): { value: number; interval: Interval | null } {
-  return {
-    value: cohenKappa(cells, kind),
-    interval: bootstrapInterval(
-      cells.map((c) => c[2]),
-      (weights) => cohenKappa(cells, kind, weights),
-      options,
-    ),
-  };
+  const kappa = compileKappa(cells, kind);
+  const counts = cells.map((c) => c[2]);
+  return { value: kappa(counts), interval: bootstrapInterval(counts, kappa, options) };
 }

@@ -5,7 +5,9 @@
  * - M: p_k = mean_i T_ik; π_j[k][l] ∝ s + Σ over j's answers l on items i of T_ik (s = a small
  *   additive smoothing, so a class an annotator never saw does not give log 0).
  * It starts from the majority vote's soft counts (each item's vote shares), the usual start, and
- * stops when no posterior moves more than `tolerance` or after `maxIterations`.
+ * stops when no parameter moves more than `tolerance` in an iteration (priors, and confusion
+ * entries weighted by their class's prior: the row of a class that almost never occurs wanders
+ * without changing any label), or after `maxIterations`.
  *
  * Cost per iteration: O(annotations · classes), over typed arrays (a million annotations with
  * four classes: a few milliseconds per iteration).
@@ -31,8 +33,8 @@ export type DawidSkeneResult = {
 
 export function dawidSkene(data: LabelData, options: DawidSkeneOptions = {}): DawidSkeneResult {
   const { itemCount: I, annotatorCount: J, classCount: K, items, annotators, labels } = data;
-  const maxIterations = options.maxIterations ?? 100;
-  const tolerance = options.tolerance ?? 1e-6;
+  const maxIterations = options.maxIterations ?? 50;
+  const tolerance = options.tolerance ?? 1e-4;
   const smoothing = options.smoothing ?? 0.01;
   const A = items.length;
 
@@ -46,7 +48,9 @@ export function dawidSkene(data: LabelData, options: DawidSkeneOptions = {}): Da
   for (let i = 0; i < I; i += 1) normaliseRow(posteriors, i * K, K, 1 / K);
 
   const priors = new Array<number>(K).fill(1 / K);
-  const logConfusion = new Float64Array(J * K * K);
+  const previousPriors = new Array<number>(K).fill(0);
+  // exp(-Infinity) = 0: the first iteration always counts as a change.
+  const logConfusion = new Float64Array(J * K * K).fill(Number.NEGATIVE_INFINITY);
   const logPosterior = new Float64Array(I * K);
   let iterations = 0;
   for (; iterations < maxIterations; iterations += 1) {
@@ -65,14 +69,24 @@ export function dawidSkene(data: LabelData, options: DawidSkeneOptions = {}): Da
       const row = items[a] * K;
       for (let k = 0; k < K; k += 1) counts[base + k * K] += posteriors[row + k];
     }
+    let change = 0;
+    for (let k = 0; k < K; k += 1) {
+      change = Math.max(change, Math.abs(priors[k] - previousPriors[k]));
+      previousPriors[k] = priors[k];
+    }
     for (let j = 0; j < J; j += 1) {
       for (let k = 0; k < K; k += 1) {
         const start = (j * K + k) * K;
         let total = 0;
         for (let l = 0; l < K; l += 1) total += counts[start + l];
-        for (let l = 0; l < K; l += 1) logConfusion[start + l] = Math.log(counts[start + l] / total);
+        for (let l = 0; l < K; l += 1) {
+          const next = Math.log(counts[start + l] / total);
+          change = Math.max(change, priors[k] * Math.abs(Math.exp(next) - Math.exp(logConfusion[start + l])));
+          logConfusion[start + l] = next;
+        }
       }
     }
+    if (iterations > 0 && change < tolerance) break;
     // E step.
     const logPriors = priors.map((p) => Math.log(Math.max(p, 1e-300)));
     for (let i = 0; i < I; i += 1) for (let k = 0; k < K; k += 1) logPosterior[i * K + k] = logPriors[k];
@@ -81,7 +95,6 @@ export function dawidSkene(data: LabelData, options: DawidSkeneOptions = {}): Da
       const row = items[a] * K;
       for (let k = 0; k < K; k += 1) logPosterior[row + k] += logConfusion[base + k * K];
     }
-    let change = 0;
     for (let i = 0; i < I; i += 1) {
       const row = i * K;
       let max = Number.NEGATIVE_INFINITY;
@@ -89,14 +102,8 @@ export function dawidSkene(data: LabelData, options: DawidSkeneOptions = {}): Da
       let total = 0;
       for (let k = 0; k < K; k += 1) total += Math.exp(logPosterior[row + k] - max);
       for (let k = 0; k < K; k += 1) {
-        const next = Math.exp(logPosterior[row + k] - max) / total;
-        change = Math.max(change, Math.abs(next - posteriors[row + k]));
-        posteriors[row + k] = next;
+        posteriors[row + k] = Math.exp(logPosterior[row + k] - max) / total;
       }
-    }
-    if (change < tolerance) {
-      iterations += 1;
-      break;
     }
   }
 

@@ -23,30 +23,26 @@ export function normalDraw(random: Random): number {
 }
 
 /**
- * A Binomial(n, p) draw. Exact (Bernoulli sums or waiting times) while the expected count is
- * small; above an expected 30 successes and failures the normal approximation, rounded and
- * clamped, whose error there is far below the bootstrap's own sampling noise.
+ * A Binomial(n, p) draw. Exact by inversion (one uniform, walking the probabilities up from
+ * P(0)) while the expected count of the rarer outcome is under 30; above, the normal
+ * approximation, rounded and clamped, whose error there is far below the bootstrap's own
+ * sampling noise.
  */
 export function binomialDraw(random: Random, n: number, p: number): number {
   if (n <= 0 || p <= 0) return 0;
   if (p >= 1) return n;
-  if (n <= 40) {
-    let k = 0;
-    for (let i = 0; i < n; i += 1) if (random() < p) k += 1;
-    return k;
-  }
   const flip = p > 0.5;
   const q = flip ? 1 - p : p;
-  let k: number;
+  let k = 0;
   if (n * q < 30) {
-    // Waiting times between successes are geometric: count how many fit in n trials.
-    const logQ = Math.log(1 - q);
-    k = 0;
-    let position = 0;
-    for (;;) {
-      position += Math.floor(Math.log(Math.max(random(), Number.MIN_VALUE)) / logQ) + 1;
-      if (position > n) break;
+    const odds = q / (1 - q);
+    let probability = (1 - q) ** n;
+    let cumulative = probability;
+    const u = random();
+    while (u > cumulative && k < n) {
+      probability *= ((n - k) / (k + 1)) * odds;
       k += 1;
+      cumulative += probability;
     }
   } else {
     const draw = Math.round(n * q + Math.sqrt(n * q * (1 - q)) * normalDraw(random));

@@ -17,7 +17,7 @@
  */
 import type { PrismaClient } from '../generated/prisma/client';
 import { bootstrapInterval } from '../../lib/stats/bootstrap';
-import { cohenKappa, cohenKappaWithInterval, type KappaCell, type KappaWeights } from '../../lib/stats/cohen-kappa';
+import { cohenKappaWithInterval, compileKappa, type KappaCell, type KappaWeights } from '../../lib/stats/cohen-kappa';
 import { krippendorffAlphaWithInterval, type UnitPattern } from '../../lib/stats/krippendorff-alpha';
 import { percentAgreementWithInterval } from '../../lib/stats/percent-agreement';
 import { multinomialDraw, seededRandom } from '../../lib/stats/random';
@@ -25,6 +25,9 @@ import { measureValuesSql, primaryMeasure, type Measure } from './measures';
 import { type Estimate, readProjectMeasures, readUserNames, toEstimate } from './project-form';
 
 export type BootstrapSettings = { replicates?: number; seed?: number };
+
+/** Replicates of the mean kappa's interval (each redraws every pair's table). */
+export const MEAN_KAPPA_REPLICATES = 500;
 
 /** Pairs sharing fewer units are left out of the mean kappa (one unit gives no kappa); the mean weights pairs by shared units, so small pairs count little. */
 export const MIN_PAIR_UNITS = 2;
@@ -109,29 +112,22 @@ export function meanPairKappa(
     return total === 0 ? Number.NaN : sum / total;
   };
   const units = used.map((p) => unitsOf(p.cells));
+  const kappas = used.map((p) => compileKappa(p.cells, weights));
+  const counts = used.map((p) => p.cells.map((c) => c[2]));
   const value = mean(
-    used.map((p) => cohenKappa(p.cells, weights)),
+    kappas.map((kappa, i) => kappa(counts[i])),
     units,
   );
   const random = seededRandom((settings.seed ?? 1) + 7919);
   // One replicate: each pair's table redrawn from its own cells (see the header about independence).
   const interval = bootstrapInterval(
     [1],
-    () => {
-      const kappas = used.map((p, i) =>
-        cohenKappa(
-          p.cells,
-          weights,
-          multinomialDraw(
-            random,
-            units[i],
-            p.cells.map((c) => c[2]),
-          ),
-        ),
-      );
-      return mean(kappas, units);
-    },
-    { replicates: settings.replicates, seed: settings.seed },
+    () =>
+      mean(
+        kappas.map((kappa, i) => kappa(multinomialDraw(random, units[i], counts[i]))),
+        units,
+      ),
+    { replicates: settings.replicates ?? MEAN_KAPPA_REPLICATES, seed: settings.seed },
   );
   return { value, interval: used.length > 0 ? interval : null, pairs: used.length };
 }

@@ -8,14 +8,17 @@
  * - speed outliers: answers faster than a minimum reading time of the task's text (prompt and
  *   the completions shown) at READING_CHARS_PER_SECOND, a fast skim (about 600 words a minute);
  *   an answer under it cannot have read what it rates;
- * - position bias (server/quality/position-bias.ts).
+ * - position bias (server/quality/position-bias.ts);
+ * - gold accuracy (server/quality/gold-accuracy.ts) and review acceptance (server/quality/review-acceptance.ts).
  */
 import type { PrismaClient } from '../generated/prisma/client';
 import { cohenKappa } from '../../lib/stats/cohen-kappa';
 import { kappaWeightsOf, MIN_PAIR_UNITS, readPairCells } from './agreement';
 import { categoricalConsensus } from './consensus';
 import { primaryMeasure } from './measures';
+import { goldAccuracyByAnnotator } from './gold-accuracy';
 import { positionBias, type PositionBiasRow } from './position-bias';
+import { reviewAcceptanceByAnnotator } from './review-acceptance';
 import { readProjectMeasures, readUserNames } from './project-form';
 
 /** 50 characters a second: about 600 words a minute at 5 characters and a space a word. */
@@ -33,6 +36,12 @@ export type AnnotatorQuality = {
   medianTimeMs: number | null;
   fastAnswers: number;
   positionBias: PositionBiasRow | null;
+  goldAnswered: number;
+  /** Share of gold answers within tolerance (null: none answered). */
+  goldAccuracy: number | null;
+  reviewed: number;
+  /** Share of reviewed answers accepted (null: none reviewed). */
+  reviewAcceptance: number | null;
 };
 
 export type AnnotatorQualityTable = { measureKey: string | null; readingCharsPerSecond: number; annotators: AnnotatorQuality[] };
@@ -55,12 +64,16 @@ export async function annotatorQuality(options: { db: PrismaClient; projectId: n
   const { db, projectId } = options;
   const { measures } = await readProjectMeasures(db, projectId);
   const measure = primaryMeasure(measures);
-  const [times, pairCells, bias, consensus] = await Promise.all([
+  const [times, pairCells, bias, consensus, gold, reviews] = await Promise.all([
     readAnnotatorTimes(db, projectId),
     measure ? readPairCells(db, projectId, measure) : Promise.resolve(new Map()),
     positionBias({ db, projectId }),
     measure?.classLabels ? categoricalConsensus({ db, projectId, measure }) : Promise.resolve(null),
+    goldAccuracyByAnnotator(projectId),
+    reviewAcceptanceByAnnotator(projectId),
   ]);
+  const goldByUser = new Map(gold.map((g) => [g.userId, g]));
+  const reviewsByUser = new Map(reviews.map((r) => [r.userId, r]));
   const agree = new Map<string, { same: number; total: number; kappaSum: number; kappaUnits: number }>();
   const entry = (userId: string) => {
     let e = agree.get(userId);
@@ -106,6 +119,10 @@ export async function annotatorQuality(options: { db: PrismaClient; projectId: n
       medianTimeMs: t.medianTimeMs,
       fastAnswers: t.fastAnswers,
       positionBias: row ? { firstPicks: row.firstPicks, picks: row.picks, share: row.share, chance: row.chance, pValue: row.pValue, method: row.method, isFlagged: row.isFlagged } : null,
+      goldAnswered: goldByUser.get(t.userId)?.goldAnswered ?? 0,
+      goldAccuracy: goldByUser.get(t.userId)?.accuracy ?? null,
+      reviewed: reviewsByUser.get(t.userId)?.reviewed ?? 0,
+      reviewAcceptance: reviewsByUser.get(t.userId)?.acceptance ?? null,
     };
   });
   annotators.sort((x, y) => x.name.localeCompare(y.name));

@@ -84,6 +84,8 @@ describe('agreement, position bias and annotator quality on a hand-computed pair
     expect(qx?.comparisons).toBe(7);
     expect(qz?.agreement).toBeCloseTo(4 / 6, 10);
     expect(qx?.fastAnswers).toBe(4);
+    // No gold tasks and no reviews in this project: the columns are empty, not zero-percent.
+    expect(qx).toMatchObject({ goldAnswered: 0, goldAccuracy: null, reviewed: 0, reviewAcceptance: null });
     expect(qz?.fastAnswers).toBe(0);
     expect(qx?.medianTimeMs).toBe(250);
     expect(quality.annotators.find((a) => a.userId === y)?.medianTimeMs).toBe(5500);

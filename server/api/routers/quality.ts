@@ -72,6 +72,10 @@ export const ZAnnotatorQuality = z.object({
       medianTimeMs: z.number().nullable(),
       fastAnswers: z.number(),
       positionBias: ZPositionBiasRow.nullable(),
+      goldAnswered: z.number(),
+      goldAccuracy: z.number().nullable(),
+      reviewed: z.number(),
+      reviewAcceptance: z.number().nullable(),
     }),
   ),
 });
