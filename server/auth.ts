@@ -15,6 +15,7 @@ import { APIError } from 'better-auth/api';
 import { prismaAdapter } from 'better-auth/adapters/prisma';
 import { nextCookies } from 'better-auth/next-js';
 import { db } from './db';
+import { hotPathQuery } from './hot-path-sql';
 import { env } from './env';
 
 /** A reviewer works the review queue (and may annotate); admin data stays closed to them. */
@@ -85,11 +86,13 @@ export async function getSessionUser(headers: Headers): Promise<{ id: string; em
   const token = await readSessionToken(headers);
   if (token === null) return null;
   if (token !== undefined) {
-    const rows = await db.$queryRaw<{ id: string; email: string; name: string; role: string; banned: boolean | null; isFresh: boolean }[]>`
-      SELECT u.id, u.email, u.name, u.role, u.banned,
-        s."expiresAt" > (now() AT TIME ZONE 'UTC') + make_interval(secs => ${SESSION_EXPIRES_IN_SECONDS - SESSION_UPDATE_AGE_SECONDS}::int) AS "isFresh"
+    const rows = await hotPathQuery<{ id: string; email: string; name: string; role: string; banned: boolean | null; isFresh: boolean }>(
+      `SELECT u.id, u.email, u.name, u.role, u.banned,
+        s."expiresAt" > (now() AT TIME ZONE 'UTC') + make_interval(secs => $2::int) AS "isFresh"
       FROM session s JOIN "user" u ON u.id = s."userId"
-      WHERE s.token = ${token}`;
+      WHERE s.token = $1`,
+      [token, SESSION_EXPIRES_IN_SECONDS - SESSION_UPDATE_AGE_SECONDS],
+    );
     const row = rows[0];
     if (!row) return null;
     if (row.isFresh) return row.banned ? null : { id: row.id, email: row.email, name: row.name, role: toRole(row.role) };

@@ -15,6 +15,7 @@
 import path from 'node:path';
 import { db } from '../db';
 import { env } from '../env';
+import { closeHotPathPool } from '../hot-path-sql';
 import { createAppServer } from './app-server';
 
 async function main() {
@@ -23,7 +24,7 @@ async function main() {
   server.listen(env.PORT, env.HOST, () => console.log(`[web] listening on http://${env.HOST}:${env.PORT}${isDev ? ' (development)' : ''}`));
 
   const stop = () => {
-    void Promise.allSettled([close(), db.$disconnect()]).then(() => process.exit(0));
+    void Promise.allSettled([close(), db.$disconnect(), closeHotPathPool()]).then(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

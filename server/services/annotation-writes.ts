@@ -8,9 +8,9 @@
  * copies at once) finds the row the first one wrote and answers the same. A clientId already used
  * by someone else, or for another task or action, is a CONFLICT.
  */
-import { db } from '../db';
 import { AppError } from '../errors';
-import { NOW_UTC } from './task-view';
+import { hotPathQuery } from '../hot-path-sql';
+import { NOW_UTC_TEXT } from './task-view';
 
 /** Time on a task beyond this is someone who walked away, not work: clamp it. */
 export const MAX_TIME_SPENT_MS = 60 * 60 * 1000;
@@ -40,20 +40,22 @@ export type TaskForWrite = {
   otherLeases: number | null;
 };
 
+const LOAD_TASK_FOR_WRITE_SQL = `
+  SELECT t."projectId", t."completionIds", t.status::text AS status, t."submittedCount", p.form, p.overlap, p."undoSeconds",
+    EXISTS (SELECT 1 FROM "Annotation" a WHERE a."taskId" = t.id AND a."userId" = $1) AS "isAnswered",
+    ex.id AS "existingId", ex."userId" AS "existingUserId", ex."taskId" AS "existingTaskId",
+    ex.status::text AS "existingStatus", ex."createdAt" AS "existingCreatedAt",
+    l."expiresAt" AS "leaseExpiresAt", coalesce(l."expiresAt" <= ${NOW_UTC_TEXT}, false) AS "isLeaseExpired",
+    CASE WHEN l."expiresAt" <= ${NOW_UTC_TEXT} THEN feedloop_other_leases(t.id, $1) END AS "otherLeases"
+  FROM "Task" t
+  JOIN "Project" p ON p.id = t."projectId"
+  LEFT JOIN "Annotation" ex ON ex."clientId" = $2
+  LEFT JOIN "Assignment" l ON l."taskId" = t.id AND l."userId" = $1
+  WHERE t.id = $3::int`;
+
 /** The task, its project's form, whether I answered it, my lease on it, and any annotation already holding this clientId. */
 export async function loadTaskForWrite(options: { userId: string; taskId: number; clientId: string }): Promise<TaskForWrite> {
-  const rows = await db.$queryRaw<TaskForWrite[]>`
-    SELECT t."projectId", t."completionIds", t.status::text AS status, t."submittedCount", p.form, p.overlap, p."undoSeconds",
-      EXISTS (SELECT 1 FROM "Annotation" a WHERE a."taskId" = t.id AND a."userId" = ${options.userId}) AS "isAnswered",
-      ex.id AS "existingId", ex."userId" AS "existingUserId", ex."taskId" AS "existingTaskId",
-      ex.status::text AS "existingStatus", ex."createdAt" AS "existingCreatedAt",
-      l."expiresAt" AS "leaseExpiresAt", coalesce(l."expiresAt" <= ${NOW_UTC}, false) AS "isLeaseExpired",
-      CASE WHEN l."expiresAt" <= ${NOW_UTC} THEN feedloop_other_leases(t.id, ${options.userId}) END AS "otherLeases"
-    FROM "Task" t
-    JOIN "Project" p ON p.id = t."projectId"
-    LEFT JOIN "Annotation" ex ON ex."clientId" = ${options.clientId}
-    LEFT JOIN "Assignment" l ON l."taskId" = t.id AND l."userId" = ${options.userId}
-    WHERE t.id = ${options.taskId}::int`;
+  const rows = await hotPathQuery<TaskForWrite>(LOAD_TASK_FOR_WRITE_SQL, [options.userId, options.clientId, options.taskId]);
   if (!rows[0]) throw new AppError('NOT_FOUND', `No task ${options.taskId}`);
   return rows[0];
 }

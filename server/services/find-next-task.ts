@@ -24,16 +24,27 @@
  * locked rows finds nothing the claim runs again, waiting for the locks (held for milliseconds)
  * instead of reporting an empty queue that is not empty.
  */
-import { db } from '../db';
 import { AppError } from '../errors';
 import { pickGoldTask } from './gold/pick-gold-task';
-import { TASK_VIEW_COLUMNS, toTaskView, type TaskView, type TaskViewRow } from './task-view';
+import { hotPathQuery } from '../hot-path-sql';
+import { TASK_VIEW_COLUMNS_TEXT, toTaskView, type TaskView, type TaskViewRow } from './task-view';
 
 /** Leases one annotator may hold in a project at once: the task on screen, a prefetched one, one spare. */
 export const MAX_ACTIVE_LEASES = 3;
 /** Rows locked per attempt: a few, so a lost race on one still leaves a task to lease. */
 const CANDIDATES_PER_ATTEMPT = 3;
 const MAX_ATTEMPTS = 8;
+
+/** One claim attempt and the task it leased, in one statement (so one transaction). */
+const CLAIM_SQL = `
+  WITH c AS MATERIALIZED (
+    SELECT * FROM feedloop_claim_task($1, $2::int, $3::int[], $4::int, $5::int, $6::boolean)
+  )
+  SELECT c.outcome, c.candidate_ids AS "candidateIds", c.active_leases AS "activeLeases", ${TASK_VIEW_COLUMNS_TEXT}
+  FROM c
+  CROSS JOIN LATERAL (SELECT c.task_id AS "taskId", c.lease_expires_at AS "expiresAt") l
+  LEFT JOIN "Task" t ON t.id = c.task_id
+  LEFT JOIN "Prompt" pr ON pr.id = t."promptId"`;
 
 type ClaimOutcome = 'task' | 'empty' | 'lost' | 'too_many' | 'no_project';
 type ClaimRow = { outcome: ClaimOutcome; candidateIds: number[] | null; activeLeases: number } & Partial<TaskViewRow>;
@@ -48,15 +59,7 @@ export async function findNextTask(options: { userId: string; projectId: number;
   let isWaitingForLocks = false;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // One statement (so one transaction) per attempt: no attempt waits for a lock while holding another.
-    const [row] = await db.$queryRaw<ClaimRow[]>`
-      WITH c AS MATERIALIZED (
-        SELECT * FROM feedloop_claim_task(${userId}, ${projectId}::int, ${excluded}::int[], ${MAX_ACTIVE_LEASES}::int, ${CANDIDATES_PER_ATTEMPT}::int, ${isWaitingForLocks}::boolean)
-      )
-      SELECT c.outcome, c.candidate_ids AS "candidateIds", c.active_leases AS "activeLeases", ${TASK_VIEW_COLUMNS}
-      FROM c
-      CROSS JOIN LATERAL (SELECT c.task_id AS "taskId", c.lease_expires_at AS "expiresAt") l
-      LEFT JOIN "Task" t ON t.id = c.task_id
-      LEFT JOIN "Prompt" pr ON pr.id = t."promptId"`;
+    const [row] = await hotPathQuery<ClaimRow>(CLAIM_SQL, [userId, projectId, excluded, MAX_ACTIVE_LEASES, CANDIDATES_PER_ATTEMPT, isWaitingForLocks]);
     switch (row.outcome) {
       case 'task':
         return toTaskView(row as TaskViewRow);

@@ -13,13 +13,54 @@
  * its submitted answers plus the unexpired leases of others are below the overlap, i.e. nobody
  * took the slot meanwhile. Otherwise the late answer is refused with a CONFLICT that says so.
  */
-import { db } from '../db';
+import { hotPathQuery } from '../hot-path-sql';
 import { AppError } from '../errors';
 import { findAnswerProblems, type Answer } from '../../lib/forms/schema';
 import { readStoredForm } from './projects';
-import { NOW_UTC, type TaskView } from './task-view';
+import { NOW_UTC_TEXT, type TaskView } from './task-view';
 import { findNextTask } from './find-next-task';
 import { alreadyAnsweredError, clampTimeSpent, existingOf, isUniqueViolation, loadTaskForWrite, matchRetry, noLeaseError, type TaskForWrite } from './annotation-writes';
+
+/** The submit, in one statement: $1 clientId, $2 taskId, $3 projectId, $4 userId, $5 answer, $6 time spent, $7 edited texts. */
+const SUBMIT_SQL = `
+  WITH t AS (
+    SELECT t.id, t."promptId", t."submittedCount", t.status, p.overlap,
+      (SELECT l."expiresAt" FROM "Assignment" l WHERE l."taskId" = t.id AND l."userId" = $4) AS "leaseExpiresAt"
+    FROM "Task" t JOIN "Project" p ON p.id = t."projectId"
+    WHERE t.id = $2::int
+    FOR UPDATE OF t
+  ),
+  ins AS (
+    INSERT INTO "Annotation" ("clientId", "taskId", "projectId", "userId", status, answer, "timeSpentMs", "createdAt")
+    SELECT $1, t.id, $3::int, $4, 'SUBMITTED', $5::jsonb, $6::int, ${NOW_UTC_TEXT}
+    FROM t WHERE t.status = 'OPEN' AND t."submittedCount" < t.overlap
+      -- My lease: unexpired, or expired while the task still has room. The room is counted
+      -- only in that rare case, after the row lock, with a fresh snapshot (see the function).
+      AND CASE
+        WHEN t."leaseExpiresAt" IS NULL THEN false
+        WHEN t."leaseExpiresAt" > ${NOW_UTC_TEXT} THEN true
+        ELSE t."submittedCount" + feedloop_other_leases(t.id, $4) < t.overlap
+      END
+    ON CONFLICT ("clientId") DO NOTHING
+    RETURNING id, "createdAt"
+  ),
+  counted AS (
+    UPDATE "Task" SET
+      "submittedCount" = "Task"."submittedCount" + 1,
+      status = CASE WHEN "Task"."submittedCount" + 1 >= t.overlap THEN 'DONE'::"TaskStatus" ELSE "Task".status END,
+      "updatedAt" = ${NOW_UTC_TEXT}
+    FROM t
+    WHERE "Task".id = t.id AND EXISTS (SELECT 1 FROM ins)
+  ),
+  released AS (
+    DELETE FROM "Assignment" WHERE "taskId" = $2::int AND "userId" = $4 AND EXISTS (SELECT 1 FROM ins)
+  ),
+  edits AS (
+    INSERT INTO "Completion" ("promptId", text, source, "annotationId", "createdAt")
+    SELECT t."promptId", e.text, 'HUMAN_EDIT', ins.id, ${NOW_UTC_TEXT}
+    FROM ins, t, unnest($7::text[]) AS e(text)
+  )
+  SELECT id, "createdAt" FROM ins`;
 
 export type SubmitResult = { annotationId: number; undoableUntil: Date };
 export type SubmitAnnotationOptions = { userId: string; clientId: string; taskId: number; answer: Answer; timeSpentMs: number };
@@ -76,45 +117,7 @@ async function storeAnswer(options: SubmitAnnotationOptions): Promise<{ result: 
   const editTexts = Object.values(answer).flatMap((a) => (a.type === 'edit' ? [a.text] : []));
   let inserted: { id: number; createdAt: Date }[];
   try {
-    inserted = await db.$queryRaw<{ id: number; createdAt: Date }[]>`
-      WITH t AS (
-        SELECT t.id, t."promptId", t."submittedCount", t.status, p.overlap,
-          (SELECT l."expiresAt" FROM "Assignment" l WHERE l."taskId" = t.id AND l."userId" = ${userId}) AS "leaseExpiresAt"
-        FROM "Task" t JOIN "Project" p ON p.id = t."projectId"
-        WHERE t.id = ${taskId}::int
-        FOR UPDATE OF t
-      ),
-      ins AS (
-        INSERT INTO "Annotation" ("clientId", "taskId", "projectId", "userId", status, answer, "timeSpentMs", "createdAt")
-        SELECT ${clientId}, t.id, ${task.projectId}::int, ${userId}, 'SUBMITTED', ${JSON.stringify(answer)}::jsonb, ${clampTimeSpent(options.timeSpentMs)}::int, ${NOW_UTC}
-        FROM t WHERE t.status = 'OPEN' AND t."submittedCount" < t.overlap
-          -- My lease: unexpired, or expired while the task still has room. The room is counted
-          -- only in that rare case, after the row lock, with a fresh snapshot (see the function).
-          AND CASE
-            WHEN t."leaseExpiresAt" IS NULL THEN false
-            WHEN t."leaseExpiresAt" > ${NOW_UTC} THEN true
-            ELSE t."submittedCount" + feedloop_other_leases(t.id, ${userId}) < t.overlap
-          END
-        ON CONFLICT ("clientId") DO NOTHING
-        RETURNING id, "createdAt"
-      ),
-      counted AS (
-        UPDATE "Task" SET
-          "submittedCount" = "Task"."submittedCount" + 1,
-          status = CASE WHEN "Task"."submittedCount" + 1 >= t.overlap THEN 'DONE'::"TaskStatus" ELSE "Task".status END,
-          "updatedAt" = ${NOW_UTC}
-        FROM t
-        WHERE "Task".id = t.id AND EXISTS (SELECT 1 FROM ins)
-      ),
-      released AS (
-        DELETE FROM "Assignment" WHERE "taskId" = ${taskId}::int AND "userId" = ${userId} AND EXISTS (SELECT 1 FROM ins)
-      ),
-      edits AS (
-        INSERT INTO "Completion" ("promptId", text, source, "annotationId", "createdAt")
-        SELECT t."promptId", e.text, 'HUMAN_EDIT', ins.id, ${NOW_UTC}
-        FROM ins, t, unnest(${editTexts}::text[]) AS e(text)
-      )
-      SELECT id, "createdAt" FROM ins`;
+    inserted = await hotPathQuery<{ id: number; createdAt: Date }>(SUBMIT_SQL, [clientId, taskId, task.projectId, userId, JSON.stringify(answer), clampTimeSpent(options.timeSpentMs), editTexts]);
   } catch (error) {
     // Another clientId of mine got there first (e.g. a skip sent while this was in flight).
     if (isUniqueViolation(error, 'Annotation_taskId_userId_key')) throw alreadyAnsweredError();

@@ -24,9 +24,11 @@ export type TaskView = z.infer<typeof ZTaskView>;
  * Timestamps are stored as UTC in `timestamp without time zone` columns (Prisma's convention);
  * comparing them with now() would depend on the session's TimeZone, so raw SQL uses this.
  */
-export const NOW_UTC = Prisma.sql`(now() AT TIME ZONE 'UTC')`;
+export const NOW_UTC_TEXT = `(now() AT TIME ZONE 'UTC')`;
+export const NOW_UTC = Prisma.raw(NOW_UTC_TEXT);
 
-export const TASK_VIEW_COLUMNS = Prisma.sql`
+/** The columns as SQL text, for the statements of the hot path (server/hot-path-sql.ts). */
+export const TASK_VIEW_COLUMNS_TEXT = `
   t.id AS "taskId",
   t."projectId" AS "projectId",
   pr.text AS "promptText",
@@ -35,6 +37,8 @@ export const TASK_VIEW_COLUMNS = Prisma.sql`
   (SELECT coalesce(json_agg(json_build_object('id', c.id, 'text', c.text) ORDER BY o.ord), '[]'::json)
      FROM unnest(t."completionIds") WITH ORDINALITY AS o(id, ord)
      JOIN "Completion" c ON c.id = o.id) AS completions`;
+
+export const TASK_VIEW_COLUMNS = Prisma.raw(TASK_VIEW_COLUMNS_TEXT);
 
 export type TaskViewRow = {
   taskId: number;
