@@ -146,6 +146,9 @@ describe('arena of model versions', { timeout: 180_000 }, () => {
       const completions = await db.completion.findMany({ where: { id: { in: task.completionIds } } });
       expect(completions).toHaveLength(2);
       expect(completions.every((c) => c.promptId === task.promptId && c.source === 'MODEL')).toBe(true);
+      // In display order: the task names the versions of its completions, position by position.
+      const inOrder = task.completionIds.map((id) => completions.find((c) => c.id === id)?.modelVersionId);
+      expect(task.arenaVersionIds).toEqual(inOrder);
       const versions = completions.map((c) => nameOf.get(c.modelVersionId ?? 0));
       expect(versions[0]).not.toBe(versions[1]);
       const key = [...versions].sort().join('|');

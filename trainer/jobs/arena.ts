@@ -98,7 +98,15 @@ export async function runArenaJob(context: JobContext): Promise<{ prompts: numbe
           completions += 1;
         }
         for (const [a, b] of plan[p]) {
-          tasks.push({ projectId: arena.projectId, promptId: prompt.id, arenaId: arena.id, completionIds: shuffleWithCrypto([ids.get(a) as number, ids.get(b) as number]) });
+          // The display order is drawn once and applies to both lists: completion i was written by version i.
+          const shown = shuffleWithCrypto([a, b]);
+          tasks.push({
+            projectId: arena.projectId,
+            promptId: prompt.id,
+            arenaId: arena.id,
+            completionIds: shown.map((v) => ids.get(v) as number),
+            arenaVersionIds: shown.map((v) => versions[v]?.id as number),
+          });
         }
       }
       await tx.task.createMany({ data: tasks });
