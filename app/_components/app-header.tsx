@@ -30,6 +30,11 @@ export async function AppHeader() {
                   </NavLink>
                 </>
               )}
+              {(user.role === 'admin' || user.role === 'reviewer') && (
+                <NavLink href="/review" testId="nav-review">
+                  Review
+                </NavLink>
+              )}
               <NavLink href="/annotate" testId="nav-annotate">
                 Annotate
               </NavLink>

@@ -18,6 +18,7 @@ export async function requireUser(role?: Role): Promise<PageUser> {
   const user = await getCurrentUser();
   if (!user) redirect('/login');
   if (role === 'admin' && user.role !== 'admin') forbidden();
+  if (role === 'reviewer' && user.role !== 'admin' && user.role !== 'reviewer') forbidden();
   return user;
 }
 
@@ -28,5 +29,5 @@ export async function findCurrentUser(): Promise<PageUser | null> {
 
 /** Where a user lands after signing in. */
 export function homePathFor(role: Role): string {
-  return role === 'admin' ? '/admin' : '/annotate';
+  return role === 'admin' ? '/admin' : role === 'reviewer' ? '/review' : '/annotate';
 }
