@@ -6,6 +6,8 @@
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '@/app/_trpc/react';
+import { ArenaPanel } from '../arena/arena-panel';
+import { ArenaScoreCell } from '../arena/arena-score-cell';
 import { ErrorBox } from '../error-box';
 import { RecentJobs } from './recent-jobs';
 import { RoundDetail } from './round-detail';
@@ -39,9 +41,17 @@ export function TrainingTab({ projectId }: { projectId: number }) {
       {isFormOpen && (settings.data ? <RoundForm projectId={projectId} initial={settings.data.roundConfig} onClose={() => setIsFormOpen(false)} /> : <ErrorBox error={settings.error} />)}
       <RoundsList runs={runs} selectedRunId={selectedRunId} onSelect={(id) => setSelectedRunId((current) => (current === id ? null : id))} />
       {selectedRunId !== null && <RoundDetail key={selectedRunId} runId={selectedRunId} onClose={() => setSelectedRunId(null)} />}
-      <VersionsTable versions={versions} runs={runs} selectedIds={selectedVersionIds} onToggle={toggleVersion} onCompare={() => setComparedIds([...selectedVersionIds].sort((a, b) => a - b))} />
+      <VersionsTable
+        versions={versions}
+        runs={runs}
+        selectedIds={selectedVersionIds}
+        onToggle={toggleVersion}
+        onCompare={() => setComparedIds([...selectedVersionIds].sort((a, b) => a - b))}
+        arenaCell={(version) => <ArenaScoreCell projectId={projectId} versionId={version.id} />}
+      />
       {comparedIds && <VersionCompare key={comparedIds.join('-')} versionIds={comparedIds} onClose={() => setComparedIds(null)} />}
       <VersionsChart versions={versions} />
+      <ArenaPanel projectId={projectId} policies={versions.filter((v) => v.kind === 'POLICY').map((v) => ({ id: v.id, name: v.name }))} />
       {settings.data && <TrainingSettingsPanel projectId={projectId} initial={settings.data} secrets={settings.data.secrets} />}
       <RecentJobs jobs={jobs} />
     </div>

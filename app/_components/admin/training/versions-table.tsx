@@ -3,7 +3,7 @@
  * Model versions, newest first: policies and reward models with their lineage, size and key
  * metrics. Policies can be ticked for comparison and promoted (promoting an older one is a rollback).
  */
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTRPC } from '@/app/_trpc/react';
 import { useToast } from '../../toast';
@@ -24,12 +24,15 @@ export function VersionsTable({
   selectedIds,
   onToggle,
   onCompare,
+  arenaCell,
 }: {
   versions: VersionRow[];
   runs: RoundRow[];
   selectedIds: number[];
   onToggle: (versionId: number) => void;
   onCompare: () => void;
+  /** A policy's arena score, shown beside its offline metrics. */
+  arenaCell?: (version: VersionRow) => ReactNode;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -79,6 +82,7 @@ export function VersionsTable({
                   {KEY_METRIC_LABELS[key]}
                 </th>
               ))}
+              {arenaCell && <th className={`${thClass} text-right`}>Arena score (95% CI)</th>}
               <th className={thClass}>
                 <span className="sr-only">Actions</span>
               </th>
@@ -120,6 +124,7 @@ export function VersionsTable({
                       {formatNumber(keyMetrics[key])}
                     </td>
                   ))}
+                  {arenaCell && <td className={`${tdClass} text-right`}>{isPolicy ? arenaCell(version) : '—'}</td>}
                   <td className={`${tdClass} text-right`}>
                     {isPolicy && version.status !== 'ACTIVE' && (
                       <button type="button" className={smallButtonClass} data-testid={`promote-${version.id}`} onClick={() => setPromoting(version)}>
