@@ -16,6 +16,7 @@ import { ProjectFlagged } from './project-flagged';
 import { ProjectImport } from './project-import';
 import { ProjectOverview } from './project-overview';
 import { ProjectSettings } from './project-settings';
+import { GoldTab } from './gold/gold-tab';
 import { PROJECT_TABS, type ProjectTab } from './project-tabs';
 import { TrainingTab } from './training/training-tab';
 
@@ -26,6 +27,7 @@ const TAB_LABELS: Record<ProjectTab, string> = {
   flagged: 'Flagged',
   training: 'Training',
   datasets: 'Datasets',
+  gold: 'Gold',
   settings: 'Settings',
 };
 
@@ -86,6 +88,7 @@ export function ProjectAdmin({ projectId, initialTab }: { projectId: number; ini
         {tab === 'flagged' && <ProjectFlagged projectId={projectId} />}
         {tab === 'training' && <TrainingTab projectId={projectId} />}
         {tab === 'datasets' && <DatasetsTab projectId={projectId} />}
+        {tab === 'gold' && <GoldTab projectId={projectId} />}
         {tab === 'settings' &&
           (project.data && settings.data ? (
             <ProjectSettings key={settings.data.updatedAt.getTime()} projectId={projectId} initial={{ name: project.data.name, guidelines: project.data.guidelines, overlap: settings.data.overlap }} />
