@@ -72,20 +72,26 @@ function pairwiseQuestionOf(form: unknown): string | null {
  * database: one hash join of the project's annotations with its arena tasks, whose
  * `arenaVersionIds` name the versions in display order, grouped into at most V·(V−1)·4 rows.
  * A larger work_mem for this one transaction keeps the tasks' hash table in memory (the default
- * 4 MB spills a few hundred thousand tasks to disk and doubles the time).
+ * 4 MB spills a few hundred thousand tasks to disk and doubles the time). No predicate on the
+ * array's length: the planner cannot estimate one, and its guess of a few rows picks a nested
+ * loop 2-3x slower than the hash join (a task with fewer versions yields nulls, skipped below).
  */
 async function countPairVotes(projectId: number, questionId: string): Promise<PairRow[]> {
-  const [, rows] = await db.$transaction([
-    db.$executeRaw`SET LOCAL work_mem = '64MB'`,
-    db.$queryRaw<PairRow[]>(Prisma.sql`
-      SELECT t."arenaVersionIds"[1] AS a, t."arenaVersionIds"[2] AS b, an.answer -> ${questionId} ->> 'choice' AS choice, count(*)::int AS votes
-      FROM "Annotation" an
-      JOIN "Task" t ON t.id = an."taskId"
-      WHERE an."projectId" = ${projectId}::int AND an.status = 'SUBMITTED'
-        AND t."projectId" = ${projectId}::int AND t."arenaId" IS NOT NULL AND cardinality(t."arenaVersionIds") = 2
-      GROUP BY 1, 2, 3`),
-  ]);
-  return rows;
+  // An interactive transaction: SET LOCAL lasts until its end. The timeout is generous because a
+  // busy server may take seconds over a million votes; the default 5 s would abort a slow count.
+  return db.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SET LOCAL work_mem = '64MB'`;
+      return tx.$queryRaw<PairRow[]>(Prisma.sql`
+        SELECT t."arenaVersionIds"[1] AS a, t."arenaVersionIds"[2] AS b, an.answer -> ${questionId} ->> 'choice' AS choice, count(*)::int AS votes
+        FROM "Annotation" an
+        JOIN "Task" t ON t.id = an."taskId"
+        WHERE an."projectId" = ${projectId}::int AND an.status = 'SUBMITTED'
+          AND t."projectId" = ${projectId}::int AND t."arenaId" IS NOT NULL
+        GROUP BY 1, 2, 3`);
+    },
+    { timeout: 120_000 },
+  );
 }
 
 export async function arenaLeaderboard(projectId: number): Promise<ArenaLeaderboard> {
