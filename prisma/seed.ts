@@ -13,6 +13,7 @@ import { commitImport } from '../server/services/import/commit-import';
 import { createProject } from '../server/services/projects';
 import { createUserAccount } from '../server/services/users';
 import { DEMO_PAIRS } from './seed-data';
+import { DEMO_REVIEWER, seedGoldAndReview } from './seed-gold-review';
 import { generateCorpus } from '../trainer/domain/arithmetic';
 import { ZGenerationSettings, ZRoundConfig } from '../server/jobs/contracts';
 import { enqueueJob } from '../server/jobs/queue';
@@ -89,6 +90,7 @@ export async function seedDemo(database: Db = defaultDb): Promise<DemoSeed> {
   }
 
   await seedLoopProject(database);
+  await seedGoldAndReview(database, { projectId: project.id, annotatorEmails: DEMO_ANNOTATORS.map((a) => a.email) });
 
   const adminId = await ensureUser(database, DEMO_ADMIN, 'admin');
   await database.project.updateMany({ where: { id: project.id, createdById: null }, data: { createdById: adminId } });
@@ -128,6 +130,7 @@ async function main() {
   console.log(seed.isNewlySeeded ? '[seed] demo created' : '[seed] an admin already exists: nothing to do');
   console.log(`[seed] admin:     ${seed.admin.email} / ${seed.admin.password}`);
   for (const annotator of seed.annotators) console.log(`[seed] annotator: ${annotator.email} / ${annotator.password}`);
+  console.log(`[seed] reviewer:  ${DEMO_REVIEWER.email} / ${DEMO_REVIEWER.password}`);
   await defaultDb.$disconnect();
 }
 

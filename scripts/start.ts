@@ -142,6 +142,7 @@ async function main() {
   // Imported only now: the server modules validate the environment set above when they load.
   const { db } = await import('../server/db');
   const { seedDemo } = await import('../prisma/seed');
+  const { DEMO_REVIEWER } = await import('../prisma/seed-gold-review');
   const demo = await seedDemo(db);
   await db.$disconnect();
 
@@ -155,6 +156,7 @@ async function main() {
   log(`Feedloop is running at ${process.env.APP_URL}`);
   log(`  admin:      ${demo.admin.email} / ${demo.admin.password}`);
   for (const annotator of demo.annotators) log(`  annotator:  ${annotator.email} / ${annotator.password}`);
+  log(`  reviewer:   ${DEMO_REVIEWER.email} / ${DEMO_REVIEWER.password}`);
   log('Press Ctrl+C to stop.');
   showBaseModel();
 
