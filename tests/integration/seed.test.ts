@@ -17,7 +17,8 @@ describe('demo seed', () => {
     expect(first.annotators.map((a) => a.email)).toEqual(['ann1@feedloop.local', 'ann2@feedloop.local']);
     const afterFirst = await countRows();
     // The loop demo: 400 train + 100 held-out prompts with no completions yet (its generate job writes them).
-    expect(afterFirst).toEqual({ users: 3, projects: 2, prompts: DEMO_PAIRS.length + 500, completions: DEMO_PAIRS.length * 2, tasks: DEMO_PAIRS.length });
+    // users: the admin, two annotators and the reviewer (prisma/seed-gold-review.ts).
+    expect(afterFirst).toEqual({ users: 4, projects: 2, prompts: DEMO_PAIRS.length + 500, completions: DEMO_PAIRS.length * 2, tasks: DEMO_PAIRS.length });
     const loop = await db.project.findFirstOrThrow({ where: { name: DEMO_LOOP_PROJECT_NAME }, select: { id: true, autoContinue: true } });
     expect(loop.autoContinue).toBe(true);
     expect(await db.prompt.count({ where: { projectId: loop.id, split: 'HELDOUT' } })).toBe(100);
@@ -41,7 +42,8 @@ describe('demo seed', () => {
       const projects = await caller.projects.list();
       expect(projects).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ name: DEMO_PROJECT_NAME, completionsPerTask: 2, tasksLeft: DEMO_PAIRS.length }),
+          // Each demo annotator answered 3 gold and 3 regular tasks (prisma/seed-gold-review.ts).
+          expect.objectContaining({ name: DEMO_PROJECT_NAME, completionsPerTask: 2, tasksLeft: DEMO_PAIRS.length - 6 }),
           expect.objectContaining({ name: DEMO_LOOP_PROJECT_NAME, completionsPerTask: 2, tasksLeft: 0 }),
         ]),
       );
