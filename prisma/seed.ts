@@ -13,6 +13,7 @@ import { commitImport } from '../server/services/import/commit-import';
 import { createProject } from '../server/services/projects';
 import { createUserAccount } from '../server/services/users';
 import { DEMO_PAIRS } from './seed-data';
+import { seedArenaDemo } from './seed-arena';
 import { DEMO_REVIEWER, seedGoldAndReview } from './seed-gold-review';
 import { generateCorpus } from '../trainer/domain/arithmetic';
 import { ZGenerationSettings, ZRoundConfig } from '../server/jobs/contracts';
@@ -90,6 +91,7 @@ export async function seedDemo(database: Db = defaultDb): Promise<DemoSeed> {
   }
 
   await seedLoopProject(database);
+  await seedArenaDemo(database);
   await seedGoldAndReview(database, { projectId: project.id, annotatorEmails: DEMO_ANNOTATORS.map((a) => a.email) });
 
   const adminId = await ensureUser(database, DEMO_ADMIN, 'admin');

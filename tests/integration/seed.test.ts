@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { db } from '@/server/db';
 import { DEMO_PAIRS } from '@/prisma/seed-data';
 import { DEMO_LOOP_PROJECT_NAME, DEMO_PROJECT_NAME, seedDemo } from '@/prisma/seed';
+import { DEMO_ARENA_PROJECT_NAME } from '@/prisma/seed-arena';
+import { parseProblem } from '@/trainer/domain/arithmetic';
+import { arenaLeaderboard } from '@/server/quality/arena-leaderboard';
 import { callerFor, signIn } from '../helpers/api';
 
 async function countRows() {
@@ -17,8 +20,9 @@ describe('demo seed', () => {
     expect(first.annotators.map((a) => a.email)).toEqual(['ann1@feedloop.local', 'ann2@feedloop.local']);
     const afterFirst = await countRows();
     // The loop demo: 400 train + 100 held-out prompts with no completions yet (its generate job writes them).
+    // The arena demo: 24 prompts, 3 versions' answers to each, a task per pair of versions per prompt.
     // users: the admin, two annotators and the reviewer (prisma/seed-gold-review.ts).
-    expect(afterFirst).toEqual({ users: 4, projects: 2, prompts: DEMO_PAIRS.length + 500, completions: DEMO_PAIRS.length * 2, tasks: DEMO_PAIRS.length });
+    expect(afterFirst).toEqual({ users: 4, projects: 3, prompts: DEMO_PAIRS.length + 500 + 24, completions: DEMO_PAIRS.length * 2 + 72, tasks: DEMO_PAIRS.length + 72 });
     const loop = await db.project.findFirstOrThrow({ where: { name: DEMO_LOOP_PROJECT_NAME }, select: { id: true, autoContinue: true } });
     expect(loop.autoContinue).toBe(true);
     expect(await db.prompt.count({ where: { projectId: loop.id, split: 'HELDOUT' } })).toBe(100);
@@ -45,6 +49,7 @@ describe('demo seed', () => {
           // Each demo annotator answered 3 gold and 3 regular tasks (prisma/seed-gold-review.ts).
           expect.objectContaining({ name: DEMO_PROJECT_NAME, completionsPerTask: 2, tasksLeft: DEMO_PAIRS.length - 6 }),
           expect.objectContaining({ name: DEMO_LOOP_PROJECT_NAME, completionsPerTask: 2, tasksLeft: 0 }),
+          expect.objectContaining({ name: DEMO_ARENA_PROJECT_NAME, completionsPerTask: 2, tasksLeft: 0 }),
         ]),
       );
     }
@@ -66,5 +71,30 @@ describe('demo seed', () => {
       expect(task.prompt.completions.map((c) => c.text).sort()).toEqual([pair?.better, pair?.worse].sort());
       expect([...task.completionIds].sort()).toEqual(task.prompt.completions.map((c) => c.id).sort());
     }
+  });
+
+  it('the arena demo has a leaderboard: three versions, every pair voted on, ranked as their correct answers say', async () => {
+    await seedDemo(db);
+    const project = await db.project.findFirstOrThrow({ where: { name: DEMO_ARENA_PROJECT_NAME }, select: { id: true } });
+    const versions = await db.modelVersion.findMany({
+      where: { projectId: project.id },
+      select: { id: true, name: true, metrics: true, completions: { select: { text: true, prompt: { select: { text: true } } } } },
+    });
+    // Each version's share of correct answers, judged here from the prompt's arithmetic.
+    const correctShare = new Map(
+      versions.map((v) => {
+        const correct = v.completions.filter((c) => {
+          const problem = parseProblem(c.prompt.text);
+          const expected = problem ? (problem.op === '+' ? problem.a + problem.b : problem.op === '-' ? problem.a - problem.b : problem.a * problem.b) : null;
+          return c.text.endsWith(`Answer: ${expected}`);
+        }).length;
+        return [v.name, correct / v.completions.length];
+      }),
+    );
+    for (const v of versions) expect((v.metrics as { judgedQuality: number }).judgedQuality).toBeCloseTo(correctShare.get(v.name) as number, 9);
+    const board = await arenaLeaderboard(project.id);
+    // 24 prompts × 2 opponents × 2 annotators = 96 games per version.
+    expect(board.versions.map((v) => [v.name, v.games])).toEqual([...correctShare.entries()].sort((a, b) => b[1] - a[1]).map(([name]) => [name, 96]));
+    expect(board.votes).toBe(144);
   });
 });
