@@ -99,9 +99,10 @@ async function main() {
     .name('bench:quality')
     .description('Times every quality statistic of one project on N annotations and writes bench/results/quality.json')
     .option('--annotations <n>', 'annotations to generate', positiveInt, 1_000_000)
-    .option('--out <file>', 'where to write the figures', path.resolve(__dirname, 'results/quality.json'));
+    .option('--out <file>', 'where to write the figures', path.resolve(__dirname, 'results/quality.json'))
+    .option('--reuse', 'with BENCH_DATABASE_URL: time the project an earlier run filled there instead of filling again');
   program.parse();
-  const options = program.opts<{ annotations: number; out: string }>();
+  const options = program.opts<{ annotations: number; out: string; reuse?: boolean }>();
   const load = os.loadavg();
   console.log(`bench:quality on ${os.cpus().length}x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; load average ${load.map((x) => x.toFixed(2)).join(' ')}`);
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -121,10 +122,17 @@ async function main() {
     await client.connect();
     cleanups.unshift(() => client.end());
 
-    console.log(`Filling ${options.annotations.toLocaleString('en-US')} annotations...`);
     const fillStarted = performance.now();
-    const projectId = await fill(client, options.annotations);
-    for (const table of ['Annotation', 'Task', 'Prompt', 'Completion', 'user']) await client.query(`VACUUM ANALYZE "${table}"`);
+    const existing = options.reuse ? (await client.query<{ id: number }>(`SELECT id FROM "Project" WHERE name = 'Benchmark: quality' ORDER BY id DESC LIMIT 1`)).rows[0] : undefined;
+    let projectId: number;
+    if (existing) {
+      projectId = existing.id;
+      console.log(`Reusing project ${projectId}`);
+    } else {
+      console.log(`Filling ${options.annotations.toLocaleString('en-US')} annotations...`);
+      projectId = await fill(client, options.annotations);
+      for (const table of ['Annotation', 'Task', 'Prompt', 'Completion', 'user']) await client.query(`VACUUM ANALYZE "${table}"`);
+    }
     const [{ n }] = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Annotation" WHERE "projectId" = $1`, [projectId])).rows;
     console.log(`  ${n.toLocaleString('en-US')} annotations in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s`);
 

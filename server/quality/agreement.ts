@@ -21,6 +21,7 @@ import { cohenKappaWithInterval, compileKappa, type KappaCell, type KappaWeights
 import { krippendorffAlphaWithInterval, type UnitPattern } from '../../lib/stats/krippendorff-alpha';
 import { percentAgreementWithInterval } from '../../lib/stats/percent-agreement';
 import { multinomialDraw, seededRandom } from '../../lib/stats/random';
+import { pairCellsOfAnswers, readMeasureAnswers } from './label-data';
 import { measureValuesSql, primaryMeasure, type Measure } from './measures';
 import { type Estimate, readProjectMeasures, readUserNames, toEstimate } from './project-form';
 
@@ -55,39 +56,33 @@ export function kappaWeightsOf(measure: Measure): KappaWeights {
   return measure.level === 'nominal' ? 'none' : 'quadratic';
 }
 
-/** Distinct value patterns of the measure's pairable units, with their unit counts. */
+/**
+ * Distinct value patterns of the measure's pairable units, with their unit counts. One pass groups
+ * the values by unit into a bigint key, six bits of count per value (values are 0-9: choices,
+ * scores, rank positions), and a second groups the units by key. A unit with 64 or more copies of
+ * one value would overflow its six bits; such units (overlap of 64+) are left out.
+ */
 export async function readValuePatterns(db: PrismaClient, projectId: number, measure: Measure): Promise<UnitPattern[]> {
-  const rows = await db.$queryRaw<{ pattern: string; units: number }[]>`
-    WITH c AS (SELECT v.t, v.s, v.v, count(*)::int AS n FROM (${measureValuesSql(measure, projectId)}) v GROUP BY v.t, v.s, v.v),
-         p AS (SELECT string_agg(c.v::text || ':' || c.n::text, ',' ORDER BY c.v) AS pattern FROM c GROUP BY c.t, c.s HAVING sum(c.n) >= 2)
-    SELECT p.pattern, count(*)::int AS units FROM p GROUP BY p.pattern`;
-  return rows.map((row) => ({
-    units: row.units,
-    values: row.pattern.split(',').map((part) => {
-      const [value, count] = part.split(':');
-      return [Number(value), Number(count)] as const;
-    }),
-  }));
+  const rows = await db.$queryRaw<{ key: bigint; units: number }[]>`
+    SELECT p.key, count(*)::int AS units
+    FROM (SELECT sum(1::bigint << (6 * v.v)) AS key, count(*) AS m, max(v.v) AS top, min(v.v) AS bottom
+          FROM (${measureValuesSql(measure, projectId)}) v GROUP BY v.t, v.s) p
+    WHERE p.m >= 2 AND p.m < 64 AND p.bottom >= 0 AND p.top <= 9
+    GROUP BY p.key`;
+  return rows.map((row) => {
+    const values: (readonly [number, number])[] = [];
+    let key = BigInt(row.key);
+    for (let value = 0; key > 0n; value += 1, key >>= 6n) {
+      const count = Number(key & 63n);
+      if (count > 0) values.push([value, count] as const);
+    }
+    return { units: row.units, values };
+  });
 }
 
-/** Contingency cells of every annotator pair (a < b) over the units both answered. */
+/** Contingency cells of every annotator pair over the units both answered (see label-data.ts). */
 export async function readPairCells(db: PrismaClient, projectId: number, measure: Measure): Promise<Map<string, { a: string; b: string; cells: KappaCell[] }>> {
-  const rows = await db.$queryRaw<{ a: string; b: string; va: number; vb: number; n: number }[]>`
-    WITH v AS MATERIALIZED (${measureValuesSql(measure, projectId)})
-    SELECT x.u AS a, y.u AS b, x.v AS va, y.v AS vb, count(*)::int AS n
-    FROM v x JOIN v y ON x.t = y.t AND x.s = y.s AND x.u < y.u
-    GROUP BY x.u, y.u, x.v, y.v`;
-  const pairs = new Map<string, { a: string; b: string; cells: KappaCell[] }>();
-  for (const row of rows) {
-    const key = `${row.a}\u0000${row.b}`;
-    let pair = pairs.get(key);
-    if (!pair) {
-      pair = { a: row.a, b: row.b, cells: [] };
-      pairs.set(key, pair);
-    }
-    pair.cells.push([row.va, row.vb, row.n]);
-  }
-  return pairs;
+  return pairCellsOfAnswers(await readMeasureAnswers({ db, projectId, measure }));
 }
 
 const unitsOf = (cells: readonly KappaCell[]) => cells.reduce((s, c) => s + c[2], 0);

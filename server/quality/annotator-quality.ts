@@ -13,8 +13,9 @@
  */
 import type { PrismaClient } from '../generated/prisma/client';
 import { cohenKappa } from '../../lib/stats/cohen-kappa';
-import { kappaWeightsOf, MIN_PAIR_UNITS, readPairCells } from './agreement';
+import { kappaWeightsOf, MIN_PAIR_UNITS } from './agreement';
 import { categoricalConsensus } from './consensus';
+import { pairCellsOfAnswers, readMeasureAnswers } from './label-data';
 import { primaryMeasure } from './measures';
 import { goldAccuracyByAnnotator } from './gold-accuracy';
 import { positionBias, type PositionBiasRow } from './position-bias';
@@ -64,11 +65,13 @@ export async function annotatorQuality(options: { db: PrismaClient; projectId: n
   const { db, projectId } = options;
   const { measures } = await readProjectMeasures(db, projectId);
   const measure = primaryMeasure(measures);
-  const [times, pairCells, bias, consensus, gold, reviews] = await Promise.all([
+  // The primary measure's answers are read once, for the pair tables and for Dawid-Skene.
+  const answers = measure ? await readMeasureAnswers({ db, projectId, measure }) : null;
+  const pairCells = answers ? pairCellsOfAnswers(answers) : new Map<string, { a: string; b: string; cells: [number, number, number][] }>();
+  const consensus = measure?.classLabels && answers ? await categoricalConsensus({ db, projectId, measure, answers }) : null;
+  const [times, bias, gold, reviews] = await Promise.all([
     readAnnotatorTimes(db, projectId),
-    measure ? readPairCells(db, projectId, measure) : Promise.resolve(new Map()),
     positionBias({ db, projectId }),
-    measure?.classLabels ? categoricalConsensus({ db, projectId, measure }) : Promise.resolve(null),
     goldAccuracyByAnnotator(projectId),
     reviewAcceptanceByAnnotator(projectId),
   ]);
@@ -85,8 +88,8 @@ export async function annotatorQuality(options: { db: PrismaClient; projectId: n
   };
   const weights = measure ? kappaWeightsOf(measure) : 'none';
   for (const pair of pairCells.values()) {
-    const total = pair.cells.reduce((s: number, c: readonly number[]) => s + c[2], 0);
-    const same = pair.cells.reduce((s: number, c: readonly number[]) => s + (c[0] === c[1] ? c[2] : 0), 0);
+    const total = pair.cells.reduce((s, c) => s + c[2], 0);
+    const same = pair.cells.reduce((s, c) => s + (c[0] === c[1] ? c[2] : 0), 0);
     const kappa = total >= MIN_PAIR_UNITS ? cohenKappa(pair.cells, weights) : Number.NaN;
     for (const userId of [pair.a, pair.b]) {
       const e = entry(userId);

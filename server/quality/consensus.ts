@@ -16,9 +16,10 @@ import { readProjectMeasures, readUserNames } from './project-form';
 
 export type CategoricalConsensus = { answers: MeasureAnswers; majority: MajorityVote; dawidSkene: DawidSkeneResult; classCount: number };
 
-export async function categoricalConsensus(options: { db: PrismaClient; projectId: number; measure: Measure }): Promise<CategoricalConsensus> {
+/** Majority vote and Dawid-Skene of a categorical measure (`answers`: already read, else read here). */
+export async function categoricalConsensus(options: { db: PrismaClient; projectId: number; measure: Measure; answers?: MeasureAnswers }): Promise<CategoricalConsensus> {
   if (!options.measure.classLabels) throw new Error(`${options.measure.key} is not categorical`);
-  const answers = await readMeasureAnswers(options);
+  const answers = options.answers ?? (await readMeasureAnswers(options));
   const classCount = options.measure.classLabels.length;
   const data = { itemCount: answers.itemTasks.length, annotatorCount: answers.userIds.length, classCount, items: answers.items, annotators: answers.annotators, labels: answers.values };
   return { answers, majority: majorityVote(data), dawidSkene: dawidSkene(data), classCount };

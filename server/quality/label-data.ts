@@ -36,6 +36,40 @@ class IntBuffer {
   }
 }
 
+/**
+ * Parses one page: "t,s,u,v;t,s,u,v;..." (non-negative integers) into the buffers, numbering
+ * items in order of first appearance (the page is sorted by task and sub-unit).
+ */
+function parsePage(text: string, out: { itemTasks: IntBuffer; itemSubs: IntBuffer; items: IntBuffer; annotators: IntBuffer; values: IntBuffer }): void {
+  const fields = [0, 0, 0, 0];
+  let field = 0;
+  let current = 0;
+  const flush = () => {
+    fields[field] = current;
+    const [t, s, u, v] = fields;
+    const last = out.itemTasks.length - 1;
+    if (last < 0 || out.itemTasks.data[last] !== t || out.itemSubs.data[last] !== s) {
+      out.itemTasks.push(t);
+      out.itemSubs.push(s);
+    }
+    out.items.push(out.itemTasks.length - 1);
+    out.annotators.push(u);
+    out.values.push(v);
+    field = 0;
+    current = 0;
+  };
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 44) {
+      fields[field] = current;
+      field += 1;
+      current = 0;
+    } else if (c === 59) flush();
+    else current = current * 10 + (c - 48);
+  }
+  if (text.length > 0) flush();
+}
+
 export async function readMeasureAnswers(options: { db: PrismaClient; projectId: number; measure: Measure }): Promise<MeasureAnswers> {
   const { db, projectId, measure } = options;
   const userRows = await db.$queryRaw<{ userId: string }[]>`
@@ -43,33 +77,55 @@ export async function readMeasureAnswers(options: { db: PrismaClient; projectId:
   const userIds = userRows.map((r) => r.userId);
   const [bounds] = await db.$queryRaw<{ low: number | null; high: number | null }[]>`
     SELECT min(a."taskId") AS low, max(a."taskId") AS high FROM "Annotation" a WHERE a."projectId" = ${projectId}::int AND a.status = 'SUBMITTED'`;
-  const itemTasks = new IntBuffer();
-  const itemSubs = new IntBuffer();
-  const items = new IntBuffer();
-  const annotators = new IntBuffer();
-  const values = new IntBuffer();
-  if (bounds?.low == null || bounds.high == null)
-    return { userIds, itemTasks: itemTasks.toArray(), itemSubs: itemSubs.toArray(), items: items.toArray(), annotators: annotators.toArray(), values: values.toArray() };
-  for (let low = bounds.low; low <= bounds.high; low += TASK_ID_SPAN) {
-    const high = low + TASK_ID_SPAN;
-    const range = Prisma.sql`AND a."taskId" >= ${low}::int AND a."taskId" < ${high}::int`;
-    const [page] = await db.$queryRaw<{ t: number[] | null; s: number[] | null; u: number[] | null; v: number[] | null }[]>`
-      SELECT array_agg(x.t ORDER BY x.t, x.s) AS t, array_agg(x.s ORDER BY x.t, x.s) AS s,
-             array_agg(array_position(${userIds}::text[], x.u) - 1 ORDER BY x.t, x.s) AS u, array_agg(x.v ORDER BY x.t, x.s) AS v
-      FROM (${measureValuesSql(measure, projectId, range)}) x`;
-    if (!page?.t || !page.s || !page.u || !page.v) continue;
-    for (let r = 0; r < page.t.length; r += 1) {
-      const t = page.t[r];
-      const s = page.s[r];
-      const last = itemTasks.length - 1;
-      if (last < 0 || itemTasks.data[last] !== t || itemSubs.data[last] !== s) {
-        itemTasks.push(t);
-        itemSubs.push(s);
-      }
-      items.push(itemTasks.length - 1);
-      annotators.push(page.u[r]);
-      values.push(page.v[r]);
+  const out = { itemTasks: new IntBuffer(), itemSubs: new IntBuffer(), items: new IntBuffer(), annotators: new IntBuffer(), values: new IntBuffer() };
+  if (bounds?.low != null && bounds.high != null) {
+    for (let low = bounds.low; low <= bounds.high; low += TASK_ID_SPAN) {
+      const range = Prisma.sql`AND a."taskId" >= ${low}::int AND a."taskId" < ${low + TASK_ID_SPAN}::int`;
+      // One text per page: the driver hands over a single string, parsed above without objects.
+      const [page] = await db.$queryRaw<{ rows: string | null }[]>`
+        SELECT string_agg(x.t::text || ',' || x.s::text || ',' || (u.i - 1)::text || ',' || x.v::text, ';' ORDER BY x.t, x.s) AS rows
+        FROM (${measureValuesSql(measure, projectId, range)}) x
+        JOIN unnest(${userIds}::text[]) WITH ORDINALITY AS u(id, i) ON u.id = x.u
+        WHERE x.v >= 0`;
+      if (page?.rows) parsePage(page.rows, out);
     }
   }
-  return { userIds, itemTasks: itemTasks.toArray(), itemSubs: itemSubs.toArray(), items: items.toArray(), annotators: annotators.toArray(), values: values.toArray() };
+  return { userIds, itemTasks: out.itemTasks.toArray(), itemSubs: out.itemSubs.toArray(), items: out.items.toArray(), annotators: out.annotators.toArray(), values: out.values.toArray() };
+}
+
+/**
+ * Contingency cells of every annotator pair over the units both answered, from the compact
+ * answers (items are contiguous): per unit, every pair of its annotators adds one to the cell of
+ * their two values. The lower user id (in the database's order) is the pair's first annotator.
+ */
+export function pairCellsOfAnswers(answers: MeasureAnswers): Map<string, { a: string; b: string; cells: [number, number, number][] }> {
+  const J = answers.userIds.length;
+  const counts = new Map<number, Map<number, number>>();
+  const { items, annotators, values } = answers;
+  let start = 0;
+  while (start < items.length) {
+    let end = start + 1;
+    while (end < items.length && items[end] === items[start]) end += 1;
+    for (let p = start; p < end; p += 1) {
+      for (let q = p + 1; q < end; q += 1) {
+        const [x, y] = annotators[p] < annotators[q] ? [p, q] : [q, p];
+        const pairKey = annotators[x] * J + annotators[y];
+        let cells = counts.get(pairKey);
+        if (!cells) {
+          cells = new Map();
+          counts.set(pairKey, cells);
+        }
+        const cellKey = values[x] * 65536 + values[y];
+        cells.set(cellKey, (cells.get(cellKey) ?? 0) + 1);
+      }
+    }
+    start = end;
+  }
+  const pairs = new Map<string, { a: string; b: string; cells: [number, number, number][] }>();
+  for (const [pairKey, cells] of counts) {
+    const a = answers.userIds[Math.floor(pairKey / J)];
+    const b = answers.userIds[pairKey % J];
+    pairs.set(`${a}\u0000${b}`, { a, b, cells: [...cells].map(([key, n]) => [Math.floor(key / 65536), key % 65536, n]) });
+  }
+  return pairs;
 }
