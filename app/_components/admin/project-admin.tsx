@@ -18,6 +18,7 @@ import { ProjectOverview } from './project-overview';
 import { ProjectSettings } from './project-settings';
 import { GoldTab } from './gold/gold-tab';
 import { PROJECT_TABS, type ProjectTab } from './project-tabs';
+import { QualityTab } from './quality/quality-tab';
 import { TrainingTab } from './training/training-tab';
 
 const TAB_LABELS: Record<ProjectTab, string> = {
@@ -28,6 +29,7 @@ const TAB_LABELS: Record<ProjectTab, string> = {
   training: 'Training',
   datasets: 'Datasets',
   gold: 'Gold',
+  quality: 'Quality',
   settings: 'Settings',
 };
 
@@ -89,6 +91,7 @@ export function ProjectAdmin({ projectId, initialTab }: { projectId: number; ini
         {tab === 'training' && <TrainingTab projectId={projectId} />}
         {tab === 'datasets' && <DatasetsTab projectId={projectId} />}
         {tab === 'gold' && <GoldTab projectId={projectId} />}
+        {tab === 'quality' && <QualityTab projectId={projectId} />}
         {tab === 'settings' &&
           (project.data && settings.data ? (
             <ProjectSettings key={settings.data.updatedAt.getTime()} projectId={projectId} initial={{ name: project.data.name, guidelines: project.data.guidelines, overlap: settings.data.overlap }} />
