@@ -177,6 +177,7 @@ export function TaskQuestions({ questions: all, draft, completions, onChange, se
             )}
             {question.type === 'critique' && d?.type === 'critique' && (
               <textarea
+                aria-label={question.label}
                 data-testid={`critique-${question.id}`}
                 value={d.text}
                 onChange={(event) => onChange(question.id, { ...d, text: event.target.value })}
