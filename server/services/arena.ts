@@ -54,7 +54,7 @@ export async function listArenas(options: { projectId: number }) {
     select: { id: true, name: true, versionIds: true, settings: true, jobId: true, createdAt: true },
   });
   const arenaIds = arenas.map((a) => a.id);
-  const [jobs, versions, taskCounts, voteCounts] = await Promise.all([
+  const [jobs, versions, taskCounts, doneCounts] = await Promise.all([
     db.job.findMany({
       where: { id: { in: arenas.flatMap((a) => (a.jobId === null ? [] : [a.jobId])) } },
       select: { id: true, status: true, progress: true, result: true, error: true, createdAt: true, startedAt: true, finishedAt: true },
@@ -74,7 +74,7 @@ export async function listArenas(options: { projectId: number }) {
       job: jobs.find((j) => j.id === arena.jobId) ?? null,
       tasks: counts?._count._all ?? 0,
       votes: counts?._sum.submittedCount ?? 0,
-      doneTasks: voteCounts.find((c) => c.arenaId === arena.id)?._count._all ?? 0,
+      doneTasks: doneCounts.find((c) => c.arenaId === arena.id)?._count._all ?? 0,
     };
   });
 }
