@@ -194,6 +194,9 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
     [focusCompletion, focusedIndex, activateSlot],
   );
 
+  /** The card of the active score slot: where ← → start from before any card has the keyboard. */
+  const activeCompletionIndex = useCallback(() => slotsRef.current.find((slot) => slot.key === activeSlotRef.current)?.completionIndex ?? null, []);
+
   // ───────────── keys ─────────────
   /** Runs the action of a shortcut key; false when the key means nothing here. */
   const runShortcut = useCallback(
@@ -210,8 +213,8 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
       } else if (key === 'u') void undo();
       else if (key === 'g') setIsGuidelinesOpen((open) => !open);
       else if (key === 'd') setIsDiffShown((shown) => !shown);
-      else if (key === 'ArrowLeft') focusCompletion((focusedIndex ?? 0) - 1);
-      else if (key === 'ArrowRight') focusCompletion((focusedIndex ?? -1) + 1);
+      else if (key === 'ArrowLeft') focusCompletion((focusedIndex ?? activeCompletionIndex() ?? 0) - 1);
+      else if (key === 'ArrowRight') focusCompletion((focusedIndex ?? activeCompletionIndex() ?? -1) + 1);
       else if (key === 'ArrowUp') {
         if (!moveSelectedRank(-1)) moveVertically(-1);
       } else if (key === 'ArrowDown') {
@@ -219,7 +222,7 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
       } else return false;
       return true;
     },
-    [submit, applyNumber, choosePairwise, skip, undo, moveSelectedRank, moveVertically, focusCompletion, focusedIndex, queueRef],
+    [submit, applyNumber, choosePairwise, skip, undo, moveSelectedRank, moveVertically, focusCompletion, focusedIndex, queueRef, activeCompletionIndex],
   );
 
   useEffect(() => {

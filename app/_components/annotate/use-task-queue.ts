@@ -24,7 +24,7 @@
  * The list is loaded once and then kept here from the answers of submit, skip and flag (each says
  * until when it can be undone): no request per task beyond the one that saves it.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@/server/api/root';
@@ -112,7 +112,7 @@ export function useTaskQueue(project: AnnotateProject) {
   // submit would put a count over the whole project on the annotation path.
   const progressQuery = useQuery({ ...trpc.queue.progress.queryOptions({ projectId: project.id }), refetchInterval: 60_000 });
   // Loaded once; afterwards only changed here (staleTime: never refetched behind our back).
-  const recentKey = trpc.annotations.recent.queryKey({ projectId: project.id });
+  const recentKey = useMemo(() => trpc.annotations.recent.queryKey({ projectId: project.id }), [trpc, project.id]);
   const recentQuery = useQuery({ ...trpc.annotations.recent.queryOptions({ projectId: project.id }), staleTime: Number.POSITIVE_INFINITY, refetchOnWindowFocus: false });
   const recent = recentQuery.data ?? [];
   const addRecent = useCallback(
