@@ -45,7 +45,7 @@ export function ToastProvider({ children }: { children: React.ReactNode }) {
           >
             <div className="flex items-start gap-2">
               <span className="flex-1">{toast.message}</span>
-              <button type="button" className="text-xs opacity-60 hover:opacity-100" onClick={() => dismiss(toast.id)} aria-label="Dismiss">
+              <button type="button" className="text-xs opacity-80 hover:opacity-100" onClick={() => dismiss(toast.id)} aria-label="Dismiss">
                 ✕
               </button>
             </div>
