@@ -100,6 +100,16 @@ const shortcutsHelp: Visit = {
     await expect(page.getByTestId('shortcuts-help')).toBeVisible();
   },
 };
+const flagDialog: Visit = {
+  name: 'rating page with the flag dialog open',
+  path: () => `/annotate/${projectIds.likert}`,
+  ready: task,
+  then: async (page) => {
+    await page.keyboard.press('f');
+    await page.getByTestId('flag-reason').fill('The prompt is cut off');
+    await expect(page.getByTestId('flag-confirm')).toBeEnabled();
+  },
+};
 const notFound: Visit = { name: '404 page', path: () => '/admin/projects/999999', ready: heading('Page not found') };
 
 const VISITS: Record<'anonymous' | 'annotator' | 'admin', Visit[]> = {
@@ -111,6 +121,7 @@ const VISITS: Record<'anonymous' | 'annotator' | 'admin', Visit[]> = {
     { name: 'annotator home', path: () => '/annotate', ready: heading('Annotate') },
     ...ratingPages,
     shortcutsHelp,
+    flagDialog,
     { name: '404 page', path: () => '/annotate/999999', ready: heading('Page not found') },
     { name: 'not-allowed page', path: () => '/admin', ready: heading('Not allowed') },
   ],
