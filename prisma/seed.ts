@@ -15,6 +15,7 @@ import { createUserAccount } from '../server/services/users';
 import { DEMO_PAIRS } from './seed-data';
 import { seedArenaDemo } from './seed-arena';
 import { DEMO_REVIEWER, seedGoldAndReview } from './seed-gold-review';
+import { seedQualityDemo } from './seed-quality';
 import { generateCorpus } from '../trainer/domain/arithmetic';
 import { ZGenerationSettings, ZRoundConfig } from '../server/jobs/contracts';
 import { enqueueJob } from '../server/jobs/queue';
@@ -93,6 +94,7 @@ export async function seedDemo(database: Db = defaultDb): Promise<DemoSeed> {
   await seedLoopProject(database);
   await seedArenaDemo(database);
   await seedGoldAndReview(database, { projectId: project.id, annotatorEmails: DEMO_ANNOTATORS.map((a) => a.email) });
+  await seedQualityDemo(database);
 
   const adminId = await ensureUser(database, DEMO_ADMIN, 'admin');
   await database.project.updateMany({ where: { id: project.id, createdById: null }, data: { createdById: adminId } });

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { db } from '@/server/db';
 import { DEMO_PAIRS } from '@/prisma/seed-data';
 import { DEMO_LOOP_PROJECT_NAME, DEMO_PROJECT_NAME, seedDemo } from '@/prisma/seed';
+import { DEMO_QUALITY_PROJECT_NAME, DEMO_QUALITY_TASKS, DEMO_RATERS } from '@/prisma/seed-quality';
+import { projectAgreement } from '@/server/quality/agreement';
+import { positionBias } from '@/server/quality/position-bias';
 import { DEMO_ARENA_PROJECT_NAME } from '@/prisma/seed-arena';
 import { parseProblem } from '@/trainer/domain/arithmetic';
 import { arenaLeaderboard } from '@/server/quality/arena-leaderboard';
@@ -22,7 +25,14 @@ describe('demo seed', () => {
     // The loop demo: 400 train + 100 held-out prompts with no completions yet (its generate job writes them).
     // The arena demo: 24 prompts, 3 versions' answers to each, a task per pair of versions per prompt.
     // users: the admin, two annotators and the reviewer (prisma/seed-gold-review.ts).
-    expect(afterFirst).toEqual({ users: 4, projects: 3, prompts: DEMO_PAIRS.length + 500 + 24, completions: DEMO_PAIRS.length * 2 + 72, tasks: DEMO_PAIRS.length + 72 });
+    // The quality demo (prisma/seed-quality.ts): 90 answered pairwise tasks and five raters.
+    expect(afterFirst).toEqual({
+      users: 4 + DEMO_RATERS.length,
+      projects: 4,
+      prompts: DEMO_PAIRS.length + 500 + 24 + DEMO_QUALITY_TASKS,
+      completions: DEMO_PAIRS.length * 2 + 72 + DEMO_QUALITY_TASKS * 2,
+      tasks: DEMO_PAIRS.length + 72 + DEMO_QUALITY_TASKS,
+    });
     const loop = await db.project.findFirstOrThrow({ where: { name: DEMO_LOOP_PROJECT_NAME }, select: { id: true, autoContinue: true } });
     expect(loop.autoContinue).toBe(true);
     expect(await db.prompt.count({ where: { projectId: loop.id, split: 'HELDOUT' } })).toBe(100);
@@ -32,6 +42,17 @@ describe('demo seed', () => {
     const second = await seedDemo(db);
     expect(second).toEqual({ ...first, isNewlySeeded: false });
     expect(await countRows()).toEqual(afterFirst);
+  });
+
+  it('the quality demo has agreement and position bias to show, the biased rater flagged', async () => {
+    await seedDemo(db);
+    const project = await db.project.findFirstOrThrow({ where: { name: DEMO_QUALITY_PROJECT_NAME }, select: { id: true } });
+    const agreement = await projectAgreement({ db, projectId: project.id, bootstrap: { replicates: 200 } });
+    expect(agreement.measures[0].units).toBe(DEMO_QUALITY_TASKS);
+    expect(agreement.measures[0].alpha?.value).toBeGreaterThan(0.2);
+    const bias = await positionBias({ db, projectId: project.id });
+    const flagged = bias?.annotators.filter((a) => a.isFlagged).map((a) => a.userId);
+    expect(flagged).toEqual(['demo-rater-eve']);
   });
 
   it('the demo accounts sign in with the printed passwords and have their roles', async () => {
