@@ -128,11 +128,23 @@ export function meanPairKappa(
 }
 
 export async function measureAgreement(options: { db: PrismaClient; projectId: number; measure: Measure; bootstrap?: BootstrapSettings }): Promise<MeasureAgreement> {
+  return (await measureAgreementWithPairs(options)).agreement;
+}
+
+type PairCells = Map<string, { a: string; b: string; cells: KappaCell[] }>;
+
+/** A measure's agreement, and its pair tables for a heatmap (read once for both). */
+async function measureAgreementWithPairs(options: {
+  db: PrismaClient;
+  projectId: number;
+  measure: Measure;
+  bootstrap?: BootstrapSettings;
+}): Promise<{ agreement: MeasureAgreement; pairCells: PairCells }> {
   const { db, projectId, measure } = options;
   const [patterns, pairCells] = await Promise.all([readValuePatterns(db, projectId, measure), readPairCells(db, projectId, measure)]);
   const weights = kappaWeightsOf(measure);
   const kappa = meanPairKappa([...pairCells.values()], weights, options.bootstrap);
-  return {
+  const agreement: MeasureAgreement = {
     key: measure.key,
     label: measure.label,
     questionType: measure.questionType,
@@ -145,14 +157,15 @@ export async function measureAgreement(options: { db: PrismaClient; projectId: n
     meanKappa: toEstimate(kappa),
     pairs: kappa.pairs,
   };
+  return { agreement, pairCells };
 }
 
 /** Kappa of every annotator pair on one measure, with intervals: the heatmap. */
-export async function kappaMatrix(options: { db: PrismaClient; projectId: number; measure: Measure; bootstrap?: BootstrapSettings }): Promise<{
+export async function kappaMatrix(options: { db: PrismaClient; projectId: number; measure: Measure; bootstrap?: BootstrapSettings; pairCells?: PairCells }): Promise<{
   annotators: { userId: string; name: string }[];
   pairs: PairKappa[];
 }> {
-  const pairCells = await readPairCells(options.db, options.projectId, options.measure);
+  const pairCells = options.pairCells ?? (await readPairCells(options.db, options.projectId, options.measure));
   const weights = kappaWeightsOf(options.measure);
   const pairs = [...pairCells.values()].map((p) => ({
     a: p.a,
@@ -175,9 +188,14 @@ export type ProjectAgreement = {
 /** Every measure's agreement, and the heatmap of one (the given key, else the primary measure). */
 export async function projectAgreement(options: { db: PrismaClient; projectId: number; heatmapKey?: string; bootstrap?: BootstrapSettings }): Promise<ProjectAgreement> {
   const { measures } = await readProjectMeasures(options.db, options.projectId);
-  const results: MeasureAgreement[] = [];
-  for (const measure of measures) results.push(await measureAgreement({ db: options.db, projectId: options.projectId, measure, bootstrap: options.bootstrap }));
   const heatmapMeasure = measures.find((m) => m.key === options.heatmapKey) ?? primaryMeasure(measures);
-  const heatmap = heatmapMeasure ? { measureKey: heatmapMeasure.key, label: heatmapMeasure.label, ...(await kappaMatrix({ ...options, measure: heatmapMeasure })) } : null;
+  const results: MeasureAgreement[] = [];
+  let heatmapCells: PairCells | undefined;
+  for (const measure of measures) {
+    const { agreement, pairCells } = await measureAgreementWithPairs({ db: options.db, projectId: options.projectId, measure, bootstrap: options.bootstrap });
+    results.push(agreement);
+    if (measure === heatmapMeasure) heatmapCells = pairCells;
+  }
+  const heatmap = heatmapMeasure ? { measureKey: heatmapMeasure.key, label: heatmapMeasure.label, ...(await kappaMatrix({ ...options, measure: heatmapMeasure, pairCells: heatmapCells })) } : null;
   return { measures: results, heatmap };
 }
