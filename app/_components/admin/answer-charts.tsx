@@ -127,7 +127,7 @@ function CountsFigure({ testId, caption, note, rows }: { testId: string; caption
 function ChoiceChart({ question }: { question: QuestionChart }) {
   const unit = question.type === 'pairwise' ? 'answers' : question.type === 'thumbs' ? 'votes, one per response' : 'scores, one per response';
   return (
-    <CountsFigure testId={`choice-chart-${question.questionId}`} caption={`${question.label}: how often each choice was picked`} note={`Counted over submitted ${unit}.`} rows={question.options} />
+    <CountsFigure testId={`choice-chart-${question.questionId}`} caption={`${question.label} — how often each choice was picked`} note={`Counted over submitted ${unit}.`} rows={question.options} />
   );
 }
 
@@ -142,7 +142,7 @@ function PositionChart({ question }: { question: QuestionChart }) {
   const note = isPairwise
     ? 'Picks of the response shown on the left vs the right; ties and "both bad" are left out. Without position bias the shares tend to be equal.'
     : 'Where the top-ranked response was shown. Without position bias the shares tend to be equal.';
-  return <CountsFigure testId={`position-chart-${question.questionId}`} caption={`${question.label}: left vs right`} note={note} rows={rows} />;
+  return <CountsFigure testId={`position-chart-${question.questionId}`} caption={`${question.label} — left vs right`} note={note} rows={rows} />;
 }
 
 function bucketLabel(start: Date, unit: Timeline['unit']): string {
