@@ -24,6 +24,7 @@ import { MAX_DB_INT, ZSafeText } from '../../lib/validation';
 import { AppError } from '../errors';
 import { API_FEEDBACK_USER_ID, IMPORTED_USER_ID_PREFIX } from '../services/pseudo-annotators';
 import { buildKtoExamples, buildTrainingData, type AnnotationRecord, type ChatTurn } from '../jobs/training-data';
+import { consensusAnnotationIds } from '../quality/consensus-labels';
 import { isRejectedSql } from '../services/review/reviews';
 
 type SnapshotDb = PrismaClient;
@@ -56,6 +57,12 @@ export const ZSnapshotFilters = z
     minAgreement: z.number().min(0, 'The minimum agreement must be between 0 and 1 (0-100%)').max(1, 'The minimum agreement must be between 0 and 1 (0-100%)').optional(),
     /** Leave out tasks that are flagged or that anyone flagged. */
     excludeFlagged: z.boolean().default(false),
+    /**
+     * Which answers: every settled one ('all', the default), or one per task carrying its consensus
+     * label on the form's first pairwise question: 'majority' (ties dropped) or 'dawid-skene'
+     * (server/quality/consensus-labels.ts).
+     */
+    labelSource: z.enum(['all', 'majority', 'dawid-skene']).optional(),
     split: ZSnapshotSplit.default({ mode: 'prompt' }),
   })
   .refine((f) => !f.from || !f.to || f.from <= f.to, { message: 'The start date is after the end date', path: ['to'] });
@@ -75,6 +82,7 @@ export type StoredFilters = {
   minAgreement?: number;
   agreementQuestionId?: string | null;
   excludeFlagged?: boolean;
+  labelSource?: 'majority' | 'dawid-skene';
   split: SnapshotSplit;
 };
 
@@ -170,6 +178,10 @@ export async function createSnapshot(options: {
             WHERE o."taskId" = a."taskId" AND o.status = 'SUBMITTED' AND ${isSettled(Prisma.sql`o`, before)} AND o.answer ? ${agreement.id}::text
             GROUP BY ${key}) g) >= ${filters.minAgreement}::float8`);
   }
+  if (filters.labelSource === 'majority' || filters.labelSource === 'dawid-skene') {
+    const keep = await consensusAnnotationIds({ db, projectId: options.projectId, method: filters.labelSource });
+    conditions.push(Prisma.sql`a.id = ANY(${keep}::int[])`);
+  }
   const stored: StoredFilters = {
     status: 'SUBMITTED',
     before: before.toISOString(),
@@ -179,6 +191,7 @@ export async function createSnapshot(options: {
     ...(filters.questionId && { questionId: filters.questionId }),
     ...(filters.minAgreement !== undefined && { minAgreement: filters.minAgreement, agreementQuestionId: agreement?.id ?? null }),
     ...(filters.excludeFlagged && { excludeFlagged: true }),
+    ...((filters.labelSource === 'majority' || filters.labelSource === 'dawid-skene') && { labelSource: filters.labelSource }),
     split: filters.split,
   };
 
