@@ -25,7 +25,8 @@ export function LoginForm() {
       return;
     }
     const role = (data.user as { role?: string | null }).role;
-    window.location.assign(role === 'admin' ? '/admin' : '/annotate');
+    // The same homes as homePathFor (app/_lib/require-user.ts, server-only).
+    window.location.assign(role === 'admin' ? '/admin' : role === 'reviewer' ? '/review' : '/annotate');
   }
 
   return (
