@@ -67,10 +67,10 @@ test('[ADMIN] sees agreement, the kappa heatmap, position bias and annotator qua
 
   // Heatmap cells (names sort X, Y, Z): the kappa as text and in the accessible name.
   const heatmap = page.getByTestId('kappa-heatmap');
-  await expect(heatmap.getByTestId('kappa-cell-0-1')).toHaveText('0.500');
-  await expect(heatmap.getByTestId('kappa-cell-1-0')).toHaveText('0.500');
-  await expect(heatmap.getByTestId('kappa-cell-0-2')).toHaveText('0.400');
-  await expect(heatmap.getByTestId('kappa-cell-1-2')).toHaveText('0.400');
+  await expect(heatmap.getByTestId('kappa-cell-0-1').locator('text')).toHaveText('0.500');
+  await expect(heatmap.getByTestId('kappa-cell-1-0').locator('text')).toHaveText('0.500');
+  await expect(heatmap.getByTestId('kappa-cell-0-2').locator('text')).toHaveText('0.400');
+  await expect(heatmap.getByTestId('kappa-cell-1-2').locator('text')).toHaveText('0.400');
   await expect(heatmap.getByRole('img', { name: new RegExp(`^${names.x} and ${names.y}: kappa 0\\.500 .*4 shared tasks$`) })).toBeVisible();
 
   await expect(page.getByTestId('position-bias-first')).toHaveText('6');
