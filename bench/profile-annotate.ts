@@ -22,6 +22,7 @@ import { createAgent, runAnnotators } from './lib/http-annotator';
 import { createSessionAnnotators, BENCH_ANNOTATORS, REFERENCE_USERS, TASKS, fillAnnotations, fillProject, vacuumAnalyze } from './lib/fill-annotate-db';
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
+const ANNOTATIONS = Number(process.env.PROFILE_ANNOTATIONS ?? 10_000);
 const CONCURRENCY = Number(process.env.PROFILE_CONCURRENCY ?? 20);
 const TICKS = 100; // USER_HZ on Linux
 
@@ -96,6 +97,7 @@ async function main() {
       shared_buffers: '512MB',
       shared_preload_libraries: 'pg_stat_statements',
       'pg_stat_statements.track': 'all',
+      'pg_stat_statements.track_planning': 'on',
       ...JSON.parse(process.env.PROFILE_PG_SETTINGS ?? '{}'),
     },
   });
@@ -105,7 +107,7 @@ async function main() {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const projectId = await fillProject(client, { passwordHash: 'x' });
-    await fillAnnotations(client, { projectId, from: 0, to: 10_000 });
+    await fillAnnotations(client, { projectId, from: 0, to: ANNOTATIONS });
     await vacuumAnalyze(client);
     const postmasterPid = Number(fs.readFileSync(path.join(dir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
 
@@ -231,10 +233,11 @@ async function main() {
       await explain.end();
     }
     if (process.env.PROFILE_STATEMENTS) {
-      const top = await client.query<{ calls: string; ms: number; total: number; query: string }>(
-        `SELECT calls, mean_exec_time AS ms, total_exec_time AS total, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12`,
+      const top = await client.query<{ calls: string; ms: number; total: number; plan: number; query: string }>(
+        `SELECT calls, mean_exec_time AS ms, total_exec_time AS total, mean_plan_time AS plan, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 25`,
       );
-      for (const row of top.rows) console.log(`${String(row.calls).padStart(7)} calls ${row.ms.toFixed(3).padStart(8)} ms ${(row.total / 1000).toFixed(2).padStart(7)} s  ${row.query}`);
+      for (const row of top.rows)
+        console.log(`${String(row.calls).padStart(7)} calls ${row.ms.toFixed(3).padStart(8)} ms (plan ${row.plan.toFixed(3)}) ${(row.total / 1000).toFixed(2).padStart(7)} s  ${row.query}`);
     }
     await pool.end();
     await client.end();

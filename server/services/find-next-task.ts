@@ -32,7 +32,7 @@ import { TASK_VIEW_COLUMNS_TEXT, toTaskView, type TaskView, type TaskViewRow } f
 /** Leases one annotator may hold in a project at once: the task on screen, a prefetched one, one spare. */
 export const MAX_ACTIVE_LEASES = 3;
 /** Rows locked per attempt: a few, so a lost race on one still leaves a task to lease. */
-const CANDIDATES_PER_ATTEMPT = 3;
+export const CANDIDATES_PER_ATTEMPT = 3;
 const MAX_ATTEMPTS = 8;
 
 /** One claim attempt and the task it leased, in one statement (so one transaction). */

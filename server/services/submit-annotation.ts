@@ -17,50 +17,32 @@ import { hotPathQuery } from '../hot-path-sql';
 import { AppError } from '../errors';
 import { findAnswerProblems, type Answer } from '../../lib/forms/schema';
 import { readStoredForm } from './projects';
-import { NOW_UTC_TEXT, type TaskView } from './task-view';
-import { findNextTask } from './find-next-task';
+import { TASK_VIEW_COLUMNS_TEXT, toTaskView, type TaskView, type TaskViewRow } from './task-view';
+import { CANDIDATES_PER_ATTEMPT, MAX_ACTIVE_LEASES, findNextTask } from './find-next-task';
 import { alreadyAnsweredError, clampTimeSpent, existingOf, isUniqueViolation, loadTaskForWrite, matchRetry, noLeaseError, type TaskForWrite } from './annotation-writes';
 
-/** The submit, in one statement: $1 clientId, $2 taskId, $3 projectId, $4 userId, $5 answer, $6 time spent, $7 edited texts. */
-const SUBMIT_SQL = `
-  WITH t AS (
-    SELECT t.id, t."promptId", t."submittedCount", t.status, p.overlap,
-      (SELECT l."expiresAt" FROM "Assignment" l WHERE l."taskId" = t.id AND l."userId" = $4) AS "leaseExpiresAt"
-    FROM "Task" t JOIN "Project" p ON p.id = t."projectId"
-    WHERE t.id = $2::int
-    FOR UPDATE OF t
-  ),
-  ins AS (
-    INSERT INTO "Annotation" ("clientId", "taskId", "projectId", "userId", status, answer, "timeSpentMs", "createdAt")
-    SELECT $1, t.id, $3::int, $4, 'SUBMITTED', $5::jsonb, $6::int, ${NOW_UTC_TEXT}
-    FROM t WHERE t.status = 'OPEN' AND t."submittedCount" < t.overlap
-      -- My lease: unexpired, or expired while the task still has room. The room is counted
-      -- only in that rare case, after the row lock, with a fresh snapshot (see the function).
-      AND CASE
-        WHEN t."leaseExpiresAt" IS NULL THEN false
-        WHEN t."leaseExpiresAt" > ${NOW_UTC_TEXT} THEN true
-        ELSE t."submittedCount" + feedloop_other_leases(t.id, $4) < t.overlap
-      END
-    ON CONFLICT ("clientId") DO NOTHING
-    RETURNING id, "createdAt"
-  ),
-  counted AS (
-    UPDATE "Task" SET
-      "submittedCount" = "Task"."submittedCount" + 1,
-      status = CASE WHEN "Task"."submittedCount" + 1 >= t.overlap THEN 'DONE'::"TaskStatus" ELSE "Task".status END,
-      "updatedAt" = ${NOW_UTC_TEXT}
-    FROM t
-    WHERE "Task".id = t.id AND EXISTS (SELECT 1 FROM ins)
-  ),
-  released AS (
-    DELETE FROM "Assignment" WHERE "taskId" = $2::int AND "userId" = $4 AND EXISTS (SELECT 1 FROM ins)
-  ),
-  edits AS (
-    INSERT INTO "Completion" ("promptId", text, source, "annotationId", "createdAt")
-    SELECT t."promptId", e.text, 'HUMAN_EDIT', ins.id, ${NOW_UTC_TEXT}
-    FROM ins, t, unnest($7::text[]) AS e(text)
+/**
+ * The submit, one statement (the SQL function feedloop_submit_answer, migration
+ * 20261207200000_submit_and_claim, describes it): $1 clientId, $2 taskId, $3 projectId, $4 userId,
+ * $5 answer, $6 time spent, $7 edited texts. Returns the new annotation, or no row.
+ */
+const SUBMIT_SQL = `SELECT s.annotation_id AS id, s.created_at AS "createdAt" FROM feedloop_submit_answer($1, $2::int, $3::int, $4, $5::jsonb, $6::int, $7::text[]) s WHERE s.annotation_id IS NOT NULL`;
+
+/**
+ * The submit and one attempt to lease my next task, in one transaction and one round trip
+ * (feedloop_submit_and_claim): the same parameters, then $8 excluded task ids, $9 the lease cap,
+ * $10 the candidates per attempt. `outcome` is null when nothing was inserted; 'task' when the
+ * next task was leased (its view in the same row); anything else leaves the claim to findNextTask.
+ */
+const SUBMIT_AND_CLAIM_SQL = `
+  WITH s AS MATERIALIZED (
+    SELECT * FROM feedloop_submit_and_claim($1, $2::int, $3::int, $4, $5::jsonb, $6::int, $7::text[], $8::int[], $9::int, $10::int)
   )
-  SELECT id, "createdAt" FROM ins`;
+  SELECT s.annotation_id AS id, s.created_at AS "createdAt", s.outcome, ${TASK_VIEW_COLUMNS_TEXT}
+  FROM s
+  CROSS JOIN LATERAL (SELECT s.task_id AS "taskId", s.lease_expires_at AS "expiresAt") l
+  LEFT JOIN "Task" t ON t.id = s.task_id
+  LEFT JOIN "Prompt" pr ON pr.id = t."promptId"`;
 
 export type SubmitResult = { annotationId: number; undoableUntil: Date };
 export type SubmitAnnotationOptions = { userId: string; clientId: string; taskId: number; answer: Answer; timeSpentMs: number };
@@ -79,7 +61,7 @@ function findSubmitRefusal(task: TaskForWrite, taskId: number): AppError | null 
 }
 
 export async function submitAnnotation(options: SubmitAnnotationOptions): Promise<SubmitResult> {
-  const { result } = await storeAnswer(options);
+  const { result } = await storeAnswer(options, null);
   return result;
 }
 
@@ -91,13 +73,23 @@ export async function submitAnnotation(options: SubmitAnnotationOptions): Promis
  * findNextTask first gives back a task I still hold. A refused submission leases nothing.
  */
 export async function submitAndFindNext(options: SubmitAnnotationOptions & { excludeTaskIds?: number[] }): Promise<SubmitResult & { next: TaskView | null }> {
-  const { result, projectId } = await storeAnswer(options);
-  const next = await findNextTask({ userId: options.userId, projectId, excludeTaskIds: [...(options.excludeTaskIds ?? []), options.taskId] });
+  const excludeTaskIds = [...new Set([...(options.excludeTaskIds ?? []), options.taskId])];
+  const { result, projectId, claimed } = await storeAnswer(options, excludeTaskIds);
+  // The claim ran in the submit's transaction when it could; otherwise (a retry, another request of
+  // mine holding my queue lock, nothing free without waiting) the queue's own loop takes over.
+  const next = claimed ?? (await findNextTask({ userId: options.userId, projectId, excludeTaskIds }));
   return { ...result, next };
 }
 
-/** Stores the answer (or finds the one a first copy of this request stored); returns it with the task's project. */
-async function storeAnswer(options: SubmitAnnotationOptions): Promise<{ result: SubmitResult; projectId: number }> {
+type StoredAnswer = { result: SubmitResult; projectId: number; claimed?: TaskView };
+type SubmitAndClaimRow = { id: number | null; createdAt: Date | null; outcome: string | null } & Partial<TaskViewRow>;
+
+/**
+ * Stores the answer (or finds the one a first copy of this request stored); returns it with the
+ * task's project. With `claimExcluding`, a new answer's transaction also leases my next task when
+ * one is free (`claimed`).
+ */
+async function storeAnswer(options: SubmitAnnotationOptions, claimExcluding: number[] | null): Promise<StoredAnswer> {
   const { userId, clientId, taskId, answer } = options;
   const task = await loadTaskForWrite({ userId, taskId, clientId });
   const done = (a: { id: number; createdAt: Date }) => ({
@@ -115,15 +107,22 @@ async function storeAnswer(options: SubmitAnnotationOptions): Promise<{ result: 
   if (problems.length > 0) throw new AppError('BAD_REQUEST', `Invalid answer: ${problems[0].questionId}: ${problems[0].message}`, { problems });
 
   const editTexts = Object.values(answer).flatMap((a) => (a.type === 'edit' ? [a.text] : []));
-  let inserted: { id: number; createdAt: Date }[];
+  const values = [clientId, taskId, task.projectId, userId, JSON.stringify(answer), clampTimeSpent(options.timeSpentMs), editTexts];
+  let inserted: SubmitAndClaimRow | undefined;
   try {
-    inserted = await hotPathQuery<{ id: number; createdAt: Date }>(SUBMIT_SQL, [clientId, taskId, task.projectId, userId, JSON.stringify(answer), clampTimeSpent(options.timeSpentMs), editTexts]);
+    inserted = claimExcluding
+      ? (await hotPathQuery<SubmitAndClaimRow>(SUBMIT_AND_CLAIM_SQL, [...values, claimExcluding, MAX_ACTIVE_LEASES, CANDIDATES_PER_ATTEMPT]))[0]
+      : (await hotPathQuery<SubmitAndClaimRow>(SUBMIT_SQL, values))[0];
   } catch (error) {
     // Another clientId of mine got there first (e.g. a skip sent while this was in flight).
     if (isUniqueViolation(error, 'Annotation_taskId_userId_key')) throw alreadyAnsweredError();
     throw error;
   }
-  if (inserted[0]) return done(inserted[0]);
+  if (inserted?.id != null && inserted.createdAt) {
+    const stored: StoredAnswer = done({ id: inserted.id, createdAt: inserted.createdAt });
+    if (inserted.outcome === 'task') stored.claimed = toTaskView(inserted as TaskViewRow);
+    return stored;
+  }
 
   // Nothing inserted: a copy of this request won the race, or the task filled up (or my lease
   // expired and its slot was taken) meanwhile.

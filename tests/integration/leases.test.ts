@@ -29,13 +29,14 @@ describe('leases are enforced on submit, skip and flag', () => {
     // The intruder holds a lease, but on another task.
     expect((await intruder.queue.next({ projectId: fixture.projectId, excludeTaskIds: [t1] }))?.taskId).toBe(t2);
 
+    // One at a time: started together, a rejection would wait unhandled while the first is awaited.
     const attempts = [
-      intruder.annotations.submit({ clientId: randomUUID(), taskId: t1, answer: pairwiseAnswer(), timeSpentMs: 1 }),
-      intruder.annotations.skip({ clientId: randomUUID(), taskId: t1, timeSpentMs: 1 }),
-      intruder.annotations.flag({ clientId: randomUUID(), taskId: t1, reason: 'spam', timeSpentMs: 1 }),
+      () => intruder.annotations.submit({ clientId: randomUUID(), taskId: t1, answer: pairwiseAnswer(), timeSpentMs: 1 }),
+      () => intruder.annotations.skip({ clientId: randomUUID(), taskId: t1, timeSpentMs: 1 }),
+      () => intruder.annotations.flag({ clientId: randomUUID(), taskId: t1, reason: 'spam', timeSpentMs: 1 }),
     ];
     for (const attempt of attempts) {
-      const error = await catchTrpcError(attempt);
+      const error = await catchTrpcError(attempt());
       expect(error.code).toBe('CONFLICT');
       expect(error.message).toMatch(/do not hold task/);
     }
