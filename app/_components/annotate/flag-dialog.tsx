@@ -39,7 +39,7 @@ export function FlagDialog({ onConfirm, onCancel }: { onConfirm: (reason: string
             data-testid="flag-confirm"
             disabled={!reason.trim()}
             onClick={confirm}
-            className="rounded-md bg-amber-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-amber-800 disabled:opacity-50"
+            className="rounded-md bg-amber-800 px-3 py-1.5 text-sm font-medium text-white hover:bg-amber-900 disabled:opacity-50"
           >
             Flag <kbd className="ml-1 font-mono text-xs opacity-70">Enter</kbd>
           </button>

@@ -382,6 +382,7 @@ function EditControls({
         ))}
       </div>
       <textarea
+        aria-label="Edited answer"
         data-testid={`edit-${questionId}`}
         value={draft.text}
         onChange={(event) => onChange({ ...draft, text: event.target.value, isEdited: true })}
