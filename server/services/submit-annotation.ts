@@ -19,6 +19,7 @@ import { findAnswerProblems, type Answer } from '../../lib/forms/schema';
 import { readStoredForm } from './projects';
 import { TASK_VIEW_COLUMNS_TEXT, toTaskView, type TaskView, type TaskViewRow } from './task-view';
 import { CANDIDATES_PER_ATTEMPT, MAX_ACTIVE_LEASES, findNextTask } from './find-next-task';
+import { hasGoldMixing } from './gold/pick-gold-task';
 import { alreadyAnsweredError, clampTimeSpent, existingOf, isUniqueViolation, loadTaskForWrite, matchRetry, noLeaseError, type TaskForWrite } from './annotation-writes';
 
 /**
@@ -92,6 +93,8 @@ type SubmitAndClaimRow = { id: number | null; createdAt: Date | null; outcome: s
 async function storeAnswer(options: SubmitAnnotationOptions, claimExcluding: number[] | null): Promise<StoredAnswer> {
   const { userId, clientId, taskId, answer } = options;
   const task = await loadTaskForWrite({ userId, taskId, clientId });
+  // A project with gold tasks (or a pause) takes its next task from findNextTask, which mixes gold in.
+  if (claimExcluding && (await hasGoldMixing(task.projectId))) claimExcluding = null;
   const done = (a: { id: number; createdAt: Date }) => ({
     result: { annotationId: a.id, undoableUntil: new Date(a.createdAt.getTime() + task.undoSeconds * 1000) },
     projectId: task.projectId,

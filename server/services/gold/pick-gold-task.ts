@@ -46,6 +46,15 @@ async function loadGoldInfo(projectId: number): Promise<GoldInfo> {
   return info;
 }
 
+/**
+ * Whether the project mixes gold tasks in (or has someone paused): then the next task must come
+ * from findNextTask (which calls pickGoldTask), not from a claim made alongside a submit. Cached.
+ */
+export async function hasGoldMixing(projectId: number): Promise<boolean> {
+  const info = await loadGoldInfo(projectId);
+  return info.goldTaskIds.length > 0 || info.hasPauses;
+}
+
 export const DEFAULT_MIX_RATE = 0.1;
 export const DEFAULT_ACCURACY_THRESHOLD = 0.8;
 export const DEFAULT_MIN_GOLD_ANSWERS = 5;
