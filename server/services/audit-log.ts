@@ -10,7 +10,19 @@
 import type { Prisma } from '../generated/prisma/client';
 import { db } from '../db';
 
-export type AuditAction = 'user.create' | 'user.disable' | 'user.enable' | 'user.reset-password' | 'user.set-role' | 'user.remove-personal-data' | 'api-key.create' | 'api-key.revoke' | 'gold.mark' | 'gold.unmark' | 'gold.settings' | 'annotator.resume';
+export type AuditAction =
+  | 'user.create'
+  | 'user.disable'
+  | 'user.enable'
+  | 'user.reset-password'
+  | 'user.set-role'
+  | 'user.remove-personal-data'
+  | 'api-key.create'
+  | 'api-key.revoke'
+  | 'gold.mark'
+  | 'gold.unmark'
+  | 'gold.settings'
+  | 'annotator.resume';
 
 export type AuditDetails = Record<string, string | number | boolean | null>;
 

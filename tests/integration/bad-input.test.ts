@@ -72,7 +72,10 @@ function idInputs(projectId: number, taskId: number): Record<string, ((id: numbe
     'datasets.startExport': [(id) => ({ snapshotId: id, format: 'raw', encoding: 'jsonl' })],
     'datasets.exportJobs': [project],
     'gold.list': [project],
-    'gold.mark': [(id) => ({ projectId: id, taskId, expected: { preference: { type: 'pairwise', choice: 'A' } } }), (id) => ({ projectId, taskId: id, expected: { preference: { type: 'pairwise', choice: 'A' } } })],
+    'gold.mark': [
+      (id) => ({ projectId: id, taskId, expected: { preference: { type: 'pairwise', choice: 'A' } } }),
+      (id) => ({ projectId, taskId: id, expected: { preference: { type: 'pairwise', choice: 'A' } } }),
+    ],
     'gold.unmark': [(id) => ({ taskId: id })],
     'gold.import': [(id) => ({ projectId: id, content: `{"taskId": ${taskId}, "expected": {}}` })],
     'gold.settings': [project],

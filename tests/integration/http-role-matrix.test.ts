@@ -56,7 +56,11 @@ const fx: Fixture = { projectId: 0, versionId: 0, runId: 0, jobId: 0, flaggedTas
 
 /** An open task of the fixture project that nobody holds or answered (to make a gold task of). */
 async function openTaskId(): Promise<number> {
-  const task = await db.task.findFirst({ where: { projectId: fx.projectId, status: 'OPEN', isGold: false, submittedCount: 0, assignments: { none: {} } }, orderBy: { id: 'desc' }, select: { id: true } });
+  const task = await db.task.findFirst({
+    where: { projectId: fx.projectId, status: 'OPEN', isGold: false, submittedCount: 0, assignments: { none: {} } },
+    orderBy: { id: 'desc' },
+    select: { id: true },
+  });
   if (!task) throw new Error('no open task left for a gold task');
   return task.id;
 }
