@@ -211,7 +211,11 @@ export function PairwiseControls({
   ];
   const hasStrength = question.withStrength && (draft.choice === 'A' || draft.choice === 'B');
   return (
-    <div className="flex flex-col gap-3">
+    <div className="flex flex-col gap-3" role="group" aria-label={question.label}>
+      {/* The question itself stays in view with its choices: "A is better" alone does not say better at what. */}
+      <p className="text-sm font-medium text-slate-700" data-testid={`pairwise-${question.id}-label`}>
+        {question.label}
+      </p>
       <div className="grid grid-cols-2 gap-2 sm:grid-cols-4">
         {options.map((option) => (
           <button

@@ -285,13 +285,14 @@ export function useTaskQueue(project: AnnotateProject) {
     const state = queueRef.current;
     const view = state.current;
     if (!view || pendingTaskIds.current.has(view.task.taskId)) return;
-    if (!view.isEdited && performance.now() - view.shownAt < DOUBLE_SUBMIT_MS) return;
+    // An incomplete ranking is said at once, however soon Enter comes: it saves nothing either way.
     const incomplete = findIncompleteRanking(form, view.draft);
     if (incomplete) {
       const left = incomplete.total - incomplete.placed;
       toast.show(`${incomplete.question.label}: place every response before submitting (${incomplete.placed} of ${incomplete.total} placed, ${left} still unranked). Nothing was saved.`, 'error');
       return;
     }
+    if (!view.isEdited && performance.now() - view.shownAt < DOUBLE_SUBMIT_MS) return;
     const answer = draftToAnswer(form, view.draft, view.task.completions);
     const problems = findAnswerProblems(
       form,
