@@ -10,6 +10,7 @@
  * wrong ones "both bad". The versions' offline metric ("judged quality") is the share of their
  * seeded answers that are correct, so the leaderboard can be checked against it.
  */
+import { seededRandom } from '../lib/stats/random';
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { db as defaultDb, type Db } from '../server/db';
@@ -39,18 +40,6 @@ demo names), and their answers and the votes were **simulated by the demo seed**
 set to answer correctly 90%, 70% or 45% of the time. Start a new arena from the Training tab to have
 the worker write real answers.
 `;
-
-/** A seeded uniform generator (mulberry32), so the demo is the same on every machine. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A wrong answer in the same format: the final number off by one. */
 function wrongAnswer(correct: string): string {
@@ -82,7 +71,7 @@ export async function seedArenaDemo(database: Db = defaultDb): Promise<void> {
     undoSeconds: 60,
     createdById: null,
   });
-  const random = seeded(2024);
+  const random = seededRandom(2024); // the same demo on every machine
   const corpus = generateCorpus({ count: PROMPTS, seed: 31, split: 'heldout' });
   // Who answers what correctly, decided up front: the offline metric is computed from it.
   const isCorrect = STAND_INS.map((s) => corpus.map(() => random() < s.correctRate));

@@ -24,6 +24,7 @@
  * and refits, without touching the votes (Hanley & MacGibbon 2006). Intervals are percentiles of
  * the refitted scores, with a seeded generator so the same data give the same interval.
  */
+import { seededRandom } from './random';
 
 /** 400 / ln 10: one logit of strength in Elo points. */
 export const ELO_PER_LOGIT = 400 / Math.LN10;
@@ -172,18 +173,6 @@ export function fitBradleyTerry(table: VoteTable, options: FitOptions = {}): Bra
 
 // ───────────── bootstrap ─────────────
 
-/** Uniform numbers in [0, 1) from a 32-bit seed (mulberry32). */
-export function createSeededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** log Γ(x) for x > 0 (Lanczos, g = 7, n = 9; ~15 significant digits). */
 function logGamma(x: number): number {
   const c = [0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531, -176.6150291621406, 12.507343278686905, -0.13857109526572012, 9.984369578019572e-6, 1.5056327351493116e-7];
@@ -258,7 +247,7 @@ export function bootstrapBradleyTerry(table: VoteTable, options: BootstrapOption
   if (!(level > 0 && level < 1)) throw new RangeError('level must be between 0 and 1');
   const n = table.wins.length;
   const fit = fitBradleyTerry(table, options);
-  const random = createSeededRandom(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const samples: number[][] = Array.from({ length: n }, () => []);
   for (let round = 0; round < rounds; round += 1) {
     const w = Array.from({ length: n }, () => new Array<number>(n).fill(0));

@@ -2,19 +2,12 @@
  * A small seeded PRNG, so corpora, splits and simulated feedback are reproducible from one number.
  * mulberry32: 32-bit state, full period 2^32, good enough statistical quality for data generation.
  */
+import { seededRandom } from '../../lib/stats/random';
+
 export type Rng = () => number;
 
-/** Returns a function yielding floats in [0, 1), fully determined by `seed`. */
-export function mulberry32(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Floats in [0, 1), fully determined by `seed`: the generator lib/stats uses too. */
+export const mulberry32: (seed: number) => Rng = seededRandom;
 
 /** Uniform integer in [min, max], both inclusive. */
 export function randomInt(rng: Rng, min: number, max: number): number {

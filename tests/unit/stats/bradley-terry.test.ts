@@ -4,7 +4,8 @@
  * maximisation written here, and recovery of known strengths from simulated votes.
  */
 import { describe, expect, it } from 'vitest';
-import { bootstrapBradleyTerry, createSeededRandom, fitBradleyTerry, poissonDraw } from '@/lib/stats/bradley-terry';
+import { bootstrapBradleyTerry, fitBradleyTerry, poissonDraw } from '@/lib/stats/bradley-terry';
+import { seededRandom } from '@/lib/stats/random';
 
 const ELO = 400 / Math.log(10);
 
@@ -142,7 +143,7 @@ describe('Bradley-Terry fit', () => {
 
   it('recovers known strengths from simulated votes', () => {
     const truth = [0.8, 0.3, -0.2, -0.9]; // Σ = 0, the fit's anchor
-    const random = createSeededRandom(42);
+    const random = seededRandom(42);
     const wins = truth.map(() => truth.map(() => 0));
     for (let vote = 0; vote < 40_000; vote += 1) {
       const i = Math.floor(random() * 4);
@@ -197,7 +198,7 @@ describe('bootstrap intervals', () => {
   });
 
   it('Poisson draws have the right mean and variance, small and large means', () => {
-    const random = createSeededRandom(11);
+    const random = seededRandom(11);
     for (const mean of [0.5, 4, 25, 1000]) {
       const draws = Array.from({ length: 20_000 }, () => poissonDraw(random, mean));
       const m = draws.reduce((s, x) => s + x, 0) / draws.length;
