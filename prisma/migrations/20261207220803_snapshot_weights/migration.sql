@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "SnapshotAnnotation" ADD COLUMN     "weight" DOUBLE PRECISION;
