@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { db } from '@/server/db';
+import { AppError } from '@/server/errors';
 import { goldAccuracyByAnnotator } from '@/server/quality/gold-accuracy';
 import { callerFor, catchTrpcError, createSignedInUser, type TestUser } from '../helpers/api';
 import { createQueueProject, pairwiseAnswer, taskRow } from './queue-fixtures';
@@ -127,6 +128,8 @@ describe('gold tasks', () => {
     expect(goldAnswered).toBe(4);
     expect(pausedError?.code).toBe('CONFLICT');
     expect(pausedError?.message).toBe('Paused: your answers on check tasks fell below 80%. An admin will review your work and resume you.');
+    // The rating page's paused panel reads these details, not the message: the threshold, no task.
+    expect(pausedError?.cause instanceof AppError ? pausedError.cause.details : null).toEqual({ paused: true, accuracyThreshold: 0.8 });
     // The 4th answer was stored all the same, and the queue keeps saying why.
     expect(await db.goldResult.count({ where: { userId: annotator.id } })).toBe(4);
     const again = await catchTrpcError(api.queue.next({ projectId: fixture.projectId }));

@@ -106,7 +106,12 @@ export async function pickGoldTask(options: { userId: string; projectId: number;
           AND NOT EXISTS (SELECT 1 FROM "Annotation" an WHERE an."taskId" = a."taskId" AND an."userId" = ${userId})) AS "heldGoldTaskId",
       (SELECT c."lastTaskId" FROM "QueueCursor" c WHERE c."userId" = ${userId} AND c."projectId" = ${projectId}::int) AS cursor,
       (SELECT g."lastGoldAtCursor" FROM "GoldQueueState" g WHERE g."userId" = ${userId} AND g."projectId" = ${projectId}::int) AS "lastGoldAtCursor"`;
-  if (state.isPaused) throw new AppError('CONFLICT', pausedMessage(state.threshold ?? DEFAULT_ACCURACY_THRESHOLD), { paused: true });
+  if (state.isPaused) {
+    // The details let the rating page show its paused panel without reading the message: the
+    // project's threshold only, nothing about which tasks were checks or how many.
+    const accuracyThreshold = state.threshold ?? DEFAULT_ACCURACY_THRESHOLD;
+    throw new AppError('CONFLICT', pausedMessage(accuracyThreshold), { paused: true, accuracyThreshold });
+  }
   if (gold.length === 0) return NO_GOLD;
   const hidden: GoldPick = { task: null, hiddenTaskIds: gold };
 
