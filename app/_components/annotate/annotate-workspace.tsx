@@ -14,6 +14,7 @@ import { FlagDialog } from './flag-dialog';
 import { ShortcutsHelp } from './shortcuts-help';
 import { ProgressBars } from './progress-bars';
 import { RecentPanel } from './recent-panel';
+import { PausedPanel } from './paused-panel';
 
 export type { AnnotateProject, TaskView } from './use-task-queue';
 
@@ -25,7 +26,27 @@ function isTypingTarget(target: EventTarget | null): boolean {
 
 export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
   const form = project.form;
-  const { queue, queueRef, progress, sessionDone, recent, now, canUndo, fetchError, submit, skip, flag: sendFlag, undo, changeDraft, checkAgain, retryFetch } = useTaskQueue(project);
+  const {
+    queue,
+    queueRef,
+    progress,
+    sessionDone,
+    recent,
+    now,
+    canUndo,
+    fetchError,
+    pause,
+    isCheckingPause,
+    checkPause,
+    submit,
+    skip,
+    flag: sendFlag,
+    undo,
+    changeDraft,
+    checkAgain,
+    retryFetch,
+  } = useTaskQueue(project);
+  const isPaused = pause !== null;
   /** The card the annotator moved to (Tab, arrows, a click); none when a task appears, so nothing looks chosen. */
   const [focusedIndex, setFocusedIndex] = useState<number | null>(null);
   const [selectedRankId, setSelectedRankId] = useState<number | null>(null);
@@ -228,6 +249,11 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
   useEffect(() => {
     function onKeyDown(event: KeyboardEvent) {
       if (isFlagOpen || event.isComposing) return;
+      // Paused: no task, so no rating key does anything; only G (the guidelines) still works.
+      if (isPaused) {
+        if (!isTypingTarget(event.target) && !event.altKey && !event.ctrlKey && !event.metaKey && event.key.toLowerCase() === 'g') setIsGuidelinesOpen((open) => !open);
+        return;
+      }
       const isEnter = event.key === 'Enter';
       if (isTypingTarget(event.target)) {
         // While typing, only Ctrl/Cmd+Enter acts (submit); every other key is text.
@@ -256,7 +282,7 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
     }
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
-  }, [isFlagOpen, isHelpOpen, submit, runShortcut]);
+  }, [isFlagOpen, isHelpOpen, isPaused, submit, runShortcut, setIsGuidelinesOpen]);
 
   // ───────────── render ─────────────
   const current = queue.current;
@@ -268,33 +294,39 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
         <h1 className="text-lg font-semibold tracking-tight">{project.name}</h1>
         <ProgressBars progress={progress} sessionDone={sessionDone} isQueueEmpty={isEmpty} />
         <div className="ml-auto flex items-center gap-2">
-          <button
-            type="button"
-            data-testid="undo-button"
-            disabled={!canUndo}
-            onClick={() => void undo()}
-            className="rounded-md border border-slate-200 bg-white px-2.5 py-1 text-sm text-slate-700 hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-40"
-            title="Undo your last action: submit, skip or flag (U)"
-          >
-            ↶ Undo <kbd className="ml-1 font-mono text-xs opacity-60">U</kbd>
-          </button>
+          {!isPaused && (
+            <button
+              type="button"
+              data-testid="undo-button"
+              disabled={!canUndo}
+              onClick={() => void undo()}
+              className="rounded-md border border-slate-200 bg-white px-2.5 py-1 text-sm text-slate-700 hover:bg-slate-50 disabled:cursor-not-allowed disabled:opacity-40"
+              title="Undo your last action: submit, skip or flag (U)"
+            >
+              ↶ Undo <kbd className="ml-1 font-mono text-xs opacity-60">U</kbd>
+            </button>
+          )}
           <button type="button" onClick={() => setIsGuidelinesOpen((open) => !open)} className="rounded-md border border-slate-200 bg-white px-2.5 py-1 text-sm text-slate-700 hover:bg-slate-50">
             Guidelines <kbd className="ml-1 font-mono text-xs opacity-60">G</kbd>
           </button>
-          <button
-            type="button"
-            onClick={() => setIsHelpOpen(true)}
-            className="rounded-md border border-slate-200 bg-white px-2.5 py-1 text-sm text-slate-700 hover:bg-slate-50"
-            aria-label="Keyboard shortcuts"
-          >
-            <kbd className="font-mono text-xs">?</kbd>
-          </button>
+          {!isPaused && (
+            <button
+              type="button"
+              onClick={() => setIsHelpOpen(true)}
+              className="rounded-md border border-slate-200 bg-white px-2.5 py-1 text-sm text-slate-700 hover:bg-slate-50"
+              aria-label="Keyboard shortcuts"
+            >
+              <kbd className="font-mono text-xs">?</kbd>
+            </button>
+          )}
         </div>
       </div>
 
       <div className="flex items-start gap-4">
         <main className="flex min-w-0 flex-1 flex-col gap-4">
-          {current ? (
+          {pause ? (
+            <PausedPanel pause={pause} isChecking={isCheckingPause} checkError={fetchError} onCheckAgain={() => void checkPause()} />
+          ) : current ? (
             <TaskPanel
               key={current.clientId}
               view={current}
@@ -334,14 +366,14 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
             <TaskSkeleton />
           )}
           {currentTaskId !== undefined && <p className="text-right text-xs text-slate-400">Task #{currentTaskId}</p>}
-          <RecentPanel recent={recent} now={now} onReopen={(annotationId) => void undo(annotationId)} />
+          {!isPaused && <RecentPanel recent={recent} now={now} onReopen={(annotationId) => void undo(annotationId)} />}
         </main>
 
         <GuidelinesPanel guidelines={project.guidelines} isOpen={isGuidelinesOpen} onClose={() => setIsGuidelinesOpen(false)} />
       </div>
 
-      {isFlagOpen && <FlagDialog onConfirm={flag} onCancel={() => setIsFlagOpen(false)} />}
-      {isHelpOpen && <ShortcutsHelp onClose={() => setIsHelpOpen(false)} />}
+      {isFlagOpen && !isPaused && <FlagDialog onConfirm={flag} onCancel={() => setIsFlagOpen(false)} />}
+      {isHelpOpen && !isPaused && <ShortcutsHelp onClose={() => setIsHelpOpen(false)} />}
     </div>
   );
 }

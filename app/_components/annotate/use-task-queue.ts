@@ -23,6 +23,12 @@
  * window is open; the "Recent" list (my last ten actions) can reopen any of them inside its window.
  * The list is loaded once and then kept here from the answers of submit, skip and flag (each says
  * until when it can be undone): no request per task beyond the one that saves it.
+ *
+ * Paused (my accuracy on the project's check tasks fell below its threshold): the queue refuses me
+ * with a structured error, from queue.next or from the "next" half of submitAndNext (whose answer
+ * is stored all the same). The page then drops what it holds, fetches nothing more on its own, and
+ * says so (`pause`); `checkPause` asks once more when the annotator wants. No toast names the task
+ * whose answer brought the pause: which tasks are checks stays hidden.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -32,7 +38,7 @@ import { findAnswerProblems, type Answer, type AnswerProblem, type RatingForm } 
 import { useTRPC, useTRPCClient } from '../../_trpc/react';
 import { useToast } from '../toast';
 import { createDraft, draftFromAnswer, draftToAnswer, findIncompleteRanking, type Draft, type QuestionDraft } from './answer-draft';
-import { describeError, withRetries } from './task-errors';
+import { describeError, withRetries, type PauseInfo } from './task-errors';
 
 export type AnnotateProject = { id: number; name: string; guidelines: string; form: RatingForm; completionsPerTask: number };
 
@@ -94,6 +100,9 @@ export function useTaskQueue(project: AnnotateProject) {
   const [sessionDone, setSessionDone] = useState(0);
   const sessionAnnotationIds = useRef(new Set<number>());
   const [fetchError, setFetchError] = useState<string | null>(null);
+  /** Set while the queue refuses me (paused in this project); nothing is fetched on its own meanwhile. */
+  const [pause, setPause] = useState<PauseInfo | null>(null);
+  const [isCheckingPause, setIsCheckingPause] = useState(false);
   /** submitAndNext requests in flight: each brings the next task, so no queue.next meanwhile. */
   const [refillsInFlight, setRefillsInFlight] = useState(0);
 
@@ -187,8 +196,22 @@ export function useTaskQueue(project: AnnotateProject) {
     [makeView],
   );
 
+  /**
+   * The queue said I am paused: nothing stays on screen or behind it (their leases run out), and
+   * the counts and my Recent list are read again (the answer that brought the pause was stored).
+   */
+  const enterPause = useCallback(
+    (info: PauseInfo) => {
+      setPause(info);
+      setQueue({ current: null, upcoming: [], isExhausted: false });
+      refreshProgress();
+      void queryClient.invalidateQueries({ queryKey: recentKey });
+    },
+    [refreshProgress, queryClient, recentKey],
+  );
+
   // ───────────── fetching: keep one task on screen and one ready behind it ─────────────
-  const needsFetch = !queue.isExhausted && refillsInFlight === 0 && (queue.current === null || queue.upcoming.length === 0);
+  const needsFetch = pause === null && !queue.isExhausted && refillsInFlight === 0 && (queue.current === null || queue.upcoming.length === 0);
   /** Returns true when the server offered a task the page already holds (ignored). */
   const fetchNext = useCallback(async (): Promise<boolean> => {
     if (isFetchingRef.current) return false;
@@ -196,6 +219,7 @@ export function useTaskQueue(project: AnnotateProject) {
     try {
       const task = await client.queue.next.mutate({ projectId: project.id, excludeTaskIds: heldTaskIds() });
       setFetchError(null);
+      setPause(null);
       if (!task) {
         setQueue((prev) => ({ ...prev, isExhausted: true }));
         // The exact count once the last answers are saved.
@@ -204,12 +228,14 @@ export function useTaskQueue(project: AnnotateProject) {
       }
       return !placeLeasedTask(task);
     } catch (error) {
-      setFetchError(describeError(error).message);
+      const info = describeError(error);
+      if (info.pause) enterPause(info.pause);
+      else setFetchError(info.message);
       return false;
     } finally {
       isFetchingRef.current = false;
     }
-  }, [client, project.id, heldTaskIds, placeLeasedTask, refreshProgress]);
+  }, [client, project.id, heldTaskIds, placeLeasedTask, refreshProgress, enterPause]);
 
   const [fetchTick, setFetchTick] = useState(0);
   const ignoredFetches = useRef(0);
@@ -247,7 +273,10 @@ export function useTaskQueue(project: AnnotateProject) {
         .then(onSaved)
         .catch((error: unknown) => {
           const info = describeError(error);
-          if (info.code === 'CONFLICT' || info.code === 'NOT_FOUND') {
+          if (info.pause) {
+            // Only submitAndNext's "next" half says this, after storing the answer: no toast naming the task.
+            enterPause(info.pause);
+          } else if (info.code === 'CONFLICT' || info.code === 'NOT_FOUND') {
             toast.show(`Task #${taskId}: ${info.message}. Moved on.`, 'info');
             refreshProgress();
           } else {
@@ -262,7 +291,7 @@ export function useTaskQueue(project: AnnotateProject) {
         });
       pendingRequests.current.add(request);
     },
-    [toast, restore, refreshProgress],
+    [toast, restore, refreshProgress, enterPause],
   );
 
   /** A saved action goes to the top of the Recent list (and so becomes what U undoes). */
@@ -425,6 +454,16 @@ export function useTaskQueue(project: AnnotateProject) {
 
   const checkAgain = useCallback(() => setQueue((prev) => ({ ...prev, isExhausted: false })), []);
   const retryFetch = useCallback(() => setFetchError(null), []);
+  /** Paused: asks the queue once more (one request per press); a task or an empty queue ends the pause on screen. */
+  const checkPause = useCallback(async () => {
+    if (isFetchingRef.current) return;
+    setIsCheckingPause(true);
+    try {
+      await fetchNext();
+    } finally {
+      setIsCheckingPause(false);
+    }
+  }, [fetchNext]);
 
   return {
     queue,
@@ -436,6 +475,9 @@ export function useTaskQueue(project: AnnotateProject) {
     now,
     canUndo,
     fetchError,
+    pause,
+    isCheckingPause,
+    checkPause,
     submit,
     skip,
     flag,
