@@ -60,7 +60,7 @@ export function GuidelinesPanel({ guidelines, isOpen, onClose }: { guidelines: s
       </aside>
       {isDrawerShown && (
         <div className="fixed inset-0 z-40 lg:hidden">
-          <div className="absolute inset-0 bg-slate-950/40" aria-hidden="true" onClick={onClose} />
+          <div className="absolute inset-0 bg-scrim" aria-hidden="true" onClick={onClose} />
           <div
             role="dialog"
             aria-modal="true"

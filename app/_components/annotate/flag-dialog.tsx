@@ -8,7 +8,7 @@ export function FlagDialog({ onConfirm, onCancel }: { onConfirm: (reason: string
     if (reason.trim()) onConfirm(reason.trim());
   };
   return (
-    <div className="fixed inset-0 z-40 flex items-center justify-center bg-slate-900/30 p-4" onClick={onCancel}>
+    <div className="fixed inset-0 z-40 flex items-center justify-center bg-scrim p-4" onClick={onCancel}>
       <div role="dialog" aria-label="Flag this task" data-testid="flag-dialog" className="w-full max-w-md rounded-2xl bg-white p-6 shadow-xl" onClick={(event) => event.stopPropagation()}>
         <h2 className="text-base font-semibold">Flag this task</h2>
         <p className="mt-1 text-sm text-slate-500">It leaves the queue until an admin looks at it. What is wrong?</p>

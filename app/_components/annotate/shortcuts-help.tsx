@@ -21,7 +21,7 @@ const SHORTCUTS: [string, string][] = [
 
 export function ShortcutsHelp({ onClose }: { onClose: () => void }) {
   return (
-    <div className="fixed inset-0 z-40 flex items-center justify-center bg-slate-900/30 p-4" onClick={onClose}>
+    <div className="fixed inset-0 z-40 flex items-center justify-center bg-scrim p-4" onClick={onClose}>
       <div role="dialog" aria-label="Keyboard shortcuts" data-testid="shortcuts-help" className="w-full max-w-lg rounded-2xl bg-white p-6 shadow-xl" onClick={(event) => event.stopPropagation()}>
         <div className="mb-4 flex items-center justify-between">
           <h2 className="text-base font-semibold">Keyboard shortcuts</h2>

@@ -34,7 +34,7 @@ export function ConfirmDialog({
       ref={ref}
       aria-labelledby={`${testId}-title`}
       data-testid={testId}
-      className="m-auto w-full max-w-md rounded-xl bg-white p-5 shadow-xl backdrop:bg-slate-900/30"
+      className="m-auto w-full max-w-md rounded-xl bg-white p-5 shadow-xl backdrop:bg-scrim"
       onCancel={(e) => {
         e.preventDefault();
         onCancel();
