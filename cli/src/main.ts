@@ -67,7 +67,19 @@ const parseDate = (value: string) => {
   return new Date(value).toISOString();
 };
 
-type SnapshotOptions = { name?: string; from?: string; to?: string; annotator?: string[]; question?: string; minAgreement?: number; excludeFlagged?: boolean; testPercent?: number; seed?: number };
+type SnapshotOptions = {
+  name?: string;
+  from?: string;
+  to?: string;
+  annotator?: string[];
+  question?: string;
+  minAgreement?: number;
+  excludeFlagged?: boolean;
+  labelSource?: string;
+  weightByConfidence?: boolean;
+  testPercent?: number;
+  seed?: number;
+};
 
 function addSnapshotFilters(command: Command): Command {
   return command
@@ -78,6 +90,8 @@ function addSnapshotFilters(command: Command): Command {
     .option('--question <id>', 'only annotations that answered this question')
     .option('--min-agreement <share>', 'only tasks whose annotators agree at least this much (0-1)', parseNumber(0, 1))
     .option('--exclude-flagged', 'leave out flagged tasks')
+    .addOption(new Option('--label-source <source>', 'every answer, or one consensus answer per task (majority vote, or Dawid-Skene)').choices(['all', 'majority', 'dawid-skene']))
+    .option('--weight-by-confidence', 'every exported row carries `weight`, the confidence of its label (0-1)')
     .option('--test-percent <percent>', 'a seeded share of prompts as the test split, instead of the held-out prompts', parseNumber(0, 100))
     .option('--seed <n>', 'seed of --test-percent (default 0)', parseNumber(0, 2_147_483_647));
 }
@@ -90,6 +104,8 @@ function filtersOf(options: SnapshotOptions): Record<string, unknown> {
     ...(options.question ? { questionId: options.question } : {}),
     ...(options.minAgreement !== undefined ? { minAgreement: options.minAgreement } : {}),
     ...(options.excludeFlagged ? { excludeFlagged: true } : {}),
+    ...(options.labelSource ? { labelSource: options.labelSource } : {}),
+    ...(options.weightByConfidence ? { weightByConfidence: true } : {}),
     ...(options.testPercent !== undefined ? { split: { mode: 'hash', testPercent: options.testPercent, seed: options.seed ?? 0 } } : {}),
   };
 }

@@ -6,8 +6,8 @@
  * one snapshot are byte-identical.
  */
 import type { ExportEncoding, ExportFormat, ExportOptions } from './formats';
-import { FORMAT_INFO } from './formats';
-import type { SnapshotSummary } from './snapshots';
+import { FORMAT_INFO, WEIGHT_FIELD } from './formats';
+import type { SnapshotSummary, StoredFilters } from './snapshots';
 
 /** The Hub's size buckets. */
 export function sizeCategory(rows: number): string {
@@ -17,6 +17,27 @@ export function sizeCategory(rows: number): string {
   if (rows < 1_000_000) return '100K<n<1M';
   if (rows < 10_000_000) return '1M<n<10M';
   return '10M<n<100M';
+}
+
+/** Which answers carry the labels: every answer, or one consensus answer per task. */
+function labelSourceLine(filters: StoredFilters): string {
+  if (filters.labelSource === 'majority')
+    return "- labels: majority vote per task on the form's first pairwise question (one answer per task, the earliest giving the majority choice; tied tasks left out)";
+  if (filters.labelSource === 'dawid-skene')
+    return "- labels: Dawid-Skene consensus per task on the form's first pairwise question (annotators weighted by their estimated confusion matrices; one answer per task, the earliest giving the consensus choice)";
+  return '- labels: every answer (no consensus)';
+}
+
+/** What `weight` means and how this snapshot computed it. */
+function weightExplanation(filters: StoredFilters): string {
+  const question = filters.weightQuestionId ? `\`${filters.weightQuestionId}\`` : 'the first pairwise or ranking question';
+  const how =
+    filters.labelSource === 'majority'
+      ? `the share of the task's votes on ${question} that went to the majority label (2 of 3 agreeing: 0.667)`
+      : filters.labelSource === 'dawid-skene'
+        ? `the Dawid-Skene posterior probability of the chosen label on ${question}`
+        : `the share of the task's answers to ${question} that give the same answer as this row's annotator (the answer itself included: a task's only answer weighs 1, one of two disagreeing answers 0.5; answers rejected by a reviewer are not counted; an answer that skipped the question weighs 1)`;
+  return `Every row carries \`weight\`, the confidence of the label it comes from, from 0 to 1: ${how}. A weight belongs to an answer: every row one answer gives (pairs of a ranking, KTO labels, SFT targets) carries it. Weights were frozen when the snapshot was taken; use them to weight each example's loss, or to filter. Trainers that do not know the column ignore it.`;
 }
 
 /** A YAML scalar, always double-quoted (JSON strings are valid YAML). */
@@ -33,7 +54,8 @@ export function buildDatasetCard(options: {
   const { snapshot, format, rows } = options;
   const info = FORMAT_INFO[format];
   const title = snapshot.name ?? `Feedloop snapshot ${snapshot.id}`;
-  const fields = Object.entries(info.fields).filter(([name]) => name !== 'margin' || options.options.margin);
+  const isWeighted = snapshot.filters.weightByConfidence === true;
+  const fields = [...Object.entries(info.fields).filter(([name]) => name !== 'margin' || options.options.margin), ...(isWeighted ? [['weight', WEIGHT_FIELD]] : [])];
   const filters = snapshot.filters;
   const selection = [
     `- annotations: submitted, settled before ${filters.before}`,
@@ -41,7 +63,10 @@ export function buildDatasetCard(options: {
     filters.to ? `- created until ${filters.to}` : null,
     filters.annotatorCount ? `- from ${filters.annotatorCount} chosen annotators` : null,
     filters.questionId ? `- answering question \`${filters.questionId}\`` : null,
-    filters.minAgreement !== undefined ? `- tasks with agreement at least ${filters.minAgreement} on \`${filters.agreementQuestionId}\`` : null,
+    labelSourceLine(filters),
+    filters.minAgreement !== undefined
+      ? `- tasks with agreement at least ${filters.minAgreement} on \`${filters.agreementQuestionId}\` (the share of a task's answers giving its most common answer; answers a reviewer rejected are not counted, corrected ones count as corrected; a task with one answer is kept)`
+      : null,
     filters.excludeFlagged ? '- flagged tasks left out' : null,
     filters.split.mode === 'prompt'
       ? "- split: the project's held-out prompts are `test`"
@@ -91,6 +116,7 @@ export function buildDatasetCard(options: {
     '',
     ...selection,
     ...(rules.length ? ['', '### Rules', '', ...rules] : []),
+    ...(isWeighted ? ['', '### Weights', '', weightExplanation(filters)] : []),
     '',
     '## Files',
     '',

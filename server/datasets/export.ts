@@ -87,6 +87,11 @@ export function assertEncodingAllowed(format: ExportFormat, encoding: ExportEnco
     throw new AppError('BAD_REQUEST', `${FORMAT_INFO[format].label} cannot be written as ${encoding}: use ${FORMAT_INFO[format].encodings.join(', ')}`);
 }
 
+/** Whether the snapshot froze a confidence weight per answer (its rows then carry `weight`). */
+function isWeighted(snapshot: SnapshotSummary): boolean {
+  return snapshot.filters.weightByConfidence === true;
+}
+
 async function loadExportContext(db: PrismaClient, snapshotId: number) {
   const snapshot = await getSnapshot({ db, snapshotId });
   const project = await db.project.findUniqueOrThrow({ where: { id: snapshot.projectId }, select: { form: true } });
@@ -170,7 +175,7 @@ async function writeRows(options: {
   signal?: AbortSignal;
 }): Promise<{ rows: number }> {
   const { out, signal } = options;
-  const encoder = createRowEncoder({ encoding: options.encoding, columns: columnsOf(options.format, options.options), out, signal });
+  const encoder = createRowEncoder({ encoding: options.encoding, columns: columnsOf(options.format, options.options, isWeighted(options.snapshot)), out, signal });
   const onClose = () => {
     if (!out.writableFinished) abortOnClose.abort();
   };
@@ -223,8 +228,9 @@ export async function previewSnapshot(options: {
       return rows.length < limit;
     },
   });
-  const flat = columnsOf(options.format, exportOptions);
-  const columns = flat ? flat.map((c) => c.name) : Object.keys(FORMAT_INFO[options.format].fields).filter((name) => name !== 'margin' || exportOptions.margin);
+  const flat = columnsOf(options.format, exportOptions, isWeighted(snapshot));
+  const nested = Object.keys(FORMAT_INFO[options.format].fields).filter((name) => name !== 'margin' || exportOptions.margin);
+  const columns = flat ? flat.map((c) => c.name) : isWeighted(snapshot) ? [...nested, 'weight'] : nested;
   return { rows, columns };
 }
 

@@ -108,8 +108,19 @@ export const FORMAT_INFO: Record<ExportFormat, FormatInfo> = {
   },
 };
 
-/** The columns of a flat format (CSV, Parquet); null for nested formats. */
-export function columnsOf(format: ExportFormat, options: ExportOptions): ExportColumn[] | null {
+/**
+ * What `weight` means, for a snapshot taken with "weight by confidence": every row of every format
+ * then carries the confidence of the label it came from (dataset-card.ts says how it was computed).
+ */
+export const WEIGHT_FIELD = 'confidence of the label this row comes from, 0-1 (see Weights)';
+
+/** The columns of a flat format (CSV, Parquet); null for nested formats. `isWeighted`: the snapshot froze weights. */
+export function columnsOf(format: ExportFormat, options: ExportOptions, isWeighted = false): ExportColumn[] | null {
+  const columns = flatColumnsOf(format, options);
+  return columns && isWeighted ? [...columns, { name: 'weight', type: 'double', isOptional: true }] : columns;
+}
+
+function flatColumnsOf(format: ExportFormat, options: ExportOptions): ExportColumn[] | null {
   switch (format) {
     case 'trl-preference':
       return [
@@ -182,8 +193,17 @@ function pairRow(format: ExportFormat, record: SnapshotRecord, pair: PreferenceP
   return { prompt: promptString(record), chosen: pair.chosen, rejected: pair.rejected, ...margin };
 }
 
-/** The rows one annotation contributes to a format, in a fixed order. */
+/**
+ * The rows one annotation contributes to a format, in a fixed order; each with the record's
+ * `weight` last when the snapshot froze one (TRL's loaders keep unknown columns and ignore them).
+ */
 export function rowsOfRecord(options: { format: ExportFormat; form: RatingForm; record: SnapshotRecord; options: ExportOptions; annotatorOf: (userId: string) => string }): Record<string, unknown>[] {
+  const rows = unweightedRowsOf(options);
+  const { weight } = options.record;
+  return weight === null ? rows : rows.map((row) => ({ ...row, weight }));
+}
+
+function unweightedRowsOf(options: { format: ExportFormat; form: RatingForm; record: SnapshotRecord; options: ExportOptions; annotatorOf: (userId: string) => string }): Record<string, unknown>[] {
   const { format, form, record } = options;
   const o = options.options;
   switch (format) {

@@ -25,7 +25,8 @@ import { AppError } from '../errors';
 import { API_FEEDBACK_USER_ID, IMPORTED_USER_ID_PREFIX } from '../services/pseudo-annotators';
 import { buildKtoExamples, buildTrainingData, type AnnotationRecord, type ChatTurn } from '../jobs/training-data';
 import { consensusAnnotationIds } from '../quality/consensus-labels';
-import { isRejectedSql } from '../services/review/reviews';
+import { effectiveAnswerSql, isRejectedSql } from '../services/review/reviews';
+import { consensusWeights } from './confidence-weights';
 
 type SnapshotDb = PrismaClient;
 
@@ -63,6 +64,12 @@ export const ZSnapshotFilters = z
      * (server/quality/consensus-labels.ts).
      */
     labelSource: z.enum(['all', 'majority', 'dawid-skene']).optional(),
+    /**
+     * Freeze a confidence weight (0-1) per answer, which exports write as `weight`
+     * (confidence-weights.ts says how it is computed for each label source). Off by default, so
+     * exports stay as they were.
+     */
+    weightByConfidence: z.boolean().optional(),
     split: ZSnapshotSplit.default({ mode: 'prompt' }),
   })
   .refine((f) => !f.from || !f.to || f.from <= f.to, { message: 'The start date is after the end date', path: ['to'] });
@@ -83,6 +90,10 @@ export type StoredFilters = {
   agreementQuestionId?: string | null;
   excludeFlagged?: boolean;
   labelSource?: 'majority' | 'dawid-skene';
+  /** Each answer carries a frozen confidence weight (SnapshotAnnotation.weight). */
+  weightByConfidence?: true;
+  /** The question the weights were measured on (agreement with it, or its consensus). */
+  weightQuestionId?: string;
   split: SnapshotSplit;
 };
 
@@ -111,6 +122,8 @@ export type SnapshotRecord = AnnotationRecord & {
   /** The task's completions in display order. */
   completionList: { id: number; text: string }[];
   splitName: 'train' | 'test';
+  /** The confidence of this answer's label (0-1) when the snapshot was weighted, else null. */
+  weight: number | null;
 };
 
 function readStoredFilters(filters: unknown): StoredFilters {
@@ -119,8 +132,10 @@ function readStoredFilters(filters: unknown): StoredFilters {
   return { ...stored, status: 'SUBMITTED', before: stored.before ?? new Date(0).toISOString(), split: split.success ? split.data : { mode: 'prompt' } };
 }
 
+type AgreementQuestion = { id: string; type: 'pairwise' | 'ranking' };
+
 /** The first pairwise or ranking question: the one agreement is measured on. */
-function agreementQuestion(form: RatingForm): { id: string; type: 'pairwise' | 'ranking' } | null {
+function agreementQuestion(form: RatingForm): AgreementQuestion | null {
   for (const q of form.questions) if (q.type === 'pairwise' || q.type === 'ranking') return { id: q.id, type: q.type };
   return null;
 }
@@ -131,6 +146,33 @@ function agreementQuestion(form: RatingForm): { id: string; type: 'pairwise' | '
  */
 function isSettled(alias: Prisma.Sql, before: Date): Prisma.Sql {
   return Prisma.sql`(${alias}."createdAt" <= ${before} OR ${alias}."userId" = ${API_FEEDBACK_USER_ID} OR ${alias}."userId" LIKE ${`${IMPORTED_USER_ID_PREFIX}%`})`;
+}
+
+/** What two answers to the agreement question must share to agree (`answer`: a jsonb expression). */
+function agreementKeySql(question: AgreementQuestion, answer: Prisma.Sql): Prisma.Sql {
+  return question.type === 'pairwise' ? Prisma.sql`(${answer} -> ${question.id}::text ->> 'choice')` : Prisma.sql`(${answer} -> ${question.id}::text -> 'order')::text`;
+}
+
+/**
+ * The answers of task a."taskId" that agreement counts, as rows `o(answer)`: the ones a consumer
+ * uses (submitted, settled, not rejected by a reviewer), each as its latest correction.
+ */
+function countedAnswersSql(before: Date): Prisma.Sql {
+  return Prisma.sql`(SELECT ${effectiveAnswerSql(Prisma.sql`o0`)} AS answer FROM "Annotation" o0
+    WHERE o0."taskId" = a."taskId" AND o0.status = 'SUBMITTED' AND ${isSettled(Prisma.sql`o0`, before)} AND NOT ${isRejectedSql(Prisma.sql`o0`)}) o`;
+}
+
+/**
+ * The confidence weight of answer `a` when every answer is kept (labelSource 'all'): the share of
+ * its task's counted answers to the agreement question that give the same answer as it (itself
+ * included, so a lone answer weighs 1 and one of two disagreeing answers 0.5). An answer that
+ * skipped the question has no label there to doubt and weighs 1.
+ */
+function answerAgreementWeightSql(question: AgreementQuestion, before: Date): Prisma.Sql {
+  const own = effectiveAnswerSql(Prisma.sql`a`);
+  return Prisma.sql`(SELECT CASE WHEN NOT (${own} ? ${question.id}::text) OR count(*) = 0 THEN 1.0
+      ELSE (count(*) FILTER (WHERE ${agreementKeySql(question, Prisma.sql`o.answer`)} IS NOT DISTINCT FROM ${agreementKeySql(question, own)}))::float8 / count(*) END
+    FROM ${countedAnswersSql(before)} WHERE o.answer ? ${question.id}::text)`;
 }
 
 /**
@@ -171,16 +213,34 @@ export async function createSnapshot(options: {
     conditions.push(Prisma.sql`NOT EXISTS (SELECT 1 FROM "Annotation" f WHERE f."taskId" = a."taskId" AND f.status = 'FLAGGED')`);
   }
   if (agreement && filters.minAgreement !== undefined) {
-    const key = agreement.type === 'pairwise' ? Prisma.sql`o.answer -> ${agreement.id}::text ->> 'choice'` : Prisma.sql`(o.answer -> ${agreement.id}::text -> 'order')::text`;
+    // Agreement among the answers a consumer would use: settled, not rejected by a reviewer, each
+    // as its latest correction (the same answers the records carry).
     conditions.push(Prisma.sql`(
       SELECT CASE WHEN COALESCE(sum(g.n), 0) < 2 THEN 1.0 ELSE max(g.n)::float8 / sum(g.n) END
-      FROM (SELECT count(*) AS n FROM "Annotation" o
-            WHERE o."taskId" = a."taskId" AND o.status = 'SUBMITTED' AND ${isSettled(Prisma.sql`o`, before)} AND o.answer ? ${agreement.id}::text
-            GROUP BY ${key}) g) >= ${filters.minAgreement}::float8`);
+      FROM (SELECT count(*) AS n FROM ${countedAnswersSql(before)}
+            WHERE o.answer ? ${agreement.id}::text
+            GROUP BY ${agreementKeySql(agreement, Prisma.sql`o.answer`)}) g) >= ${filters.minAgreement}::float8`);
   }
   if (filters.labelSource === 'majority' || filters.labelSource === 'dawid-skene') {
     const keep = await consensusAnnotationIds({ db, projectId: options.projectId, method: filters.labelSource });
     conditions.push(Prisma.sql`a.id = ANY(${keep}::int[])`);
+  }
+  // The weight column of each row, and what it joins (consensus weights come per task).
+  let weight = Prisma.sql`NULL::float8`;
+  let weightJoin = Prisma.empty;
+  let weightQuestionId: string | undefined;
+  if (filters.weightByConfidence) {
+    if (filters.labelSource === 'majority' || filters.labelSource === 'dawid-skene') {
+      const weights = await consensusWeights({ db, projectId: options.projectId, method: filters.labelSource });
+      weightQuestionId = weights.questionId;
+      weightJoin = Prisma.sql`LEFT JOIN unnest(${weights.taskIds}::int[], ${weights.weights}::float8[]) AS w("taskId", weight) ON w."taskId" = a."taskId"`;
+      weight = Prisma.sql`w.weight`;
+    } else {
+      const question = agreementQuestion(form);
+      if (!question) throw new AppError('BAD_REQUEST', 'Weighting by confidence needs a pairwise or ranking question in the form');
+      weightQuestionId = question.id;
+      weight = answerAgreementWeightSql(question, before);
+    }
   }
   const stored: StoredFilters = {
     status: 'SUBMITTED',
@@ -192,6 +252,7 @@ export async function createSnapshot(options: {
     ...(filters.minAgreement !== undefined && { minAgreement: filters.minAgreement, agreementQuestionId: agreement?.id ?? null }),
     ...(filters.excludeFlagged && { excludeFlagged: true }),
     ...((filters.labelSource === 'majority' || filters.labelSource === 'dawid-skene') && { labelSource: filters.labelSource }),
+    ...(filters.weightByConfidence && { weightByConfidence: true as const, weightQuestionId }),
     split: filters.split,
   };
 
@@ -203,8 +264,8 @@ export async function createSnapshot(options: {
         select: { id: true },
       });
       await tx.$executeRaw`
-      INSERT INTO "SnapshotAnnotation" ("snapshotId", "annotationId")
-      SELECT ${snapshot.id}::int, a.id FROM "Annotation" a JOIN "Task" t ON t.id = a."taskId"
+      INSERT INTO "SnapshotAnnotation" ("snapshotId", "annotationId", weight)
+      SELECT ${snapshot.id}::int, a.id, ${weight} FROM "Annotation" a JOIN "Task" t ON t.id = a."taskId" ${weightJoin}
       WHERE ${Prisma.join(conditions, ' AND ')}`;
       return snapshot.id;
     },
@@ -221,9 +282,9 @@ async function summariseSnapshot(options: { db: SnapshotDb; snapshotId: number; 
   const counts: SnapshotCounts = { annotations: 0, trainAnnotations: 0, testAnnotations: 0, trainPairs: 0, heldoutPairs: 0, sft: 0, kto: 0 };
   for await (const batch of readSnapshotRecords({ db: options.db, snapshotId: options.snapshotId, split: options.split })) {
     for (const r of batch) {
-      hash.update(
-        `${JSON.stringify([r.annotationId, r.taskId, r.promptId, r.promptText, r.messages, r.splitName, r.completionList, r.answer, r.editedText, r.status, r.timeSpentMs, r.createdAt.toISOString()])}\n`,
-      );
+      const fields = [r.annotationId, r.taskId, r.promptId, r.promptText, r.messages, r.splitName, r.completionList, r.answer, r.editedText, r.status, r.timeSpentMs, r.createdAt.toISOString()];
+      // A weight is hashed only when there is one, so unweighted snapshots hash as they always did.
+      hash.update(`${JSON.stringify(r.weight === null ? fields : [...fields, r.weight])}\n`);
       const isTest = r.splitName === 'test';
       const data = buildTrainingData(options.form, [r]);
       counts.annotations += 1;
@@ -258,16 +319,22 @@ type RecordRow = {
   completionIds: number[];
   completions: { id: number; text: string }[] | null;
   editedText: string | null;
+  weight: number | null;
 };
 
 /**
  * A reviewer's correction replaces the answer (the latest one made before the snapshot, so a
- * snapshot's records and hash never change afterwards); rejected answers are never selected
- * (createSnapshot). Reviews are append-only: server/services/review/reviews.ts.
+ * snapshot's records and hash never change afterwards), its edit included: the edited text is the
+ * correction's edit answer (none when the correction has none), else the annotator's HUMAN_EDIT
+ * completion. Rejected answers are never selected (createSnapshot). Reviews are append-only:
+ * server/services/review/reviews.ts.
  */
-const CORRECTED_ANSWER_AT_SNAPSHOT = `coalesce((SELECT rv."correctedAnswer" FROM "Review" rv
+const CORRECTION_AT_SNAPSHOT = `LEFT JOIN LATERAL (SELECT rv."correctedAnswer" AS answer FROM "Review" rv
     WHERE rv."annotationId" = a.id AND rv.decision = 'CORRECT' AND rv."createdAt" <= (SELECT ds."createdAt" FROM "DatasetSnapshot" ds WHERE ds.id = s."snapshotId")
-    ORDER BY rv.id DESC LIMIT 1), a.answer)`;
+    ORDER BY rv.id DESC LIMIT 1) cr ON true`;
+const EDITED_TEXT = `CASE WHEN cr.answer IS NOT NULL
+      THEN (SELECT v.value ->> 'text' FROM jsonb_each(cr.answer) v WHERE v.value ->> 'type' = 'edit' ORDER BY v.key LIMIT 1)
+      ELSE (SELECT e.text FROM "Completion" e WHERE e."promptId" = p.id AND e."annotationId" = a.id AND e.source = 'HUMAN_EDIT' ORDER BY e.id LIMIT 1) END`;
 
 /** The split expression as SQL text, its literals inlined (integers only): COPY takes no parameters. */
 function splitExpressionText(split: SnapshotSplit): string {
@@ -289,17 +356,18 @@ export function recordQueryText(options: { snapshotId: number; split: SnapshotSp
   const only = options.only === 'train' || options.only === 'test' ? `AND ${split} = '${options.only}'` : '';
   return `
     SELECT s."annotationId" AS id, json_build_object(
-      'annotationId', a.id, 'taskId', a."taskId", 'userId', a."userId", 'status', a.status, 'answer', ${CORRECTED_ANSWER_AT_SNAPSHOT},
+      'annotationId', a.id, 'taskId', a."taskId", 'userId', a."userId", 'status', a.status, 'answer', coalesce(cr.answer, a.answer),
       'timeSpentMs', a."timeSpentMs", 'createdAt', a."createdAt", 'promptId', p.id, 'text', p.text, 'messages', p.messages,
       'split', ${split}, 'completionIds', t."completionIds",
       'completions', (SELECT json_agg(json_build_object('id', c.id, 'text', c.text) ORDER BY array_position(t."completionIds", c.id))
          FROM "Completion" c WHERE c.id = ANY(t."completionIds")),
-      'editedText', (SELECT e.text FROM "Completion" e WHERE e."promptId" = p.id AND e."annotationId" = a.id AND e.source = 'HUMAN_EDIT' ORDER BY e.id LIMIT 1)
+      'editedText', ${EDITED_TEXT}, 'weight', s.weight
     )::text AS j
     FROM "SnapshotAnnotation" s
     JOIN "Annotation" a ON a.id = s."annotationId"
     JOIN "Task" t ON t.id = a."taskId"
     JOIN "Prompt" p ON p.id = t."promptId"
+    ${CORRECTION_AT_SNAPSHOT}
     WHERE s."snapshotId" = ${options.snapshotId} ${only}`;
 }
 
@@ -371,6 +439,7 @@ function toRecord(row: RecordRow): SnapshotRecord {
     messages,
     completionList,
     splitName: row.split,
+    weight: row.weight ?? null,
   };
 }
 

@@ -85,7 +85,8 @@ export const snapshotEndpoints: Endpoint[] = [
     path: '/api/v1/projects/{id}/snapshots',
     scope: 'WRITE',
     summary: "Freeze a selection of the project's settled annotations",
-    description: 'Filters: from, to (dates), annotatorIds, questionId, minAgreement (0-1), excludeFlagged, split ({mode: "prompt"} or {mode: "hash", testPercent, seed}).',
+    description:
+      'Filters: from, to (dates), annotatorIds, questionId, minAgreement (0-1), excludeFlagged, labelSource ("all", "majority" or "dawid-skene": one consensus answer per task), weightByConfidence (every exported row carries `weight`, its label\'s confidence), split ({mode: "prompt"} or {mode: "hash", testPercent, seed}).',
     body: { kind: 'json', schema: ZCreateSnapshotBody },
     responses: { 201: 'The snapshot: { id, projectId, name, createdAt, contentHash, counts, filters, runs, versions }' },
     handle: async (call) => {
