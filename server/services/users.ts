@@ -22,6 +22,12 @@ export const ZAccountEmail = z.email('Enter an email address, like name@example.
 export const ZAccountPassword = ZSafeText(128, 'A password has at most 128 characters').min(8, 'The password needs at least 8 characters');
 export const ZAccountRole = z.enum(ROLES);
 
+/** A stored role as shown to admins: one of ROLES (reviewers included); anything unknown reads as annotator, the least privileged. */
+export function toAccountRole(stored: string | null): Role {
+  const parsed = ZAccountRole.safeParse(stored);
+  return parsed.success ? parsed.data : 'annotator';
+}
+
 export const userPublicSelect = { id: true, name: true, email: true, role: true, banned: true, pseudonymisedAt: true, createdAt: true } satisfies Prisma.UserSelect;
 
 /** What a removed person's account is called: a hash of the id, so two removed users differ and nothing of the person is kept. */

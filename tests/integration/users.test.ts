@@ -112,6 +112,15 @@ describe('users (admin)', () => {
     expect(JSON.stringify(await db.auditLog.findMany())).not.toContain('fresh password 1');
   });
 
+  it('a reviewer reads as a reviewer, in the answers of create and setRole and in the list (it once read as annotator)', async () => {
+    const caller = await callerFor(await createSignedInUser('admin'));
+    const created = await caller.users.create({ email: `reviewer-${Date.now()}@example.test`, name: 'Rae Viewer', password: 'long enough pw', role: 'reviewer' });
+    expect(created.role).toBe('reviewer');
+    expect((await caller.users.list()).find((u) => u.id === created.id)?.role).toBe('reviewer');
+    expect(await caller.users.setRole({ userId: created.id, role: 'annotator' })).toMatchObject({ role: 'annotator' });
+    expect(await caller.users.setRole({ userId: created.id, role: 'reviewer' })).toMatchObject({ role: 'reviewer' });
+  });
+
   it('setRole promotes and demotes (effective on the next request); an admin cannot demote themself', async () => {
     const admin = await createSignedInUser('admin');
     const annotator = await createSignedInUser('annotator');

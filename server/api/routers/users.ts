@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { listUsers } from '../../services/list-users';
 import { listAuditLog } from '../../services/audit-log';
-import { ZAccountEmail, ZAccountName, ZAccountPassword, ZAccountRole, createUserAccount, removeUserPersonalData, resetUserPassword, setUserDisabled, setUserRole } from '../../services/users';
+import { ZAccountEmail, ZAccountName, ZAccountPassword, ZAccountRole, createUserAccount, toAccountRole, removeUserPersonalData, resetUserPassword, setUserDisabled, setUserRole } from '../../services/users';
 import { adminProcedure, createTRPCRouter } from '../trpc';
 import { ZDbId, ZSafeText } from '../../../lib/validation';
 
@@ -39,7 +39,7 @@ export const ZAuditLogEntry = z.object({
 
 const toPublic = (user: { id: string; name: string; email: string; role: string; banned: boolean | null; pseudonymisedAt: Date | null; createdAt: Date }) => ({
   ...user,
-  role: user.role === 'admin' ? ('admin' as const) : ('annotator' as const),
+  role: toAccountRole(user.role),
   banned: user.banned ?? false,
 });
 
