@@ -2,7 +2,18 @@
 import { z } from 'zod';
 import { listUsers } from '../../services/list-users';
 import { listAuditLog } from '../../services/audit-log';
-import { ZAccountEmail, ZAccountName, ZAccountPassword, ZAccountRole, createUserAccount, toAccountRole, removeUserPersonalData, resetUserPassword, setUserDisabled, setUserRole } from '../../services/users';
+import {
+  ZAccountEmail,
+  ZAccountName,
+  ZAccountPassword,
+  ZAccountRole,
+  createUserAccount,
+  toAccountRole,
+  removeUserPersonalData,
+  resetUserPassword,
+  setUserDisabled,
+  setUserRole,
+} from '../../services/users';
 import { adminProcedure, createTRPCRouter } from '../trpc';
 import { ZDbId, ZSafeText } from '../../../lib/validation';
 
