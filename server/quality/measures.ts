@@ -96,3 +96,24 @@ export function measureValuesSql(measure: Measure, projectId: number, extraWhere
         FROM "Annotation" a CROSS JOIN LATERAL jsonb_array_elements_text(a.answer -> ${q}::text -> 'order') WITH ORDINALITY r(cid, pos) WHERE ${where}`;
   }
 }
+
+/**
+ * The measure's values in one annotation (alias a) as rows (s, v): a subquery for LATERAL, so a
+ * query can group the project's annotations (say by annotator) and decode each answer's JSON once,
+ * in SQL. Same values as measureValuesSql.
+ */
+export function measureAnswerValuesSql(measure: Measure): Prisma.Sql {
+  const q = measure.questionId;
+  switch (measure.questionType) {
+    case 'pairwise':
+      return Prisma.sql`SELECT 0 AS s, CASE a.answer -> ${q}::text ->> 'choice' WHEN 'A' THEN 0 WHEN 'B' THEN 1 WHEN 'tie' THEN 2 ELSE 3 END AS v WHERE a.answer ? ${q}::text`;
+    case 'thumbs':
+      return Prisma.sql`SELECT e.key::int AS s, CASE e.value WHEN 'up' THEN 1 ELSE 0 END AS v FROM jsonb_each_text(a.answer -> ${q}::text -> 'votes') e`;
+    case 'likert':
+      return Prisma.sql`SELECT e.key::int AS s, e.value::int AS v FROM jsonb_each_text(a.answer -> ${q}::text -> 'scores') e`;
+    case 'attributes':
+      return Prisma.sql`SELECT e.key::int AS s, (e.value ->> ${measure.attribute}::text)::int AS v FROM jsonb_each(a.answer -> ${q}::text -> 'scores') e WHERE e.value ? ${measure.attribute}::text`;
+    case 'ranking':
+      return Prisma.sql`SELECT r.cid::int AS s, r.pos::int AS v FROM jsonb_array_elements_text(a.answer -> ${q}::text -> 'order') WITH ORDINALITY r(cid, pos)`;
+  }
+}
