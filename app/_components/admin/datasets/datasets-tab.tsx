@@ -10,6 +10,13 @@ import { ExportJobsList } from './export-jobs';
 import { ExportPanel } from './export-panel';
 import { SnapshotForm } from './snapshot-form';
 
+/** A snapshot's label options in words: source, agreement floor, weights. */
+function labelsOf(filters: { labelSource?: 'majority' | 'dawid-skene'; minAgreement?: number; weightByConfidence?: boolean }): string {
+  const source = filters.labelSource === 'majority' ? 'Majority vote' : filters.labelSource === 'dawid-skene' ? 'Dawid-Skene' : 'Every answer';
+  const agreement = filters.minAgreement !== undefined ? `, agreement ≥ ${Math.round(filters.minAgreement * 100)}%` : '';
+  return `${source}${agreement}${filters.weightByConfidence ? ', weighted' : ''}`;
+}
+
 export function DatasetsTab({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
   const snapshots = useQuery(trpc.datasets.list.queryOptions({ projectId }));
@@ -28,6 +35,7 @@ export function DatasetsTab({ projectId }: { projectId: number }) {
                 <th className={thClass}>#</th>
                 <th className={thClass}>Name</th>
                 <th className={thClass}>Taken</th>
+                <th className={thClass}>Labels</th>
                 <th className={thClass}>Annotations</th>
                 <th className={thClass}>Pairs (train / test)</th>
                 <th className={thClass}>SFT / KTO</th>
@@ -42,6 +50,9 @@ export function DatasetsTab({ projectId }: { projectId: number }) {
                   <td className={tdClass}>{s.id}</td>
                   <td className={tdClass}>{s.name ?? (s.runs.length ? `Round ${s.runs[0].number} data` : '—')}</td>
                   <td className={`${tdClass} whitespace-nowrap`}>{formatDateTime(s.createdAt)}</td>
+                  <td className={`${tdClass} text-xs`} data-testid={`snapshot-labels-${s.id}`}>
+                    {labelsOf(s.filters)}
+                  </td>
                   <td className={tdClass} data-testid={`snapshot-annotations-${s.id}`}>
                     {s.counts.annotations ?? 0}
                   </td>

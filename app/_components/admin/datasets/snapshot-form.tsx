@@ -1,7 +1,8 @@
 'use client';
 /**
  * Take a snapshot: a name and the filters (dates, annotators, question, agreement, flagged,
- * split). The server validates; its zod issues show under the form in words.
+ * split), where its labels come from (every answer, majority vote, Dawid-Skene) and whether rows
+ * carry a confidence weight. The server validates; its zod issues show under the form in words.
  */
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -9,6 +10,19 @@ import { useTRPC } from '@/app/_trpc/react';
 import { useToast } from '../../toast';
 import { ErrorBox } from '../error-box';
 import { buttonClass, cardClass, inputClass, labelClass } from '../ui';
+
+type LabelSource = 'all' | 'majority' | 'dawid-skene';
+
+/** The label sources, each in words with one line on what it keeps. */
+const LABEL_SOURCES: { value: LabelSource; label: string; explanation: string }[] = [
+  { value: 'all', label: 'Every answer', explanation: "Each annotator's answer is its own record; a task answered three times gives three pairs, agreeing or not." },
+  { value: 'majority', label: 'Majority vote', explanation: 'One record per task, with the choice most of its annotators made on the first preference question; tied tasks are left out.' },
+  {
+    value: 'dawid-skene',
+    label: 'Dawid-Skene consensus',
+    explanation: 'One record per task, with the choice a model that weighs each annotator by their estimated reliability finds most likely.',
+  },
+];
 
 /** A datetime-local value as a Date, or undefined when empty; an unreadable one stays a string so the server names it. */
 function toDate(value: string): Date | undefined {
@@ -28,6 +42,8 @@ export function SnapshotForm({ projectId, onCreated }: { projectId: number; onCr
   const [questionId, setQuestionId] = useState('');
   const [minAgreement, setMinAgreement] = useState('');
   const [excludeFlagged, setExcludeFlagged] = useState(true);
+  const [labelSource, setLabelSource] = useState<LabelSource>('all');
+  const [weightByConfidence, setWeightByConfidence] = useState(false);
   const [splitMode, setSplitMode] = useState<'prompt' | 'hash'>('prompt');
   const [testPercent, setTestPercent] = useState('10');
   const [seed, setSeed] = useState('1');
@@ -53,6 +69,8 @@ export function SnapshotForm({ projectId, onCreated }: { projectId: number; onCr
         questionId: questionId || undefined,
         minAgreement: minAgreement === '' ? undefined : Number(minAgreement) / 100,
         excludeFlagged,
+        labelSource,
+        weightByConfidence: weightByConfidence || undefined,
         split: splitMode === 'prompt' ? { mode: 'prompt' } : { mode: 'hash', testPercent: Number(testPercent), seed: Number(seed) },
       },
     });
@@ -86,8 +104,19 @@ export function SnapshotForm({ projectId, onCreated }: { projectId: number; onCr
           <input type="datetime-local" className={inputClass} value={to} onChange={(e) => setTo(e.target.value)} data-testid="snapshot-to" />
         </label>
         <label className="block">
-          <span className={labelClass}>Minimum agreement (%) on the first preference question</span>
-          <input type="number" className={inputClass} value={minAgreement} onChange={(e) => setMinAgreement(e.target.value)} placeholder="no minimum" data-testid="snapshot-agreement" />
+          <span className={labelClass}>Minimum agreement (%)</span>
+          <input
+            type="number"
+            className={inputClass}
+            value={minAgreement}
+            onChange={(e) => setMinAgreement(e.target.value)}
+            placeholder="no minimum"
+            aria-describedby="snapshot-agreement-help"
+            data-testid="snapshot-agreement"
+          />
+          <span id="snapshot-agreement-help" className="mt-1 block text-xs text-slate-500">
+            Drops tasks where fewer than this share of annotators gave the most common answer to the first preference or ranking question (answers a reviewer rejected do not count).
+          </span>
         </label>
         <fieldset>
           <legend className={labelClass}>Train / test split</legend>
@@ -128,6 +157,25 @@ export function SnapshotForm({ projectId, onCreated }: { projectId: number; onCr
           </div>
         </fieldset>
       )}
+      <fieldset>
+        <legend className={labelClass}>Labels</legend>
+        <div className="space-y-1">
+          {LABEL_SOURCES.map((source) => (
+            <label key={source.value} className="block text-sm">
+              <input type="radio" name="snapshot-label-source" checked={labelSource === source.value} onChange={() => setLabelSource(source.value)} data-testid={`snapshot-label-${source.value}`} />{' '}
+              <span className="font-medium">{source.label}</span>
+              <span className="block pl-5 text-xs text-slate-500">{source.explanation}</span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <label className="block text-sm">
+        <input type="checkbox" checked={weightByConfidence} onChange={(e) => setWeightByConfidence(e.target.checked)} data-testid="snapshot-weight" /> Weight by confidence
+        <span className="block pl-5 text-xs text-slate-500">
+          Every exported row gets a weight from 0 to 1, the confidence of its label: the share of votes for a majority, the Dawid-Skene probability, or for every answer the share of its task that
+          agrees with it.
+        </span>
+      </label>
       <label className="block text-sm">
         <input type="checkbox" checked={excludeFlagged} onChange={(e) => setExcludeFlagged(e.target.checked)} /> Leave out flagged tasks
       </label>
