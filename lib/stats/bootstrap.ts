@@ -8,7 +8,7 @@
  * annotations there are a few dozen groups, so a thousand replicates cost milliseconds. Plain
  * lists of units are the special case of groups of one.
  */
-import { multinomialDraw, seededRandom } from './random';
+import { multinomialDrawInto, seededRandom } from './random';
 
 export type Interval = { low: number; high: number };
 
@@ -32,7 +32,7 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
 
 /**
  * A percentile interval for `statistic`, which receives how many times each group was drawn in a
- * replicate (same order as `counts`). Replicates where the statistic is undefined (NaN) are
+ * replicate (same order as `counts`; the array is reused by the next replicate). Replicates where the statistic is undefined (NaN) are
  * dropped; null when none is defined.
  */
 export function bootstrapInterval(counts: readonly number[], statistic: (weights: number[]) => number, options: BootstrapOptions = {}): Interval | null {
@@ -42,8 +42,10 @@ export function bootstrapInterval(counts: readonly number[], statistic: (weights
   const n = counts.reduce((s, c) => s + c, 0);
   if (n === 0) return null;
   const values: number[] = [];
+  // One array reused by every replicate (the statistic reads it and keeps nothing).
+  const weights = new Array<number>(counts.length).fill(0);
   for (let r = 0; r < replicates; r += 1) {
-    const value = statistic(multinomialDraw(random, n, counts));
+    const value = statistic(multinomialDrawInto(random, n, counts, weights));
     if (Number.isFinite(value)) values.push(value);
   }
   if (values.length === 0) return null;

@@ -53,8 +53,17 @@ export function binomialDraw(random: Random, n: number, p: number): number {
 
 /** Multinomial counts of `n` draws over categories with the given weights (sequential binomials). */
 export function multinomialDraw(random: Random, n: number, weights: readonly number[]): number[] {
-  const total = weights.reduce((s, w) => s + w, 0);
-  const out = new Array<number>(weights.length).fill(0);
+  return multinomialDrawInto(random, n, weights, new Array<number>(weights.length));
+}
+
+/**
+ * The same draw written into `out` (as long as `weights`), for loops that draw thousands of times:
+ * the same random numbers are used in the same order, so it gives the same counts.
+ */
+export function multinomialDrawInto<T extends { [i: number]: number; length: number }>(random: Random, n: number, weights: ArrayLike<number>, out: T): T {
+  let total = 0;
+  for (let i = 0; i < weights.length; i += 1) total += weights[i];
+  for (let i = 0; i < weights.length; i += 1) out[i] = 0;
   let left = n;
   let massLeft = total;
   for (let i = 0; i < weights.length && left > 0; i += 1) {

@@ -4,12 +4,15 @@
  * kappa per annotator pair (unweighted for nominal questions, quadratic-weighted for scores and
  * rank positions) with their mean, each with a percentile bootstrap interval over units.
  *
- * Nothing reads annotations one by one. PostgreSQL reduces them to:
+ * Nothing reads annotations as objects: a measure's answers arrive once, as typed arrays ordered
+ * by unit (server/quality/label-data.ts: PostgreSQL decodes the JSON and groups by annotator),
+ * and reduce here to:
  * - value patterns: per unit, which values it received how many times, grouped into the distinct
- *   patterns with their unit counts (a few dozen rows at a million annotations). Alpha, percent
+ *   patterns with their unit counts (a few dozen at a million annotations). Alpha, percent
  *   agreement and their bootstraps work on those (lib/stats/krippendorff-alpha.ts).
  * - contingency cells per annotator pair: (annotator a, annotator b, a's value, b's value, units).
  *   Kappa of each pair and its bootstrap work on those.
+ * (Grouping the values by unit in SQL took a hash aggregate of every task: about twice the read.)
  *
  * The mean kappa's interval redraws every pair's table in each replicate and averages, which
  * treats pairs as independent; pairs that share tasks are not, so that interval runs somewhat
@@ -20,9 +23,9 @@ import { bootstrapInterval } from '../../lib/stats/bootstrap';
 import { cohenKappaWithInterval, compileKappa, type KappaCell, type KappaWeights } from '../../lib/stats/cohen-kappa';
 import { krippendorffAlphaWithInterval, type UnitPattern } from '../../lib/stats/krippendorff-alpha';
 import { percentAgreementWithInterval } from '../../lib/stats/percent-agreement';
-import { multinomialDraw, seededRandom } from '../../lib/stats/random';
-import { pairCellsOfAnswers, readMeasureAnswers } from './label-data';
-import { measureValuesSql, primaryMeasure, type Measure } from './measures';
+import { multinomialDrawInto, seededRandom } from '../../lib/stats/random';
+import { type MeasureAnswers, pairCellsOfAnswers, readMeasureAnswers } from './label-data';
+import { primaryMeasure, type Measure } from './measures';
 import { type Estimate, readProjectMeasures, readUserNames, toEstimate } from './project-form';
 
 export type BootstrapSettings = { replicates?: number; seed?: number };
@@ -57,27 +60,46 @@ export function kappaWeightsOf(measure: Measure): KappaWeights {
 }
 
 /**
- * Distinct value patterns of the measure's pairable units, with their unit counts. One pass groups
- * the values by unit into a bigint key, six bits of count per value (values are 0-9: choices,
- * scores, rank positions), and a second groups the units by key. A unit with 64 or more copies of
- * one value would overflow its six bits; such units (overlap of 64+) are left out.
+ * Distinct value patterns of the measure's pairable units, with their unit counts, ordered by
+ * pattern (so a bootstrap over them draws the same way every time). A unit's values are counted
+ * per value 0-9 (choices, scores, rank positions); a unit with a value outside 0-9, or 64 or more
+ * values (overlap of 64+), is left out, as before.
  */
-export async function readValuePatterns(db: PrismaClient, projectId: number, measure: Measure): Promise<UnitPattern[]> {
-  const rows = await db.$queryRaw<{ key: bigint; units: number }[]>`
-    SELECT p.key, count(*)::int AS units
-    FROM (SELECT sum(1::bigint << (6 * v.v)) AS key, count(*) AS m, max(v.v) AS top, min(v.v) AS bottom
-          FROM (${measureValuesSql(measure, projectId)}) v GROUP BY v.t, v.s) p
-    WHERE p.m >= 2 AND p.m < 64 AND p.bottom >= 0 AND p.top <= 9
-    GROUP BY p.key`;
-  return rows.map((row) => {
-    const values: (readonly [number, number])[] = [];
-    let key = BigInt(row.key);
-    for (let value = 0; key > 0n; value += 1, key >>= 6n) {
-      const count = Number(key & 63n);
-      if (count > 0) values.push([value, count] as const);
+export function valuePatternsOfAnswers(answers: MeasureAnswers): UnitPattern[] {
+  const { items, values } = answers;
+  const counts = new Int32Array(10);
+  const byKey = new Map<string, UnitPattern>();
+  let start = 0;
+  while (start < items.length) {
+    let end = start + 1;
+    while (end < items.length && items[end] === items[start]) end += 1;
+    const m = end - start;
+    counts.fill(0);
+    let isInRange = true;
+    for (let a = start; a < end; a += 1) {
+      const v = values[a];
+      if (v < 0 || v > 9) isInRange = false;
+      else counts[v] += 1;
     }
-    return { units: row.units, values };
-  });
+    if (m >= 2 && m < 64 && isInRange) {
+      const key = counts.join(',');
+      const pattern = byKey.get(key);
+      if (pattern) pattern.units += 1;
+      else {
+        const patternValues: (readonly [number, number])[] = [];
+        counts.forEach((count, value) => {
+          if (count > 0) patternValues.push([value, count] as const);
+        });
+        byKey.set(key, { units: 1, values: patternValues });
+      }
+    }
+    start = end;
+  }
+  return [...byKey.entries()].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).map(([, pattern]) => pattern);
+}
+
+export async function readValuePatterns(db: PrismaClient, projectId: number, measure: Measure): Promise<UnitPattern[]> {
+  return valuePatternsOfAnswers(await readMeasureAnswers({ db, projectId, measure }));
 }
 
 /** Contingency cells of every annotator pair over the units both answered (see label-data.ts). */
@@ -114,14 +136,16 @@ export function meanPairKappa(
     units,
   );
   const random = seededRandom((settings.seed ?? 1) + 7919);
-  // One replicate: each pair's table redrawn from its own cells (see the header about independence).
+  // One replicate: each pair's table redrawn from its own cells (see the header about independence),
+  // into buffers kept across replicates.
+  const drawn = counts.map((c) => new Float64Array(c.length));
+  const replicateKappas = new Array<number>(used.length);
   const interval = bootstrapInterval(
     [1],
-    () =>
-      mean(
-        kappas.map((kappa, i) => kappa(multinomialDraw(random, units[i], counts[i]))),
-        units,
-      ),
+    () => {
+      for (let i = 0; i < used.length; i += 1) replicateKappas[i] = kappas[i](multinomialDrawInto(random, units[i], counts[i], drawn[i]));
+      return mean(replicateKappas, units);
+    },
     { replicates: settings.replicates ?? MEAN_KAPPA_REPLICATES, seed: settings.seed },
   );
   return { value, interval: used.length > 0 ? interval : null, pairs: used.length };
@@ -141,7 +165,9 @@ async function measureAgreementWithPairs(options: {
   bootstrap?: BootstrapSettings;
 }): Promise<{ agreement: MeasureAgreement; pairCells: PairCells }> {
   const { db, projectId, measure } = options;
-  const [patterns, pairCells] = await Promise.all([readValuePatterns(db, projectId, measure), readPairCells(db, projectId, measure)]);
+  const answers = await readMeasureAnswers({ db, projectId, measure });
+  const patterns = valuePatternsOfAnswers(answers);
+  const pairCells = pairCellsOfAnswers(answers);
   const weights = kappaWeightsOf(measure);
   const kappa = meanPairKappa([...pairCells.values()], weights, options.bootstrap);
   const agreement: MeasureAgreement = {

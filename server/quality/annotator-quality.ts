@@ -47,34 +47,67 @@ export type AnnotatorQuality = {
 
 export type AnnotatorQualityTable = { measureKey: string | null; readingCharsPerSecond: number; annotators: AnnotatorQuality[] };
 
-/** Per annotator: submitted answers, median time, and answers under the minimum reading time. */
+/** The median of integers (sorted in place): the mean of the middle two for an even count, as percentile_cont(0.5). */
+function medianOf(values: Int32Array): number | null {
+  if (values.length === 0) return null;
+  values.sort();
+  const middle = (values.length - 1) / 2;
+  const low = values[Math.floor(middle)];
+  const high = values[Math.ceil(middle)];
+  return low + (high - low) * (middle - Math.floor(middle));
+}
+
+/**
+ * Per annotator: submitted answers, median time, and answers under the minimum reading time.
+ * Each task's reading length is worked out once (a materialized CTE: inlined, its per-task
+ * completion lookup ran once per answer). PostgreSQL groups the answers by annotator without
+ * sorting them (a hash aggregate, one text of times per annotator); the medians are taken here
+ * from typed arrays, where sorting a million integers takes tens of milliseconds (the ordered
+ * percentile_cont sorted the million rows by annotator id, then each annotator's times again).
+ */
 export async function readAnnotatorTimes(db: PrismaClient, projectId: number): Promise<{ userId: string; submitted: number; medianTimeMs: number | null; fastAnswers: number }[]> {
-  return db.$queryRaw`
+  const rows = await db.$queryRaw<{ userId: string; submitted: number; fastAnswers: number; times: string }[]>`
     WITH lengths AS MATERIALIZED (
       SELECT t.id, length(p.text) + COALESCE((SELECT sum(length(c.text)) FROM "Completion" c WHERE c.id = ANY(t."completionIds")), 0) AS chars
       FROM "Task" t JOIN "Prompt" p ON p.id = t."promptId" WHERE t."projectId" = ${projectId}::int)
     SELECT a."userId", count(*)::int AS submitted,
-      (percentile_cont(0.5) WITHIN GROUP (ORDER BY a."timeSpentMs"))::float8 AS "medianTimeMs",
-      (count(*) FILTER (WHERE a."timeSpentMs" < l.chars * 1000.0 / ${READING_CHARS_PER_SECOND}::float8))::int AS "fastAnswers"
+      (count(*) FILTER (WHERE a."timeSpentMs" < l.chars * 1000.0 / ${READING_CHARS_PER_SECOND}::float8))::int AS "fastAnswers",
+      string_agg(a."timeSpentMs"::text, ',') AS times
     FROM "Annotation" a JOIN lengths l ON l.id = a."taskId"
     WHERE a."projectId" = ${projectId}::int AND a.status = 'SUBMITTED'
     GROUP BY a."userId"`;
+  return rows.map((row) => {
+    const times = new Int32Array(row.submitted);
+    let n = 0;
+    let current = 0;
+    let isNegative = false;
+    for (let i = 0; i <= row.times.length; i += 1) {
+      const c = i < row.times.length ? row.times.charCodeAt(i) : 44;
+      if (c === 44) {
+        times[n++] = isNegative ? -current : current;
+        current = 0;
+        isNegative = false;
+      } else if (c === 45) isNegative = true;
+      else current = current * 10 + (c - 48);
+    }
+    return { userId: row.userId, submitted: row.submitted, medianTimeMs: medianOf(times), fastAnswers: row.fastAnswers };
+  });
 }
 
 export async function annotatorQuality(options: { db: PrismaClient; projectId: number }): Promise<AnnotatorQualityTable> {
   const { db, projectId } = options;
   const { measures } = await readProjectMeasures(db, projectId);
   const measure = primaryMeasure(measures);
-  // The primary measure's answers are read once, for the pair tables and for Dawid-Skene.
+  // The other columns' queries run on their own connections while the primary measure's answers
+  // are read (once, for the pair tables and for Dawid-Skene) and Dawid-Skene runs here, so
+  // PostgreSQL's work overlaps this process's.
+  const others = Promise.all([readAnnotatorTimes(db, projectId), positionBias({ db, projectId }), goldAccuracyByAnnotator(projectId), reviewAcceptanceByAnnotator(projectId)]);
+  // Settled at once so a failure here never leaves `others` rejected and unhandled; awaited below.
+  others.catch(() => undefined);
   const answers = measure ? await readMeasureAnswers({ db, projectId, measure }) : null;
   const pairCells = answers ? pairCellsOfAnswers(answers) : new Map<string, { a: string; b: string; cells: [number, number, number][] }>();
   const consensus = measure?.classLabels && answers ? await categoricalConsensus({ db, projectId, measure, answers }) : null;
-  const [times, bias, gold, reviews] = await Promise.all([
-    readAnnotatorTimes(db, projectId),
-    positionBias({ db, projectId }),
-    goldAccuracyByAnnotator(projectId),
-    reviewAcceptanceByAnnotator(projectId),
-  ]);
+  const [times, bias, gold, reviews] = await others;
   const goldByUser = new Map(gold.map((g) => [g.userId, g]));
   const reviewsByUser = new Map(reviews.map((r) => [r.userId, r]));
   const agree = new Map<string, { same: number; total: number; kappaSum: number; kappaUnits: number }>();

@@ -1,7 +1,7 @@
 /**
  * What agreement is measured on, per question of a project's form, and how each answer becomes
- * numbers in SQL. A "measure" yields rows (t, s, u, v): the task, the sub-unit (the completion for
- * per-completion questions, 0 for whole-task ones), the annotator and an integer value.
+ * numbers in SQL. A "measure" yields, per annotation (task t, annotator u), rows (s, v): the
+ * sub-unit (the completion for per-completion questions, 0 for whole-task ones) and an integer value.
  *
  * Units and levels of measurement, per question type:
  * - pairwise: unit = task; value = the choice (A 0, B 1, tie 2, both bad 3); nominal. A and B are
@@ -71,36 +71,9 @@ export function primaryMeasure(measures: Measure[]): Measure | null {
 }
 
 /**
- * SELECT t, s, u, v for one measure of one project: a subquery to put in FROM. `extraWhere`
- * narrows the annotations (alias a).
- */
-export function measureValuesSql(measure: Measure, projectId: number, extraWhere: Prisma.Sql = Prisma.empty): Prisma.Sql {
-  const q = measure.questionId;
-  const where = Prisma.sql`a."projectId" = ${projectId}::int AND a.status = 'SUBMITTED' AND a.answer ? ${q}::text ${extraWhere}`;
-  switch (measure.questionType) {
-    case 'pairwise':
-      return Prisma.sql`SELECT a."taskId" AS t, 0 AS s, a."userId" AS u,
-        CASE a.answer -> ${q}::text ->> 'choice' WHEN 'A' THEN 0 WHEN 'B' THEN 1 WHEN 'tie' THEN 2 ELSE 3 END AS v
-        FROM "Annotation" a WHERE ${where}`;
-    case 'thumbs':
-      return Prisma.sql`SELECT a."taskId" AS t, e.key::int AS s, a."userId" AS u, CASE e.value WHEN 'up' THEN 1 ELSE 0 END AS v
-        FROM "Annotation" a CROSS JOIN LATERAL jsonb_each_text(a.answer -> ${q}::text -> 'votes') e WHERE ${where}`;
-    case 'likert':
-      return Prisma.sql`SELECT a."taskId" AS t, e.key::int AS s, a."userId" AS u, e.value::int AS v
-        FROM "Annotation" a CROSS JOIN LATERAL jsonb_each_text(a.answer -> ${q}::text -> 'scores') e WHERE ${where}`;
-    case 'attributes':
-      return Prisma.sql`SELECT a."taskId" AS t, e.key::int AS s, a."userId" AS u, (e.value ->> ${measure.attribute}::text)::int AS v
-        FROM "Annotation" a CROSS JOIN LATERAL jsonb_each(a.answer -> ${q}::text -> 'scores') e WHERE ${where} AND e.value ? ${measure.attribute}::text`;
-    case 'ranking':
-      return Prisma.sql`SELECT a."taskId" AS t, r.cid::int AS s, a."userId" AS u, r.pos::int AS v
-        FROM "Annotation" a CROSS JOIN LATERAL jsonb_array_elements_text(a.answer -> ${q}::text -> 'order') WITH ORDINALITY r(cid, pos) WHERE ${where}`;
-  }
-}
-
-/**
  * The measure's values in one annotation (alias a) as rows (s, v): a subquery for LATERAL, so a
  * query can group the project's annotations (say by annotator) and decode each answer's JSON once,
- * in SQL. Same values as measureValuesSql.
+ * in SQL. The caller keeps only SUBMITTED annotations.
  */
 export function measureAnswerValuesSql(measure: Measure): Prisma.Sql {
   const q = measure.questionId;
