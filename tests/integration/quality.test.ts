@@ -127,6 +127,51 @@ describe('scores and rankings', () => {
   });
 });
 
+describe('thumbs and attribute scores', () => {
+  // Two annotators, one task with completions c1, c2.
+  // Thumbs: X up/down, Y up/up. Units c1 {1, 1}, c2 {0, 1}: o_11 = 2, o_01 = o_10 = 1; n_0 = 1, n_1 = 3,
+  // n = 4. Nominal α = 1 − (n − 1)(o_01 + o_10) / (2 n_0 n_1) = 1 − 3 · 2 / 6 = 0. Percent agreement
+  // (1 + 0) / 2 = 1/2. Kappa X–Y: p_o = 1/2, p_e = (1/2 · 1) = 1/2 → 0.
+  // Clarity scores: X 3 and 4, Y 3 and 5: units {3, 3}, {4, 5}, the Likert example's shape above
+  // (ordinal δ² depends only on the marginals 2, 1, 1): α = 5/6.
+  it('reads each completion as a unit', async () => {
+    const form = ZRatingForm.parse({
+      questions: [
+        { id: 'ok', type: 'thumbs', label: 'Acceptable?' },
+        { id: 'attrs', type: 'attributes', label: 'Scores', attributes: [{ name: 'clarity', label: 'Clarity', min: 1, max: 5 }] },
+      ],
+    });
+    const fx = await createQueueProject({ taskCount: 1, overlap: 2, form });
+    const [x, y] = await createAnnotators(['Xena', 'Yusuf']);
+    const [c1, c2] = fx.completionIdsByTask.get(fx.taskIds[0]) ?? [];
+    await insertAnswers(fx.projectId, [
+      {
+        taskId: fx.taskIds[0],
+        userId: x,
+        answer: { ok: { type: 'thumbs', votes: { [c1]: 'up', [c2]: 'down' } }, attrs: { type: 'attributes', scores: { [c1]: { clarity: 3 }, [c2]: { clarity: 4 } } } },
+      },
+      {
+        taskId: fx.taskIds[0],
+        userId: y,
+        answer: { ok: { type: 'thumbs', votes: { [c1]: 'up', [c2]: 'up' } }, attrs: { type: 'attributes', scores: { [c1]: { clarity: 3 }, [c2]: { clarity: 5 } } } },
+      },
+    ]);
+    const agreement = await projectAgreement({ db, projectId: fx.projectId, bootstrap: { replicates: 50 } });
+    const thumbs = agreement.measures.find((m) => m.key === 'ok');
+    const clarity = agreement.measures.find((m) => m.key === 'attrs.clarity');
+    expect(thumbs).toMatchObject({ level: 'nominal', units: 2, values: 4, pairs: 1 });
+    expect(thumbs?.alpha?.value).toBeCloseTo(0, 10);
+    expect(thumbs?.percentAgreement?.value).toBeCloseTo(1 / 2, 10);
+    expect(thumbs?.meanKappa?.value).toBeCloseTo(0, 10);
+    expect(clarity).toMatchObject({ level: 'ordinal', units: 2, values: 4 });
+    expect(clarity?.alpha?.value).toBeCloseTo(5 / 6, 10);
+    // Thumbs consensus: one item per completion.
+    const preview = await consensusPreview({ db, projectId: fx.projectId });
+    expect(preview).toMatchObject({ measureKey: 'ok', method: 'dawid-skene', items: 2 });
+    expect(preview?.sample.map((row) => row.completionId).sort()).toEqual([c1, c2].sort());
+  });
+});
+
 describe('a simulation with annotators of known accuracy', () => {
   // Four annotators answer every one of 1,000 pairwise tasks; each picks the better completion with
   // their accuracy (else the other). The true better completion is random per task.
