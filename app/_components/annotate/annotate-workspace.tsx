@@ -82,6 +82,13 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
     taskContainerRef.current?.focus({ preventScroll: true });
   }, [currentClientId, setActiveSlotKey]);
 
+  // A pause closes what was open over the task (the task itself is gone).
+  useEffect(() => {
+    if (!isPaused) return;
+    setIsFlagOpen(false);
+    setIsHelpOpen(false);
+  }, [isPaused]);
+
   const flag = useCallback(
     (reason: string) => {
       setIsFlagOpen(false);
@@ -372,8 +379,8 @@ export function AnnotateWorkspace({ project }: { project: AnnotateProject }) {
         <GuidelinesPanel guidelines={project.guidelines} isOpen={isGuidelinesOpen} onClose={() => setIsGuidelinesOpen(false)} />
       </div>
 
-      {isFlagOpen && !isPaused && <FlagDialog onConfirm={flag} onCancel={() => setIsFlagOpen(false)} />}
-      {isHelpOpen && !isPaused && <ShortcutsHelp onClose={() => setIsHelpOpen(false)} />}
+      {isFlagOpen && <FlagDialog onConfirm={flag} onCancel={() => setIsFlagOpen(false)} />}
+      {isHelpOpen && <ShortcutsHelp onClose={() => setIsHelpOpen(false)} />}
     </div>
   );
 }

@@ -6,11 +6,15 @@
  */
 import type { ArenaLeaderboard } from './arena-types';
 
+/**
+ * 50%: the card's own colour; towards the win colour when the row wins, the loss colour when it
+ * loses. Both are theme colours (app/globals.css: light tints under dark text, dark tints under
+ * light text in the dark theme), so the numbers in the cell keep their contrast at any rate.
+ */
 function shade(rate: number | null): string {
   if (rate === null) return 'transparent';
-  // 50% white; towards green when the row wins, towards red when it loses.
-  const strength = Math.round(Math.abs(rate - 0.5) * 2 * 55);
-  return rate >= 0.5 ? `hsl(152 60% ${100 - strength}%)` : `hsl(350 70% ${100 - strength}%)`;
+  const strength = Math.round(Math.abs(rate - 0.5) * 2 * 100);
+  return `color-mix(in oklab, var(${rate >= 0.5 ? '--color-heat-win' : '--color-heat-loss'}) ${strength}%, var(--color-white))`;
 }
 
 export function ArenaMatrix({ board }: { board: ArenaLeaderboard }) {
@@ -52,13 +56,13 @@ export function ArenaMatrix({ board }: { board: ArenaLeaderboard }) {
                 return (
                   <td
                     key={column.versionId}
-                    className="border border-slate-100 px-2 py-1 text-center tabular-nums"
+                    className="border border-slate-100 px-2 py-1 text-center text-slate-900 tabular-nums"
                     style={{ backgroundColor: shade(cell.winRate) }}
                     title={`${row.name} against ${column.name}: ${counts}`}
                     data-testid={`arena-cell-${row.versionId}-${column.versionId}`}
                   >
                     <span className="font-medium">{words}</span>
-                    <span className="block text-[10px] text-slate-600">
+                    <span className="block text-[10px] text-slate-800">
                       {cell.wins}–{cell.losses}
                       {cell.ties > 0 ? `, ${cell.ties} tie${cell.ties === 1 ? '' : 's'}` : ''}
                     </span>

@@ -194,7 +194,14 @@ function AddGold({ projectId }: { projectId: number }) {
         <p className="text-xs text-slate-500">
           One line per task: <code>{'{"taskId": 12, "expected": {...}, "tolerance": {"score": 1, "ranking": 0}}'}</code>. All lines or none.
         </p>
-        <textarea data-testid="gold-import" className={`${inputClass} font-mono`} rows={6} value={jsonl} onChange={(e) => setJsonl(e.target.value)} />
+        <textarea
+          data-testid="gold-import"
+          aria-label="Gold tasks to import, one JSON object per line"
+          className={`${inputClass} font-mono`}
+          rows={6}
+          value={jsonl}
+          onChange={(e) => setJsonl(e.target.value)}
+        />
         <ErrorBox error={importMany.error} />
         <button type="submit" className={buttonClass} disabled={importMany.isPending || !jsonl.trim()}>
           Import

@@ -27,10 +27,10 @@ export function KappaHeatmap({ heatmap }: { heatmap: NonNullable<QualityAgreemen
       <svg width={size} height={size} role="group" aria-label={`Cohen's kappa between annotators on ${heatmap.label}`} data-testid="kappa-heatmap">
         {annotators.map((a, i) => (
           <g key={a.userId}>
-            <text x={LABEL - 6} y={LABEL + i * CELL + CELL / 2 + 4} textAnchor="end" fontSize="11" fill="#334155">
+            <text x={LABEL - 6} y={LABEL + i * CELL + CELL / 2 + 4} textAnchor="end" fontSize="11" className="fill-slate-700">
               {a.name.length > 20 ? `${a.name.slice(0, 19)}…` : a.name}
             </text>
-            <text x={LABEL + i * CELL + CELL / 2} y={LABEL - 6} fontSize="11" fill="#334155" transform={`rotate(-45 ${LABEL + i * CELL + CELL / 2} ${LABEL - 6})`}>
+            <text x={LABEL + i * CELL + CELL / 2} y={LABEL - 6} fontSize="11" className="fill-slate-700" transform={`rotate(-45 ${LABEL + i * CELL + CELL / 2} ${LABEL - 6})`}>
               {a.name.length > 20 ? `${a.name.slice(0, 19)}…` : a.name}
             </text>
           </g>
