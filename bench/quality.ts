@@ -210,6 +210,9 @@ async function main() {
       annotators: ANNOTATORS,
       overlap: OVERLAP,
       machine: `${os.cpus().length}x ${os.cpus()[0]?.model ?? 'cpu'}; load average at start ${load[0].toFixed(2)}`,
+      // 1-, 5- and 15-minute load averages before and after: the machine is shared, and every
+      // figure above scales with what else ran.
+      load_average: { start: load.map((x) => Number(x.toFixed(2))), end: os.loadavg().map((x) => Number(x.toFixed(2))) },
       node: process.version,
       measured_at: new Date().toISOString(),
     };
