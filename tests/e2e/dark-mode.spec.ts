@@ -6,8 +6,9 @@
  * Colours are read from computed styles and judged by their relative luminance (WCAG 2.x), so the
  * test does not depend on the palette's exact values.
  */
+import { randomBytes } from 'node:crypto';
 import type { Page } from '@playwright/test';
-import { test, expect, signIn } from './fixtures';
+import { test, expect, signIn, signInByApi, callMutation } from './fixtures';
 
 /** WCAG relative luminance of a computed CSS colour (`rgb(...)`, `oklch(...)` is resolved by the canvas). */
 async function luminanceOf(page: Page, selector: string, property: 'backgroundColor' | 'color'): Promise<number> {
@@ -30,6 +31,39 @@ async function luminanceOf(page: Page, selector: string, property: 'backgroundCo
       return 0.2126 * r + 0.7152 * g + 0.0722 * b;
     },
     [selector, property] as const,
+  );
+}
+
+/**
+ * The luminance of the page's background alone, and seen through a dialog's overlay (its colour,
+ * with its alpha, painted over the background): an overlay that dims gives a lower second number.
+ * `pseudo` reads a native <dialog>'s ::backdrop.
+ */
+async function overlayLuminance(page: Page, selector: string, pseudo: '::backdrop' | null): Promise<{ page: number; dimmed: number }> {
+  return page.evaluate(
+    ([sel, pseudoElement]) => {
+      const element = document.querySelector(sel);
+      if (!element) throw new Error(`no ${sel}`);
+      const overlay = getComputedStyle(element, pseudoElement).backgroundColor;
+      const canvas = document.createElement('canvas');
+      canvas.width = canvas.height = 1;
+      const context = canvas.getContext('2d');
+      if (!context) throw new Error('no 2d context');
+      const luminance = () => {
+        const [r, g, b] = Array.from(context.getImageData(0, 0, 1, 1).data).map((byte) => {
+          const c = byte / 255;
+          return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      context.fillStyle = getComputedStyle(document.body).backgroundColor;
+      context.fillRect(0, 0, 1, 1);
+      const under = luminance();
+      context.fillStyle = overlay;
+      context.fillRect(0, 0, 1, 1);
+      return { page: under, dimmed: luminance() };
+    },
+    [selector, pseudo] as const,
   );
 }
 
@@ -103,4 +137,34 @@ test('[ADMIN] the header switch overrides the system and is remembered across re
   await expectDark(page);
   await page.emulateMedia({ colorScheme: 'light' });
   await expectLight(page);
+});
+
+test('[ADMIN] dialogs dim the page behind them with a dark overlay, in the dark theme as in the light one', async ({ page, request, e2e }) => {
+  const suffix = randomBytes(3).toString('hex');
+  await signInByApi(request, e2e, e2e.adminEmail, e2e.adminPassword);
+  const person = `dimmed-${suffix}@example.test`;
+  await callMutation(request, 'users.create', { email: person, password: 'a long password 1', name: `Dee Dimmed ${suffix}`, role: 'annotator' });
+  const form = { questions: [{ id: 'preference', type: 'pairwise', label: 'Which is better?' }] };
+  const project = await callMutation<{ id: number }>(request, 'projects.create', { name: `Dimmed ${suffix}`, form, completionsPerTask: 2 });
+  await callMutation(request, 'imports.commit', { projectId: project.id, fileName: 'one.jsonl', content: JSON.stringify({ prompt: 'Say hello', completions: ['Hello.', 'Hi!'] }) });
+  await signIn(page, e2e.adminEmail, e2e.adminPassword, /\/admin$/);
+
+  for (const theme of ['dark', 'light'] as const) {
+    await page.emulateMedia({ colorScheme: theme });
+    // The flag dialog on the rating page: a full-screen layer behind the dialog box.
+    await page.goto(`/annotate/${project.id}`);
+    await expect(page.getByTestId('task-prompt')).toBeVisible();
+    await page.keyboard.press('f');
+    await expect(page.getByTestId('flag-dialog')).toBeVisible();
+    const flagLayer = await overlayLuminance(page, 'div:has(> [data-testid="flag-dialog"])', null);
+    // A native modal <dialog> (confirmations): its ::backdrop.
+    await page.goto('/admin/users');
+    await page.getByTestId(`user-remove-data-${person}`).click();
+    await expect(page.getByTestId('remove-data-dialog')).toBeVisible();
+    const backdrop = await overlayLuminance(page, '[data-testid="remove-data-dialog"]', '::backdrop');
+    for (const [what, measured] of Object.entries({ flagLayer, backdrop })) {
+      // Darker than the page, by a visible step (a quarter of its luminance at least), never lighter.
+      expect(measured.dimmed, `${what} in the ${theme} theme: ${JSON.stringify(measured)}`).toBeLessThan(measured.page * 0.75);
+    }
+  }
 });
