@@ -18,7 +18,7 @@ import { categoricalConsensus } from './consensus';
 import { pairCellsOfAnswers, readMeasureAnswers } from './label-data';
 import { primaryMeasure } from './measures';
 import { goldAccuracyByAnnotator } from './gold-accuracy';
-import { positionBias, type PositionBiasRow } from './position-bias';
+import { positionBias, positionBiasRow, type PositionBiasRow } from './position-bias';
 import { reviewAcceptanceByAnnotator } from './review-acceptance';
 import { readProjectMeasures, readUserNames } from './project-form';
 
@@ -96,12 +96,21 @@ export async function readAnnotatorTimes(db: PrismaClient, projectId: number): P
 
 export async function annotatorQuality(options: { db: PrismaClient; projectId: number }): Promise<AnnotatorQualityTable> {
   const { db, projectId } = options;
-  const { measures } = await readProjectMeasures(db, projectId);
+  const { form, measures } = await readProjectMeasures(db, projectId);
   const measure = primaryMeasure(measures);
   // The other columns' queries run on their own connections while the primary measure's answers
   // are read (once, for the pair tables and for Dawid-Skene) and Dawid-Skene runs here, so
   // PostgreSQL's work overlaps this process's.
-  const others = Promise.all([readAnnotatorTimes(db, projectId), positionBias({ db, projectId }), goldAccuracyByAnnotator(projectId), reviewAcceptanceByAnnotator(projectId)]);
+  // Position bias on the primary measure's own pairwise question comes from the answers read below
+  // (A = 0 is the first-shown pick, B = 1 the other) rather than a second pass over the JSON.
+  const biasQuestion = form.questions.find((q) => q.type === 'pairwise') ?? form.questions.find((q) => q.type === 'ranking');
+  const isBiasFromAnswers = measure?.questionType === 'pairwise' && biasQuestion?.id === measure.questionId;
+  const others = Promise.all([
+    readAnnotatorTimes(db, projectId),
+    isBiasFromAnswers ? Promise.resolve(null) : positionBias({ db, projectId }),
+    goldAccuracyByAnnotator(projectId),
+    reviewAcceptanceByAnnotator(projectId),
+  ]);
   // Settled at once so a failure here never leaves `others` rejected and unhandled; awaited below.
   others.catch(() => undefined);
   const answers = measure ? await readMeasureAnswers({ db, projectId, measure }) : null;
@@ -136,7 +145,20 @@ export async function annotatorQuality(options: { db: PrismaClient; projectId: n
   }
   const accuracy = new Map<string, number>();
   if (consensus) consensus.answers.userIds.forEach((userId, j) => accuracy.set(userId, consensus.dawidSkene.accuracy[j]));
-  const biasByUser = new Map((bias?.annotators ?? []).map((row) => [row.userId, row]));
+  const biasByUser = new Map<string, PositionBiasRow>((bias?.annotators ?? []).map((row) => [row.userId, row]));
+  if (isBiasFromAnswers && answers) {
+    const firstPicks = new Int32Array(answers.userIds.length);
+    const picks = new Int32Array(answers.userIds.length);
+    const answered = new Uint8Array(answers.userIds.length);
+    answers.annotators.forEach((j, a) => {
+      answered[j] = 1;
+      if (answers.values[a] === 0) firstPicks[j] += 1;
+      if (answers.values[a] === 0 || answers.values[a] === 1) picks[j] += 1;
+    });
+    answers.userIds.forEach((userId, j) => {
+      if (answered[j]) biasByUser.set(userId, positionBiasRow(firstPicks[j], picks[j], 0.5));
+    });
+  }
   const names = await readUserNames(
     db,
     times.map((t) => t.userId),

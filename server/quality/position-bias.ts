@@ -25,7 +25,8 @@ export type PositionBias = {
   annotators: (PositionBiasRow & { userId: string; name: string })[];
 } | null;
 
-function testRow(firstPicks: number, picks: number, chance: number): PositionBiasRow {
+/** A row of the table: the counts with their binomial test against chance. */
+export function positionBiasRow(firstPicks: number, picks: number, chance: number): PositionBiasRow {
   const test = binomialTest(firstPicks, picks, chance);
   return { firstPicks, picks, share: picks > 0 ? firstPicks / picks : null, chance, pValue: test.pValue, method: test.method, isFlagged: picks > 0 && test.pValue < POSITION_BIAS_ALPHA };
 }
@@ -58,7 +59,7 @@ export async function positionBias(options: { db: PrismaClient; projectId: numbe
   return {
     questionId: q,
     questionType: question.type,
-    project: testRow(totalFirst, totalPicks, chance),
-    annotators: rows.map((r) => ({ userId: r.userId, name: names.get(r.userId) ?? r.userId, ...testRow(r.firstPicks, r.picks, chance) })).sort((x, y) => x.name.localeCompare(y.name)),
+    project: positionBiasRow(totalFirst, totalPicks, chance),
+    annotators: rows.map((r) => ({ userId: r.userId, name: names.get(r.userId) ?? r.userId, ...positionBiasRow(r.firstPicks, r.picks, chance) })).sort((x, y) => x.name.localeCompare(y.name)),
   };
 }

@@ -84,6 +84,10 @@ describe('agreement, position bias and annotator quality on a hand-computed pair
     expect(qx?.comparisons).toBe(7);
     expect(qz?.agreement).toBeCloseTo(4 / 6, 10);
     expect(qx?.fastAnswers).toBe(4);
+    // The table's position bias column (read from the same answers): X 3 of 4 first picks, p 0.625.
+    expect(qx?.positionBias).toMatchObject({ firstPicks: 3, picks: 4, chance: 0.5, isFlagged: false });
+    expect(qx?.positionBias?.pValue).toBeCloseTo(0.625, 10);
+    expect(qz?.positionBias).toMatchObject({ firstPicks: 1, picks: 3 });
     // No gold tasks and no reviews in this project: the columns are empty, not zero-percent.
     expect(qx).toMatchObject({ goldAnswered: 0, goldAccuracy: null, reviewed: 0, reviewAcceptance: null });
     expect(qz?.fastAnswers).toBe(0);
