@@ -25,6 +25,7 @@ import { limitedBodyStream, readLimitedBody, formatBytes } from './body';
 import { BodyTooLargeError, type EdgeContext, type EdgeRoute } from './route-types';
 import { edgeRoutes } from './routes';
 import { TRPC_PREFIX, planTrpcRequest, serveTrpc, describeTrpcLimit } from './trpc-route';
+import { toHeaders } from './headers';
 
 export type AppServerOptions = { isDev: boolean; dir: string; hostname: string; port: number };
 export type AppServer = { server: http.Server; close: () => Promise<void> };
@@ -41,15 +42,6 @@ function isApiPath(pathname: string): boolean {
 /** Next's dev-only endpoints (error overlay, source maps) that POST; never served in production. */
 function isNextDevEndpoint(pathname: string): boolean {
   return pathname.startsWith('/__nextjs');
-}
-
-function toHeaders(raw: IncomingMessage['headers']): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(raw)) {
-    if (Array.isArray(value)) value.forEach((item) => headers.append(name, item));
-    else if (value !== undefined) headers.set(name, value);
-  }
-  return headers;
 }
 
 function isMethodAllowed(method: string, methods: readonly string[]): boolean {
@@ -139,7 +131,7 @@ export async function createAppServer(options: AppServerOptions): Promise<AppSer
       const plan = planTrpcRequest(pathname);
       if (!plan.ok) return sendError(res, 400, plan.message);
       if (refuseDeclaredBody(req, res, plan.maxBodyBytes, describeTrpcLimit(plan.maxBodyBytes))) return;
-      return serveTrpc(req, res, plan.maxBodyBytes);
+      return serveTrpc(req, res, url, plan.maxBodyBytes);
     }
 
     const route = edgeRoutes.find((candidate) => candidate.matches(pathname));

@@ -10,6 +10,8 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { appRouter } from '../api/root';
 import { createContext } from '../api/trpc';
 import { formatBytes } from './body';
+import { toHeaders } from './headers';
+import { serveHotCall } from './trpc-hot-path';
 
 export const TRPC_PREFIX = '/api/trpc/';
 /** Every call but an import: the largest inputs are annotation answers and form definitions. */
@@ -49,15 +51,6 @@ export function describeTrpcLimit(maxBodyBytes: number): string {
     : `API calls may send at most ${formatBytes(TRPC_MAX_BODY_BYTES)} (imports up to ${formatBytes(IMPORT_MAX_BODY_BYTES)}).`;
 }
 
-function toHeaders(raw: IncomingMessage['headers']): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(raw)) {
-    if (Array.isArray(value)) value.forEach((item) => headers.append(name, item));
-    else if (value !== undefined) headers.set(name, value);
-  }
-  return headers;
-}
-
 function createTrpcHandler(maxBodyBytes: number) {
   return createHTTPHandler({
     router: appRouter,
@@ -79,7 +72,8 @@ function createTrpcHandler(maxBodyBytes: number) {
 const handlers = new Map([TRPC_MAX_BODY_BYTES, IMPORT_MAX_BODY_BYTES].map((limit) => [limit, createTrpcHandler(limit)]));
 
 /** Serves a request the edge has already checked (method, origin, declared length, batch size). */
-export function serveTrpc(req: IncomingMessage, res: ServerResponse, maxBodyBytes: number): void {
+export function serveTrpc(req: IncomingMessage, res: ServerResponse, url: URL, maxBodyBytes: number): void {
+  if (serveHotCall(req, res, url, maxBodyBytes)) return;
   const handler = handlers.get(maxBodyBytes);
   if (!handler) throw new Error(`no tRPC handler for a ${maxBodyBytes}-byte limit`);
   handler(req, res);
