@@ -187,10 +187,11 @@ async function main() {
   if (!url) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'feedloop-bench-'));
     cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
-    const database = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), database: 'bench', settings: { max_connections: '200', shared_buffers: '512MB' } });
+    // Over a Unix socket, as npm start connects (the plain-INSERT reference uses the same url).
+    const database = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), database: 'bench', settings: { max_connections: '200', shared_buffers: '512MB' }, unixSocket: true });
     cleanups.push(() => database.stop());
-    url = database.url;
-    console.log(`Embedded PostgreSQL in ${dir} (default durability: fsync and synchronous_commit on)`);
+    url = database.socketUrl;
+    console.log(`Embedded PostgreSQL in ${dir}, over a Unix socket (default durability: fsync and synchronous_commit on)`);
   }
   await applyMigrations(url);
   const client = new pg.Client({ connectionString: url });

@@ -51,10 +51,10 @@ async function ensureDatabase(onGiveUp: (reason: string) => void): Promise<Datab
   const preferred = Number(process.env.FEEDLOOP_PG_PORT ?? 54329);
   const pgPort = (await isPortFree(preferred)) ? preferred : await findFreePort();
   const started = Date.now();
-  const db = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: pgPort, database: 'feedloop' });
+  const db = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: pgPort, database: 'feedloop', unixSocket: true });
   log(`embedded PostgreSQL on port ${pgPort} (data in .data/postgres, ready in ${Date.now() - started} ms)`);
   const supervisor = supervisePostgres({ database: db, log, onGiveUp });
-  return { url: db.url, stop: db.stop, stopWatching: supervisor.stopWatching };
+  return { url: db.socketUrl, stop: db.stop, stopWatching: supervisor.stopWatching };
 }
 
 async function isPortFree(candidate: number): Promise<boolean> {
