@@ -100,9 +100,11 @@ async function main() {
       'pg_stat_statements.track_planning': 'on',
       ...JSON.parse(process.env.PROFILE_PG_SETTINGS ?? '{}'),
     },
+    // PROFILE_TCP=1: every client (this process, the web server) reaches PostgreSQL over TCP instead of the Unix socket npm start uses.
+    unixSocket: !process.env.PROFILE_TCP,
   });
   try {
-    const url = database.url;
+    const url = database.socketUrl;
     await applyMigrations(url);
     const client = new pg.Client({ connectionString: url });
     await client.connect();
@@ -178,25 +180,67 @@ async function main() {
         const server = await startWebServer({
           port,
           logFile: path.join(dir, 'web.log'),
-          env: { DATABASE_URL: url, DATABASE_POOL_SIZE: String(CONCURRENCY), BETTER_AUTH_SECRET: secret, APP_URL: `http://127.0.0.1:${port}` },
+          env: {
+            DATABASE_URL: url,
+            DATABASE_POOL_SIZE: String(CONCURRENCY),
+            BETTER_AUTH_SECRET: secret,
+            APP_URL: `http://127.0.0.1:${port}`,
+          },
+          // PROFILE_SERVER_CPU_DIR=<dir>: the server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+          ...(process.env.PROFILE_SERVER_CPU_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.PROFILE_SERVER_CPU_DIR)}`] } : {}),
         });
         try {
           const cookies = await createSessionAnnotators(client, { count: CONCURRENCY, secret, cookieName: 'better-auth.session_token' });
           const agent = createAgent(256);
           // warm up
           await runAnnotators({ baseUrl: server.url, projectId, cookies, seconds: 2, warmupSeconds: 0, isSubmitAndNext: true, agent });
-          let submitted = 0;
+          // The fixed cost of a request: session.me reads the session and returns the user, no other SQL.
           await measure(
-            'submitAndNext over HTTP',
+            'session.me over HTTP',
             postmasterPid,
             async (stopAt) => {
-              const load = await runAnnotators({ baseUrl: server.url, projectId, cookies, seconds: (stopAt - performance.now()) / 1000, warmupSeconds: 0, isSubmitAndNext: true, agent });
-              submitted = load.submitMs.length + load.nextMs.length;
-              if (load.errors.size) console.log(load.errors);
-              return submitted;
+              let done = 0;
+              await Promise.all(
+                cookies.map(async (cookie) => {
+                  while (performance.now() < stopAt) {
+                    const response = await fetch(`${server.url}/api/trpc/session.me`, { headers: { cookie } });
+                    if (!response.ok) throw new Error(`session.me: ${response.status}`);
+                    await response.arrayBuffer();
+                    done++;
+                  }
+                }),
+              );
+              return done;
             },
             server.process.pid,
           );
+          // Hot path and adapter in turns, so that the machine's other load weighs on both alike.
+          for (let round = 1; round <= Number(process.env.PROFILE_ROUNDS ?? 1); round++) {
+            for (const [label, urlSuffix] of [
+              ['submitAndNext over HTTP', ''],
+              ['  the same via the tRPC adapter', '?via=adapter'],
+            ] as const) {
+              await measure(
+                label,
+                postmasterPid,
+                async (stopAt) => {
+                  const load = await runAnnotators({
+                    baseUrl: server.url,
+                    projectId,
+                    cookies,
+                    seconds: (stopAt - performance.now()) / 1000,
+                    warmupSeconds: 0,
+                    isSubmitAndNext: true,
+                    agent,
+                    urlSuffix,
+                  });
+                  if (load.errors.size) console.log(load.errors);
+                  return load.submitMs.length + load.nextMs.length;
+                },
+                server.process.pid,
+              );
+            }
+          }
         } finally {
           await server.stop();
         }

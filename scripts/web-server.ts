@@ -79,7 +79,16 @@ export type WebServer = { url: string; process: ChildProcess; stop: () => Promis
  * output goes to `logFile` when given, else to this process's stdout/stderr. `dev` serves Next in
  * development mode (no build needed) behind the same edge.
  */
-export async function startWebServer(options: { port: number; host?: string; env?: Record<string, string>; logFile?: string; timeoutMs?: number; dev?: boolean }): Promise<WebServer> {
+export async function startWebServer(options: {
+  port: number;
+  host?: string;
+  env?: Record<string, string>;
+  logFile?: string;
+  timeoutMs?: number;
+  dev?: boolean;
+  /** Flags for node itself (e.g. --cpu-prof); the server then runs in one process with tsx as a loader. */
+  nodeArgs?: string[];
+}): Promise<WebServer> {
   const host = options.host ?? '127.0.0.1';
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${options.port}`;
   let log: number | null = null;
@@ -87,7 +96,9 @@ export async function startWebServer(options: { port: number; host?: string; env
     fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
     log = fs.openSync(options.logFile, 'a');
   }
-  const child = spawn(process.execPath, [tsxCli, path.join(root, 'server/http/main.ts'), ...(options.dev ? ['--dev'] : [])], {
+  const entry = [path.join(root, 'server/http/main.ts'), ...(options.dev ? ['--dev'] : [])];
+  const args = options.nodeArgs ? [...options.nodeArgs, '--import', 'tsx', ...entry] : [tsxCli, ...entry];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...options.env, PORT: String(options.port), HOST: host, NODE_ENV: options.dev ? 'development' : 'production', NEXT_TELEMETRY_DISABLED: '1' },
     stdio: ['ignore', log ?? 'inherit', log ?? 'inherit'],

@@ -82,8 +82,11 @@ export async function runAnnotators(options: {
   thinkMs?: [number, number];
   isSubmitAndNext?: boolean;
   agent?: http.Agent;
+  /** Appended to each call's URL: `?via=adapter` sends the rating calls through tRPC's adapter instead of the hot path (server/http/trpc-hot-path.ts). */
+  urlSuffix?: string;
 }): Promise<LoadResult> {
   const { baseUrl, projectId, agent } = options;
+  const suffix = options.urlSuffix ?? '';
   const result: LoadResult = { nextMs: [], submitMs: [], submitted: 0, emptyQueue: 0, errors: new Map(), seconds: options.seconds };
   const start = performance.now();
   const measureFrom = start + options.warmupSeconds * 1000;
@@ -95,7 +98,7 @@ export async function runAnnotators(options: {
       try {
         if (!task) {
           const t0 = performance.now();
-          task = await callTrpc<TaskRef | null>(baseUrl, 'queue.next', { projectId, excludeTaskIds: [] }, cookie, agent);
+          task = await callTrpc<TaskRef | null>(baseUrl, `queue.next${suffix}`, { projectId, excludeTaskIds: [] }, cookie, agent);
           const t1 = performance.now();
           if (t0 >= measureFrom && t1 <= stopAt) result.nextMs.push(t1 - t0);
           if (!task) {
@@ -111,7 +114,7 @@ export async function runAnnotators(options: {
         const input: Record<string, unknown> = { clientId: randomUUID(), taskId: task.taskId, answer: randomAnswer(), timeSpentMs: 3000 + Math.floor(Math.random() * 20000) };
         const t2 = performance.now();
         if (options.isSubmitAndNext) {
-          task = (await callTrpc<{ next: TaskRef | null }>(baseUrl, 'annotations.submitAndNext', input, cookie, agent)).next;
+          task = (await callTrpc<{ next: TaskRef | null }>(baseUrl, `annotations.submitAndNext${suffix}`, input, cookie, agent)).next;
         } else {
           await callTrpc(baseUrl, 'annotations.submit', input, cookie, agent);
           task = null;
