@@ -186,8 +186,12 @@ async function main() {
             BETTER_AUTH_SECRET: secret,
             APP_URL: `http://127.0.0.1:${port}`,
           },
-          // PROFILE_SERVER_CPU_DIR=<dir>: the server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
-          ...(process.env.PROFILE_SERVER_CPU_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.PROFILE_SERVER_CPU_DIR)}`] } : {}),
+          // PROFILE_SERVER_CPU_DIR=<dir>: the server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools);
+          // PROFILE_SERVER_NODE_ARGS='--trace-gc ...': more flags for the server's node (its output goes to web.log in the temp dir).
+          nodeArgs: [
+            ...(process.env.PROFILE_SERVER_CPU_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.PROFILE_SERVER_CPU_DIR)}`] : []),
+            ...(process.env.PROFILE_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+          ],
         });
         try {
           const cookies = await createSessionAnnotators(client, { count: CONCURRENCY, secret, cookieName: 'better-auth.session_token' });
@@ -289,6 +293,8 @@ async function main() {
     await db.$disconnect();
   } finally {
     await database.stop();
+    // PROFILE_WEB_LOG=<file>: keep the server's output (e.g. its --trace-gc lines).
+    if (process.env.PROFILE_WEB_LOG && fs.existsSync(path.join(dir, 'web.log'))) fs.copyFileSync(path.join(dir, 'web.log'), process.env.PROFILE_WEB_LOG);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
