@@ -105,6 +105,13 @@ export const POLICY_METHODS = ['sft', 'dpo', 'rl'] as const;
 export const ZPolicyMethod = z.enum(POLICY_METHODS);
 export type PolicyMethod = z.infer<typeof ZPolicyMethod>;
 
+/**
+ * Where a round's labels come from, as the snapshot filter of the same name: every settled answer
+ * ('all'), or one answer per task carrying its consensus on the form's first pairwise question.
+ */
+export const ROUND_LABEL_SOURCES = ['all', 'majority', 'dawid-skene'] as const;
+export type RoundLabelSource = (typeof ROUND_LABEL_SOURCES)[number];
+
 /** The admin's "Start round" form. Every field has a default that works on the built-in model. */
 export const ZRoundConfig = z.object({
   method: ZPolicyMethod.default('sft'),
@@ -146,6 +153,14 @@ export const ZRoundConfig = z.object({
   evalPrompts: z.number().int().min(1).max(10_000).default(400),
   /** Also store an int8 / 4-bit copy of the new policy for serving, with its size and quality change. */
   servingQuantization: z.enum(['none', 'int8', 'nf4']).default('none'),
+  // The round's data: the snapshot filters of the same names (server/datasets/snapshots.ts). The
+  // defaults are a round's data before these options existed: every answer, no minimum, unweighted.
+  /** Every answer, or one consensus label per task (majority vote, Dawid-Skene). */
+  labelSource: z.enum(ROUND_LABEL_SOURCES).default('all'),
+  /** Only tasks whose annotators agree at least this much (0-1); null: no minimum. */
+  minAgreement: z.number().min(0, 'The minimum agreement must be between 0 and 1 (0-100%)').max(1, 'The minimum agreement must be between 0 and 1 (0-100%)').nullable().default(null),
+  /** Each pair counts in the reward-model and DPO losses as much as its label's confidence (0-1). */
+  weightByConfidence: z.boolean().default(false),
 });
 export type RoundConfig = z.infer<typeof ZRoundConfig>;
 export type RoundConfigInput = z.input<typeof ZRoundConfig>;

@@ -36,14 +36,27 @@ export type AnnotationRecord = {
   answer: Answer;
   /** The annotator's rewrite, when the form has an edit question and they used it. */
   editedText: string | null;
+  /** The confidence weight (0-1) a weighted snapshot froze for this answer; absent or null: 1. */
+  weight?: number | null;
 };
 
 /**
  * `strength` is the pairwise question's 1-3 answer (null otherwise). `margin` is how much better
  * chosen is, for exports that write one: the strength, the score gap (Likert, mean attribute score,
- * thumbs 1/0) or the rank distance; 0 for a tie or "both bad" kept by the options.
+ * thumbs 1/0) or the rank distance; 0 for a tie or "both bad" kept by the options. `weight` is the
+ * annotation's confidence weight (every pair of one annotation shares it), 1 when the snapshot has
+ * none: the trainer's reward-model and DPO losses are means weighted by it.
  */
-export type PreferencePair = { annotationId: number; promptId: number; prompt: PromptContent; chosen: string; rejected: string; strength: number | null; margin: number | null };
+export type PreferencePair = {
+  annotationId: number;
+  promptId: number;
+  prompt: PromptContent;
+  chosen: string;
+  rejected: string;
+  strength: number | null;
+  margin: number | null;
+  weight: number;
+};
 
 /**
  * Choices for exports. The defaults are the trainer's rules above (all ranked pairs, ties and
@@ -150,7 +163,7 @@ export function buildTrainingData(form: RatingForm, records: AnnotationRecord[],
       const chosen = record.completions.get(p.chosen);
       const rejected = record.completions.get(p.rejected);
       if (chosen === undefined || rejected === undefined || chosen === rejected) continue;
-      pairs.push({ annotationId: record.annotationId, promptId: record.promptId, prompt: record.prompt, chosen, rejected, strength: p.strength, margin: p.margin });
+      pairs.push({ annotationId: record.annotationId, promptId: record.promptId, prompt: record.prompt, chosen, rejected, strength: p.strength, margin: p.margin, weight: record.weight ?? 1 });
     }
     const base = { annotationId: record.annotationId, promptId: record.promptId, prompt: record.prompt };
     if (record.editedText !== null && record.editedText.trim()) sft.push({ ...base, completion: record.editedText, source: 'edit' });

@@ -59,7 +59,12 @@ export async function runTrainingRoundJob(context: JobContext): Promise<{ runId:
   // 1. Snapshot
   progress.enter('snapshot', 1);
   await progress.flush();
-  const snapshot = await takeSnapshot(db, { projectId: run.projectId, snapshotId: run.snapshotId, createdById: run.createdById });
+  const snapshot = await takeSnapshot(db, {
+    projectId: run.projectId,
+    snapshotId: run.snapshotId,
+    createdById: run.createdById,
+    data: { labelSource: config.labelSource, minAgreement: config.minAgreement, weightByConfidence: config.weightByConfidence },
+  });
   await db.trainingRun.update({ where: { id: run.id }, data: { snapshotId: snapshot.snapshotId } });
   const data = await buildRoundData(context, run.projectId, snapshot);
   progress.step('snapshot', 1, 1, {});

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mulberry32 } from '../model/random';
 import type { Tokenizer } from '../model/tokenizer';
 import type { GPT } from '../model/transformer';
+import { pairWeightsTensor, weightedMean } from './losses';
 import { trainStep } from './loop';
 import { createAdamW, disposeAdamW, learningRateAt } from './optimizer';
 import type { OnMethodStep, PreferencePair } from './reward-model';
@@ -36,13 +37,16 @@ export type DpoOutputs = {
   rejectedRewards: tf.Tensor1D;
 };
 
-/** The DPO loss from summed log-probs [N] of policy and reference on chosen / rejected. */
-export function dpoLoss(policyChosen: tf.Tensor1D, policyRejected: tf.Tensor1D, refChosen: tf.Tensor1D, refRejected: tf.Tensor1D, beta: number): DpoOutputs {
+/**
+ * The DPO loss from summed log-probs [N] of policy and reference on chosen / rejected: the mean over
+ * pairs, or with `weights` [N] (each pair's label confidence) the weighted mean sum(w_i l_i) / sum(w_i).
+ */
+export function dpoLoss(policyChosen: tf.Tensor1D, policyRejected: tf.Tensor1D, refChosen: tf.Tensor1D, refRejected: tf.Tensor1D, beta: number, weights?: tf.Tensor1D): DpoOutputs {
   return tf.tidy(() => {
     const chosenRewards = tf.mul(tf.sub(policyChosen, refChosen), beta) as tf.Tensor1D;
     const rejectedRewards = tf.mul(tf.sub(policyRejected, refRejected), beta) as tf.Tensor1D;
     // -log sigma(x) = softplus(-x), stable for large |x|
-    const loss = tf.mean(tf.softplus(tf.neg(tf.sub(chosenRewards, rejectedRewards)))) as tf.Scalar;
+    const loss = weightedMean(tf.softplus(tf.neg(tf.sub(chosenRewards, rejectedRewards))), weights);
     return { loss, chosenRewards, rejectedRewards };
   });
 }
@@ -74,6 +78,7 @@ export async function trainDpo(model: GPT, vars: tf.Variable[], reference: GPT, 
         const batch = buildSequenceBatch([...group.map((i) => chosen[i]), ...group.map((i) => rejected[i])]);
         const refC = tf.tensor1d(group.map((i) => refChosen[i]));
         const refR = tf.tensor1d(group.map((i) => refRejected[i]));
+        const weights = pairWeightsTensor(group.map((i) => pairs[i].weight));
         let accuracy = 0;
         let margin = 0;
         let result;
@@ -82,7 +87,7 @@ export async function trainDpo(model: GPT, vars: tf.Variable[], reference: GPT, 
             vars,
             () => {
               const { perSequence } = sequenceLogProbs(model, batch, { training: true }); // [2B]
-              const out = dpoLoss(tf.slice(perSequence, [0], [b]), tf.slice(perSequence, [b], [b]), refC, refR, cfg.beta);
+              const out = dpoLoss(tf.slice(perSequence, [0], [b]), tf.slice(perSequence, [b], [b]), refC, refR, cfg.beta, weights);
               const c = out.chosenRewards.dataSync();
               const r = out.rejectedRewards.dataSync();
               accuracy = mean(Array.from(c, (v, i) => (v > r[i] ? 1 : 0)));
@@ -94,7 +99,7 @@ export async function trainDpo(model: GPT, vars: tf.Variable[], reference: GPT, 
           );
         } finally {
           disposeSequenceBatch(batch);
-          tf.dispose([refC, refR]);
+          tf.dispose(weights ? [refC, refR, weights] : [refC, refR]);
         }
         losses.push(result.loss);
         last.accuracies.push(accuracy);

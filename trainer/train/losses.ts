@@ -30,10 +30,26 @@ export function crossEntropyLoss(logits: tf.Tensor, targets: tf.Tensor, mask?: t
 }
 
 /**
- * Bradley-Terry pairwise loss of a reward model: mean over pairs of -log sigma(r_chosen - r_rejected),
- * computed as softplus(-(r_c - r_r)) so large margins neither overflow nor lose precision.
- * chosen, rejected: [N] -> scalar.
+ * The mean of per-item losses [N], or with `weights` [N] their weighted mean sum(w_i l_i) / sum(w_i)
+ * (a batch whose weights are all 0 gives 0, not NaN). Call inside a tidy.
  */
-export function bradleyTerryLoss(chosen: tf.Tensor, rejected: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.mean(tf.softplus(tf.neg(tf.sub(chosen, rejected)))) as tf.Scalar);
+export function weightedMean(losses: tf.Tensor, weights?: tf.Tensor): tf.Scalar {
+  if (!weights) return tf.mean(losses) as tf.Scalar;
+  const w = tf.cast(weights, 'float32');
+  return tf.div(tf.sum(tf.mul(losses, w)), tf.maximum(tf.sum(w), 1e-12)) as tf.Scalar;
+}
+
+/**
+ * Bradley-Terry pairwise loss of a reward model: mean over pairs of -log sigma(r_chosen - r_rejected),
+ * computed as softplus(-(r_c - r_r)) so large margins neither overflow nor lose precision. With
+ * `weights` (each pair's label confidence), the weighted mean sum(w_i l_i) / sum(w_i).
+ * chosen, rejected, weights: [N] -> scalar.
+ */
+export function bradleyTerryLoss(chosen: tf.Tensor, rejected: tf.Tensor, weights?: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => weightedMean(tf.softplus(tf.neg(tf.sub(chosen, rejected))), weights));
+}
+
+/** Pair weights as a tensor [N], or undefined when every weight is 1 (the unweighted loss then runs unchanged). */
+export function pairWeightsTensor(weights: readonly (number | undefined)[]): tf.Tensor1D | undefined {
+  return weights.every((w) => w === undefined || w === 1) ? undefined : tf.tensor1d(weights.map((w) => w ?? 1));
 }

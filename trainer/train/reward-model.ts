@@ -31,11 +31,12 @@ import { applyLinear } from '../model/linear';
 import { createRewardModel, rewardNamedWeights, type RewardModel } from '../model/reward-head';
 import { createTokenizer, type Tokenizer } from '../model/tokenizer';
 import { disposeGPT, forwardHidden, logitsFromHidden, modelLinears, type GPT } from '../model/transformer';
-import { bradleyTerryLoss, tokenLogProbs } from './losses';
+import { bradleyTerryLoss, pairWeightsTensor, tokenLogProbs } from './losses';
 import { applyAdamW, createAdamW, disposeAdamW, learningRateAt } from './optimizer';
 import { chunks, encodeSequence, mean, shuffled, type EncodedSequence, type PromptInput } from './sequence';
 
-export type PreferencePair = { prompt: PromptInput; chosen: string; rejected: string };
+/** `weight`: how much the pair counts in the training loss (its label's confidence); absent: 1. */
+export type PreferencePair = { prompt: PromptInput; chosen: string; rejected: string; weight?: number };
 export type ScoredItem = { prompt: PromptInput; completion: string };
 
 /** What a method reports after every optimisation step (the pipeline turns it into Progress). */
@@ -199,6 +200,7 @@ export async function trainRewardModel(
   const encoded = trainPairs.map((p) => ({
     chosen: encodeForReward(tok, p.prompt, p.chosen, blockSize),
     rejected: encodeForReward(tok, p.prompt, p.rejected, blockSize),
+    weight: p.weight,
   }));
   const vars = rewardVariables(rm);
   const optimizer = createAdamW({ learningRate: cfg.learningRate }, vars);
@@ -221,13 +223,14 @@ export async function trainRewardModel(
         try {
           // One backward pass, two optimizers (trainStep takes one): the backbone and head, and the likelihood weights.
           result = tf.tidy(() => {
+            const weights = pairWeightsTensor(group.map((g) => g.weight));
             let accuracy = 0;
             const { value, grads } = tf.variableGrads(() => {
               const r = likelihoodRewardScores(rm, batch, { training: true }); // [2B]
               const chosen = tf.slice(r, [0], [b]);
               const rejected = tf.slice(r, [b], [b]);
               accuracy = tf.mean(tf.cast(tf.greater(chosen, rejected), 'float32')).dataSync()[0];
-              return bradleyTerryLoss(chosen, rejected);
+              return bradleyTerryLoss(chosen, rejected, weights);
             }, [...vars, rm.likelihood]);
             const gradOf = (v: tf.Variable) => {
               const g = grads[v.name];
