@@ -16,7 +16,8 @@
  */
 import { db } from '../../db';
 import { AppError } from '../../errors';
-import { NOW_UTC, TASK_VIEW_COLUMNS, toTaskView, type TaskView, type TaskViewRow } from '../task-view';
+import { hotPathQuery } from '../../hot-path-sql';
+import { NOW_UTC_TEXT, TASK_VIEW_COLUMNS_TEXT, toTaskView, type TaskView, type TaskViewRow } from '../task-view';
 
 /** How long a process trusts its copy of a project's gold task ids. */
 const CACHE_MS = 5_000;
@@ -88,6 +89,50 @@ export function isGoldSlot(userId: string, cursor: number, mixRate: number): boo
   return unitHash(`${userId}:${cursor}`) < perRegularTask;
 }
 
+// The three statements of a gold project's queue run on the hot-path pool (server/hot-path-sql.ts):
+// they sit on every queue.next and submitAndNext of such a project.
+const GOLD_STATE_SQL = `
+  SELECT
+    EXISTS (SELECT 1 FROM "AnnotatorPause" p WHERE p."userId" = $1 AND p."projectId" = $2::int AND p."clearedAt" IS NULL) AS "isPaused",
+    (SELECT s."accuracyThreshold" FROM "GoldSettings" s WHERE s."projectId" = $2::int) AS threshold,
+    (SELECT min(a."taskId") FROM "Assignment" a
+      WHERE a."userId" = $1 AND a."projectId" = $2::int AND a."taskId" = ANY($3::int[]) AND a."expiresAt" > ${NOW_UTC_TEXT}
+        AND NOT (a."taskId" = ANY($4::int[]))
+        AND NOT EXISTS (SELECT 1 FROM "Annotation" an WHERE an."taskId" = a."taskId" AND an."userId" = $1)) AS "heldGoldTaskId",
+    (SELECT c."lastTaskId" FROM "QueueCursor" c WHERE c."userId" = $1 AND c."projectId" = $2::int) AS cursor,
+    (SELECT g."lastGoldAtCursor" FROM "GoldQueueState" g WHERE g."userId" = $1 AND g."projectId" = $2::int) AS "lastGoldAtCursor"`;
+
+const RENEW_HELD_GOLD_SQL = `
+  WITH l AS (
+    UPDATE "Assignment" a SET "expiresAt" = ${NOW_UTC_TEXT} + make_interval(secs => p."leaseSeconds")
+    FROM "Project" p WHERE p.id = a."projectId" AND a."taskId" = $1::int AND a."userId" = $2
+    RETURNING a."taskId", a."expiresAt"
+  )
+  SELECT ${TASK_VIEW_COLUMNS_TEXT} FROM l JOIN "Task" t ON t.id = l."taskId" JOIN "Prompt" pr ON pr.id = t."promptId"`;
+
+/** A gold task I have not answered, in an order of my own (a hash of me and the task), leased, and the cursor marked. */
+const LEASE_GOLD_SQL = `
+  WITH pick AS (
+    SELECT t.id, p."leaseSeconds" FROM "Task" t JOIN "Project" p ON p.id = t."projectId"
+    WHERE t.id = ANY($3::int[]) AND t."projectId" = $2::int AND t."isGold" AND t.status = 'OPEN'
+      AND NOT (t.id = ANY($4::int[]))
+      AND NOT EXISTS (SELECT 1 FROM "Annotation" an WHERE an."taskId" = t.id AND an."userId" = $1)
+    ORDER BY md5($1 || ':' || t.id::text)
+    LIMIT 1
+  ),
+  l AS (
+    INSERT INTO "Assignment" ("taskId", "projectId", "userId", "leasedAt", "expiresAt")
+    SELECT pick.id, $2::int, $1, ${NOW_UTC_TEXT}, ${NOW_UTC_TEXT} + make_interval(secs => pick."leaseSeconds") FROM pick
+    ON CONFLICT ("taskId", "userId") DO UPDATE SET "leasedAt" = excluded."leasedAt", "expiresAt" = excluded."expiresAt"
+    RETURNING "taskId", "expiresAt"
+  ),
+  marked AS (
+    INSERT INTO "GoldQueueState" ("userId", "projectId", "lastGoldAtCursor")
+    SELECT $1, $2::int, $5::int FROM pick
+    ON CONFLICT ("userId", "projectId") DO UPDATE SET "lastGoldAtCursor" = excluded."lastGoldAtCursor"
+  )
+  SELECT ${TASK_VIEW_COLUMNS_TEXT} FROM l JOIN "Task" t ON t.id = l."taskId" JOIN "Prompt" pr ON pr.id = t."promptId"`;
+
 type StateRow = { isPaused: boolean; threshold: number | null; heldGoldTaskId: number | null; cursor: number | null; lastGoldAtCursor: number | null };
 
 export async function pickGoldTask(options: { userId: string; projectId: number; excludeTaskIds: number[] }): Promise<GoldPick> {
@@ -96,16 +141,7 @@ export async function pickGoldTask(options: { userId: string; projectId: number;
   if (info.goldTaskIds.length === 0 && !info.hasPauses) return NO_GOLD;
   const gold = info.goldTaskIds;
 
-  const [state] = await db.$queryRaw<StateRow[]>`
-    SELECT
-      EXISTS (SELECT 1 FROM "AnnotatorPause" p WHERE p."userId" = ${userId} AND p."projectId" = ${projectId}::int AND p."clearedAt" IS NULL) AS "isPaused",
-      (SELECT s."accuracyThreshold" FROM "GoldSettings" s WHERE s."projectId" = ${projectId}::int) AS threshold,
-      (SELECT min(a."taskId") FROM "Assignment" a
-        WHERE a."userId" = ${userId} AND a."projectId" = ${projectId}::int AND a."taskId" = ANY(${gold}::int[]) AND a."expiresAt" > ${NOW_UTC}
-          AND NOT (a."taskId" = ANY(${excludeTaskIds}::int[]))
-          AND NOT EXISTS (SELECT 1 FROM "Annotation" an WHERE an."taskId" = a."taskId" AND an."userId" = ${userId})) AS "heldGoldTaskId",
-      (SELECT c."lastTaskId" FROM "QueueCursor" c WHERE c."userId" = ${userId} AND c."projectId" = ${projectId}::int) AS cursor,
-      (SELECT g."lastGoldAtCursor" FROM "GoldQueueState" g WHERE g."userId" = ${userId} AND g."projectId" = ${projectId}::int) AS "lastGoldAtCursor"`;
+  const [state] = await hotPathQuery<StateRow>(GOLD_STATE_SQL, [userId, projectId, gold, excludeTaskIds]);
   if (state.isPaused) {
     // The details let the rating page show its paused panel without reading the message: the
     // project's threshold only, nothing about which tasks were checks or how many.
@@ -116,39 +152,12 @@ export async function pickGoldTask(options: { userId: string; projectId: number;
   const hidden: GoldPick = { task: null, hiddenTaskIds: gold };
 
   if (state.heldGoldTaskId !== null) {
-    const rows = await db.$queryRaw<TaskViewRow[]>`
-      WITH l AS (
-        UPDATE "Assignment" a SET "expiresAt" = ${NOW_UTC} + make_interval(secs => p."leaseSeconds")
-        FROM "Project" p WHERE p.id = a."projectId" AND a."taskId" = ${state.heldGoldTaskId}::int AND a."userId" = ${userId}
-        RETURNING a."taskId", a."expiresAt"
-      )
-      SELECT ${TASK_VIEW_COLUMNS} FROM l JOIN "Task" t ON t.id = l."taskId" JOIN "Prompt" pr ON pr.id = t."promptId"`;
+    const rows = await hotPathQuery<TaskViewRow>(RENEW_HELD_GOLD_SQL, [state.heldGoldTaskId, userId]);
     if (rows[0]) return { task: toTaskView(rows[0]), hiddenTaskIds: gold };
   }
 
   const cursor = state.cursor ?? 0;
   if (state.lastGoldAtCursor === cursor || !isGoldSlot(userId, cursor, info.mixRate)) return hidden;
-  // A gold task I have not answered, in an order of my own (a hash of me and the task).
-  const rows = await db.$queryRaw<TaskViewRow[]>`
-    WITH pick AS (
-      SELECT t.id, p."leaseSeconds" FROM "Task" t JOIN "Project" p ON p.id = t."projectId"
-      WHERE t.id = ANY(${gold}::int[]) AND t."projectId" = ${projectId}::int AND t."isGold" AND t.status = 'OPEN'
-        AND NOT (t.id = ANY(${excludeTaskIds}::int[]))
-        AND NOT EXISTS (SELECT 1 FROM "Annotation" an WHERE an."taskId" = t.id AND an."userId" = ${userId})
-      ORDER BY md5(${userId} || ':' || t.id::text)
-      LIMIT 1
-    ),
-    l AS (
-      INSERT INTO "Assignment" ("taskId", "projectId", "userId", "leasedAt", "expiresAt")
-      SELECT pick.id, ${projectId}::int, ${userId}, ${NOW_UTC}, ${NOW_UTC} + make_interval(secs => pick."leaseSeconds") FROM pick
-      ON CONFLICT ("taskId", "userId") DO UPDATE SET "leasedAt" = excluded."leasedAt", "expiresAt" = excluded."expiresAt"
-      RETURNING "taskId", "expiresAt"
-    ),
-    marked AS (
-      INSERT INTO "GoldQueueState" ("userId", "projectId", "lastGoldAtCursor")
-      SELECT ${userId}, ${projectId}::int, ${cursor}::int FROM pick
-      ON CONFLICT ("userId", "projectId") DO UPDATE SET "lastGoldAtCursor" = excluded."lastGoldAtCursor"
-    )
-    SELECT ${TASK_VIEW_COLUMNS} FROM l JOIN "Task" t ON t.id = l."taskId" JOIN "Prompt" pr ON pr.id = t."promptId"`;
+  const rows = await hotPathQuery<TaskViewRow>(LEASE_GOLD_SQL, [userId, projectId, gold, excludeTaskIds, cursor]);
   return rows[0] ? { task: toTaskView(rows[0]), hiddenTaskIds: gold } : hidden;
 }
