@@ -5,12 +5,28 @@
  */
 import { CronExpressionParser } from 'cron-parser';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
-import { ZRoundConfig, ZRoundSchedule, type RoundConfigInput } from './contracts';
+import type { RatingForm } from '../../lib/forms/schema';
+import { ZRoundConfig, ZRoundSchedule, type RoundConfig, type RoundConfigInput } from './contracts';
 import { enqueueJob } from './queue';
 
 type Tx = Prisma.TransactionClient;
 
 export class RoundProjectMissingError extends Error {}
+
+/**
+ * Why a round's data options cannot work with a rating form (the snapshot would refuse them), or
+ * null: consensus labels need a pairwise question; a minimum agreement, and weights of every
+ * answer, a pairwise or ranking question.
+ */
+export function roundDataProblem(form: RatingForm, config: Pick<RoundConfig, 'labelSource' | 'minAgreement' | 'weightByConfidence'>): string | null {
+  const types = new Set(form.questions.map((q) => q.type));
+  if (config.labelSource !== 'all' && !types.has('pairwise')) return 'Consensus labels need a pairwise question in the form';
+  if (!types.has('pairwise') && !types.has('ranking')) {
+    if (config.minAgreement !== null) return 'A minimum agreement needs a pairwise or ranking question in the form';
+    if (config.weightByConfidence) return 'Weighting by confidence needs a pairwise or ranking question in the form';
+  }
+  return null;
+}
 
 /** The run row (numbered within the project) and its job, in the caller's transaction. */
 export async function createRound(tx: Tx, options: { projectId: number; config: RoundConfigInput; userId: string | null; trigger: 'manual' | 'annotations' | 'cron' }) {

@@ -3,12 +3,13 @@
  * cancel it, read its stages and live curves, compare and promote model versions, and queue
  * generation. The work itself happens in the trainer worker (trainer/jobs/*).
  */
+import { ZRatingForm } from '../../lib/forms/schema';
 import { Prisma } from '../generated/prisma/client';
 import { db } from '../db';
 import { AppError } from '../errors';
 import { ZGenerationSettings, ZRoundConfig, ZRoundSchedule, type GenerationSettings, type RoundConfigInput, type RoundSchedule } from '../jobs/contracts';
 import { enqueueJob, reapStaleJobs, requestCancel } from '../jobs/queue';
-import { checkCronExpression, createRound, RoundProjectMissingError } from '../jobs/rounds';
+import { checkCronExpression, createRound, RoundProjectMissingError, roundDataProblem } from '../jobs/rounds';
 
 type Tx = Prisma.TransactionClient;
 
@@ -18,8 +19,18 @@ async function requireProject(projectId: number) {
   return project;
 }
 
-/** Starts a round: the run row (numbered within the project) and its job, in one transaction. */
+/**
+ * Starts a round: the run row (numbered within the project) and its job, in one transaction. Data
+ * options the project's form cannot serve (consensus labels without a pairwise question...) are
+ * refused here rather than failing the round's snapshot stage.
+ */
 export async function startRound(options: { projectId: number; config: RoundConfigInput; userId: string | null }) {
+  const project = await db.project.findUnique({ where: { id: options.projectId }, select: { form: true } });
+  if (!project) throw new AppError('NOT_FOUND', `No project ${options.projectId}`);
+  const config = ZRoundConfig.safeParse(options.config);
+  if (!config.success) throw new AppError('BAD_REQUEST', config.error.issues.map((i) => i.message).join('; '));
+  const problem = roundDataProblem(ZRatingForm.parse(project.form), config.data);
+  if (problem) throw new AppError('BAD_REQUEST', problem);
   try {
     return await db.$transaction((tx) => createRound(tx, { ...options, trigger: 'manual' }));
   } catch (error) {

@@ -4,11 +4,16 @@
  * too little data, cancel, SIGTERM, SIGKILL mid-round, and two workers sharing three rounds.
  * Settings are tiny so each round takes seconds; bench:loop runs the real thing.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '@/server/db';
-import type { RoundConfigInput } from '@/server/jobs/contracts';
+import { FORM_PRESETS, ZRatingForm } from '@/lib/forms/schema';
+import { ZRoundConfig, type RoundConfigInput } from '@/server/jobs/contracts';
+import { createProject } from '@/server/services/projects';
+import { parseProblem } from '@/trainer/domain/arithmetic';
+import { roundSnapshotFilters, takeSnapshot } from '@/trainer/jobs/snapshot';
 import { cancelRound, promoteVersion, queueGeneration, startRound, updateTrainingSettings } from '@/server/services/training-rounds';
 import { callerFor, createSignedInUser, type TestUser } from '../helpers/api';
 import { startWorkerProcess, temporaryDataDir, waitFor, type WorkerProcess } from '../../scripts/worker-process';
@@ -245,6 +250,93 @@ describe('training rounds with real workers', { timeout: 300_000 }, () => {
     // Each job started once, in one of the two workers' logs.
     const logs = pair.map((w) => w.output()).join('\n');
     for (const run of runs) expect(logs.match(new RegExp(`job ${run.jobId} \\(training_round\\) started`, 'g'))).toHaveLength(1);
+  });
+
+  it('a round with majority labels, a minimum agreement and confidence weights: its snapshot carries those filters and its pairs the hand-computed weights', async () => {
+    // 8 tasks (6 train prompts, 2 held out), each rated by three annotators. Two always choose the
+    // correct answer; the third dissents on tasks with an even id. By hand: the majority label is
+    // the correct answer everywhere, agreement is 3/3 or 2/3 (both >= 60%), and the majority's
+    // confidence, its share of the votes, is 1 on unanimous tasks and 2/3 on the others.
+    const project = await createArithmeticProject({ admin, trainPrompts: 6, heldoutPrompts: 2 });
+    await db.project.update({ where: { id: project.id }, data: { overlap: 3 } });
+    const raters = [annotator, await createSignedInUser('annotator'), await createSignedInUser('annotator')];
+    const dissents = (taskId: number) => taskId % 2 === 0;
+    for (const [i, rater] of raters.entries()) {
+      const caller = await callerFor(rater);
+      for (let task = await caller.queue.next({ projectId: project.id }); task; task = await caller.queue.next({ projectId: project.id })) {
+        const problem = parseProblem(task.prompt.text);
+        const expected = problem ? String(problem.op === '+' ? problem.a + problem.b : problem.op === '-' ? problem.a - problem.b : problem.a * problem.b) : '';
+        const aIsCorrect = task.completions[0].text.endsWith(`Answer: ${expected}`);
+        const choosesCorrect = i < 2 || !dissents(task.taskId);
+        await caller.annotations.submit({
+          clientId: randomUUID(),
+          taskId: task.taskId,
+          answer: { preference: { type: 'pairwise', choice: aIsCorrect === choosesCorrect ? 'A' : 'B' } },
+          timeSpentMs: 1000,
+        });
+      }
+    }
+    const tasks = await db.task.findMany({ where: { projectId: project.id }, select: { id: true, completionIds: true, prompt: { select: { text: true } } } });
+    expect(tasks).toHaveLength(8);
+    expect(await db.annotation.count({ where: { projectId: project.id, status: 'SUBMITTED' } })).toBe(24);
+    const expectedWeight = new Map(tasks.map((t) => [t.id, dissents(t.id) ? 2 / 3 : 1]));
+    expect(new Set(expectedWeight.values())).toEqual(new Set([1, 2 / 3]));
+
+    const worker = startWorker();
+    const config: RoundConfigInput = { ...TINY_ROUND, method: 'dpo', minPairs: 4, labelSource: 'majority', minAgreement: 0.6, weightByConfidence: true };
+    const { runId } = await startRound({ projectId: project.id, config, userId: admin.id });
+    expect((await runOf(runId)).config).toMatchObject({ labelSource: 'majority', minAgreement: 0.6, weightByConfidence: true });
+    const run = await waitForRun(runId, ['SUCCEEDED', 'FAILED'], worker);
+    expect(run.error).toBeNull();
+    expect(run.status).toBe('SUCCEEDED');
+
+    // The snapshot was taken with the round's options, under the snapshot API's filter names.
+    const snapshot = await db.datasetSnapshot.findUniqueOrThrow({ where: { id: run.snapshotId as number } });
+    expect(snapshot.filters).toMatchObject({ labelSource: 'majority', minAgreement: 0.6, weightByConfidence: true, weightQuestionId: 'preference', split: { mode: 'prompt' } });
+    // One answer per task (the majority's), 6 train pairs and 2 held out.
+    expect(snapshot.counts).toMatchObject({ annotations: 8, trainPairs: 6, heldoutPairs: 2 });
+
+    // The pairs the trainer read (its own reader, on the snapshot the round froze) carry the weights.
+    const data = await takeSnapshot(db, { projectId: project.id, snapshotId: snapshot.id, createdById: admin.id });
+    expect(data.snapshotId).toBe(snapshot.id);
+    const annotations = await db.annotation.findMany({ where: { projectId: project.id }, select: { id: true, taskId: true } });
+    const taskOf = new Map(annotations.map((a) => [a.id, a.taskId]));
+    const pairs = [...data.trainPairs, ...data.heldoutPairs];
+    expect(pairs).toHaveLength(8);
+    expect(new Set(pairs.map((p) => taskOf.get(p.annotationId))).size).toBe(8);
+    for (const pair of pairs) {
+      const taskId = taskOf.get(pair.annotationId) as number;
+      expect(pair.weight).toBeCloseTo(expectedWeight.get(taskId) as number, 6);
+      // The majority's label: the correct answer is the chosen one.
+      const task = tasks.find((t) => t.id === taskId);
+      const problem = parseProblem(task?.prompt.text ?? '');
+      const expected = problem ? String(problem.op === '+' ? problem.a + problem.b : problem.op === '-' ? problem.a - problem.b : problem.a * problem.b) : '';
+      expect(pair.chosen.endsWith(`Answer: ${expected}`)).toBe(true);
+    }
+    expect(pairs.filter((p) => p.weight < 1)).toHaveLength([...expectedWeight.values()].filter((w) => w < 1).length);
+  });
+
+  it('refuses data options the form cannot serve, and old configs without them still start unweighted rounds on every answer', async () => {
+    const likert = await createProject({
+      name: `Likert ${randomUUID().slice(0, 6)}`,
+      guidelines: '',
+      form: ZRatingForm.parse(FORM_PRESETS.likert),
+      overlap: 1,
+      completionsPerTask: 2,
+      leaseSeconds: 900,
+      undoSeconds: 0,
+      createdById: admin.id,
+    });
+    await expect(startRound({ projectId: likert.id, config: { ...TINY_ROUND, labelSource: 'majority' }, userId: admin.id })).rejects.toThrow('Consensus labels need a pairwise question in the form');
+    await expect(startRound({ projectId: likert.id, config: { ...TINY_ROUND, minAgreement: 0.5 }, userId: admin.id })).rejects.toThrow('A minimum agreement needs a pairwise or ranking question');
+    await expect(startRound({ projectId: likert.id, config: { ...TINY_ROUND, weightByConfidence: true }, userId: admin.id })).rejects.toThrow(
+      'Weighting by confidence needs a pairwise or ranking question',
+    );
+    expect(await db.trainingRun.count({ where: { projectId: likert.id } })).toBe(0);
+    const { runId } = await startRound({ projectId: likert.id, config: TINY_ROUND, userId: admin.id });
+    expect((await runOf(runId)).config).toMatchObject({ labelSource: 'all', minAgreement: null, weightByConfidence: false });
+    expect(roundSnapshotFilters(ZRoundConfig.parse(TINY_ROUND))).toEqual({ split: { mode: 'prompt' } });
+    await cancelRound({ runId }); // no worker runs it
   });
 
   it('generation with the built-in base model creates tasks with the stored display order', async () => {
