@@ -6,16 +6,10 @@ import { useTRPC } from '@/app/_trpc/react';
 import { ErrorBox } from '../error-box';
 import { formatDateTime } from '../format';
 import { cardClass, smallButtonClass, tableClass, tdClass, thClass } from '../ui';
+import { dataOptionsSummary } from './data-options';
 import { ExportJobsList } from './export-jobs';
 import { ExportPanel } from './export-panel';
 import { SnapshotForm } from './snapshot-form';
-
-/** A snapshot's label options in words: source, agreement floor, weights. */
-function labelsOf(filters: { labelSource?: 'majority' | 'dawid-skene'; minAgreement?: number; weightByConfidence?: boolean }): string {
-  const source = filters.labelSource === 'majority' ? 'Majority vote' : filters.labelSource === 'dawid-skene' ? 'Dawid-Skene' : 'Every answer';
-  const agreement = filters.minAgreement !== undefined ? `, agreement ≥ ${Math.round(filters.minAgreement * 100)}%` : '';
-  return `${source}${agreement}${filters.weightByConfidence ? ', weighted' : ''}`;
-}
 
 export function DatasetsTab({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
@@ -51,7 +45,7 @@ export function DatasetsTab({ projectId }: { projectId: number }) {
                   <td className={tdClass}>{s.name ?? (s.runs.length ? `Round ${s.runs[0].number} data` : '—')}</td>
                   <td className={`${tdClass} whitespace-nowrap`}>{formatDateTime(s.createdAt)}</td>
                   <td className={`${tdClass} text-xs`} data-testid={`snapshot-labels-${s.id}`}>
-                    {labelsOf(s.filters)}
+                    {dataOptionsSummary(s.filters)}
                   </td>
                   <td className={tdClass} data-testid={`snapshot-annotations-${s.id}`}>
                     {s.counts.annotations ?? 0}

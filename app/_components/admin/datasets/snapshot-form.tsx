@@ -10,19 +10,7 @@ import { useTRPC } from '@/app/_trpc/react';
 import { useToast } from '../../toast';
 import { ErrorBox } from '../error-box';
 import { buttonClass, cardClass, inputClass, labelClass } from '../ui';
-
-type LabelSource = 'all' | 'majority' | 'dawid-skene';
-
-/** The label sources, each in words with one line on what it keeps. */
-const LABEL_SOURCES: { value: LabelSource; label: string; explanation: string }[] = [
-  { value: 'all', label: 'Every answer', explanation: "Each annotator's answer is its own record; a task answered three times gives three pairs, agreeing or not." },
-  { value: 'majority', label: 'Majority vote', explanation: 'One record per task, with the choice most of its annotators made on the first preference question; tied tasks are left out.' },
-  {
-    value: 'dawid-skene',
-    label: 'Dawid-Skene consensus',
-    explanation: 'One record per task, with the choice a model that weighs each annotator by their estimated reliability finds most likely.',
-  },
-];
+import { LabelSourceField, MIN_AGREEMENT_HELP, MIN_AGREEMENT_LABEL, WeightByConfidenceField, weightExplanation, type LabelSource } from './data-options';
 
 /** A datetime-local value as a Date, or undefined when empty; an unreadable one stays a string so the server names it. */
 function toDate(value: string): Date | undefined {
@@ -104,7 +92,7 @@ export function SnapshotForm({ projectId, onCreated }: { projectId: number; onCr
           <input type="datetime-local" className={inputClass} value={to} onChange={(e) => setTo(e.target.value)} data-testid="snapshot-to" />
         </label>
         <label className="block">
-          <span className={labelClass}>Minimum agreement (%)</span>
+          <span className={labelClass}>{MIN_AGREEMENT_LABEL}</span>
           <input
             type="number"
             className={inputClass}
@@ -115,7 +103,7 @@ export function SnapshotForm({ projectId, onCreated }: { projectId: number; onCr
             data-testid="snapshot-agreement"
           />
           <span id="snapshot-agreement-help" className="mt-1 block text-xs text-slate-500">
-            Drops tasks where fewer than this share of annotators gave the most common answer to the first preference or ranking question (answers a reviewer rejected do not count).
+            {MIN_AGREEMENT_HELP}
           </span>
         </label>
         <fieldset>
@@ -157,25 +145,8 @@ export function SnapshotForm({ projectId, onCreated }: { projectId: number; onCr
           </div>
         </fieldset>
       )}
-      <fieldset>
-        <legend className={labelClass}>Labels</legend>
-        <div className="space-y-1">
-          {LABEL_SOURCES.map((source) => (
-            <label key={source.value} className="block text-sm">
-              <input type="radio" name="snapshot-label-source" checked={labelSource === source.value} onChange={() => setLabelSource(source.value)} data-testid={`snapshot-label-${source.value}`} />{' '}
-              <span className="font-medium">{source.label}</span>
-              <span className="block pl-5 text-xs text-slate-500">{source.explanation}</span>
-            </label>
-          ))}
-        </div>
-      </fieldset>
-      <label className="block text-sm">
-        <input type="checkbox" checked={weightByConfidence} onChange={(e) => setWeightByConfidence(e.target.checked)} data-testid="snapshot-weight" /> Weight by confidence
-        <span className="block pl-5 text-xs text-slate-500">
-          Every exported row gets a weight from 0 to 1, the confidence of its label: the share of votes for a majority, the Dawid-Skene probability, or for every answer the share of its task that
-          agrees with it.
-        </span>
-      </label>
+      <LabelSourceField value={labelSource} onChange={setLabelSource} name="snapshot-label-source" testIdPrefix="snapshot" />
+      <WeightByConfidenceField checked={weightByConfidence} onChange={setWeightByConfidence} testId="snapshot-weight" explanation={weightExplanation('Every exported row')} />
       <label className="block text-sm">
         <input type="checkbox" checked={excludeFlagged} onChange={(e) => setExcludeFlagged(e.target.checked)} /> Leave out flagged tasks
       </label>

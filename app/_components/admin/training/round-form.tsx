@@ -1,6 +1,7 @@
 'use client';
 /**
- * "Start round": every setting of ZRoundConfig, starting from the project's last-used values.
+ * "Start round": every setting of ZRoundConfig (the data options too: labels, minimum agreement,
+ * weights), starting from the project's last-used values.
  * The browser validates with the server's own schema, so field errors appear next to their inputs
  * before anything is sent; what the server still refuses shows in the error box.
  */
@@ -12,6 +13,7 @@ import { useToast } from '../../toast';
 import { ErrorBox } from '../error-box';
 import { buttonClass, cardClass, secondaryButtonClass } from '../ui';
 import { validate, type FieldErrors } from './field-errors';
+import { DataFields } from './round-data-fields';
 import { SelectField } from './form-fields';
 import { PeftFields } from './peft-fields';
 import { DpoFields, EvaluationFields, RewardFields, RlFields, TrainingFields } from './round-method-fields';
@@ -72,6 +74,7 @@ export function RoundForm({ projectId, initial, onClose }: { projectId: number; 
       <div className="max-w-md">
         <SelectField label="Policy method" testId="round-field-method" value={draft.method} options={METHODS} onChange={(method) => change({ ...draft, method })} error={errors.method} />
       </div>
+      <DataFields {...groupProps} />
       <PeftFields peft={draft.peft} onChange={(peft) => change({ ...draft, peft })} errors={errors} />
       <TrainingFields {...groupProps} />
       <RewardFields {...groupProps} />

@@ -1,7 +1,18 @@
-/** The dataset snapshot a round trained on: its id, content hash and counts. */
+/** The dataset snapshot a round trained on: its id, the data options it was taken with, content hash and counts. */
+import { dataOptionsSummary } from '../datasets/data-options';
 import { formatDateTime, formatNumber } from '../format';
 import { flattenNumbers, isRecord } from './training-json';
 import type { RoundDetail } from './training-types';
+
+/** The data options a snapshot's stored filters record (labels, minimum agreement, weights). */
+function dataOptionsOf(filters: unknown): Parameters<typeof dataOptionsSummary>[0] {
+  if (!isRecord(filters)) return {};
+  return {
+    ...((filters.labelSource === 'majority' || filters.labelSource === 'dawid-skene') && { labelSource: filters.labelSource }),
+    ...(typeof filters.minAgreement === 'number' && { minAgreement: filters.minAgreement }),
+    ...(filters.weightByConfidence === true && { weightByConfidence: true }),
+  };
+}
 
 export function SnapshotInfo({ snapshot, metrics }: { snapshot: RoundDetail['snapshot']; metrics: unknown }) {
   // The run's own metrics repeat the counts and hash; they survive the snapshot row being deleted.
@@ -17,6 +28,12 @@ export function SnapshotInfo({ snapshot, metrics }: { snapshot: RoundDetail['sna
           <dd data-testid="round-snapshot-id">
             #{snapshot.id} · {formatDateTime(snapshot.createdAt)}
           </dd>
+        </>
+      )}
+      {snapshot && (
+        <>
+          <dt className="text-slate-500">Data</dt>
+          <dd data-testid="round-snapshot-data">{dataOptionsSummary(dataOptionsOf(snapshot.filters))}</dd>
         </>
       )}
       {contentHash && (
