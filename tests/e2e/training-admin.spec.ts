@@ -2,7 +2,8 @@
  * The Training tab without a worker: an admin starts a round through the form (the run row holds
  * exactly the form's config, its job waits in the queue), cancels it, and reads a finished round
  * and two policy versions written straight into the database (what the trainer would have
- * written): curves, comparison, promotion. The workers page shows and cancels a queued job. An
+ * written): curves, comparison, promotion. A round on consensus labels, a minimum agreement and
+ * weights keeps them in its config, and its page names them. The workers page shows and cancels a queued job. An
  * annotator is refused the tab and its API.
  */
 import { randomBytes } from 'node:crypto';
@@ -227,6 +228,56 @@ test('[ADMIN] queues a generate job and cancels it from the workers page', async
   await expect(page.getByTestId(`queued-job-${jobId}`)).toHaveCount(0);
   const { rows } = await database.query<{ status: string }>(`SELECT status FROM "Job" WHERE id = $1`, [jobId]);
   expect(rows[0].status).toBe('CANCELLED');
+});
+
+test('[ADMIN] starts a round on majority labels with a minimum agreement, weighted; the round page names the options its snapshot used', async ({ page, request, e2e, database }) => {
+  await signInByApi(request, e2e, e2e.adminEmail, e2e.adminPassword);
+  const pairwise = { questions: [{ id: 'preference', type: 'pairwise', label: 'Which response is better?' }] };
+  const project = await callMutation<{ id: number }>(request, 'projects.create', { name: `E2E training data ${suffix}`, form: pairwise, completionsPerTask: 2, overlap: 3 });
+  await signIn(page, e2e.adminEmail, e2e.adminPassword, /\/admin$/);
+  await page.goto(`/admin/projects/${project.id}?tab=training`);
+  await page.getByTestId('start-round-button').click();
+  const data = page.getByTestId('round-data-fields');
+  // The snapshot form's options, in its words; the defaults are today's rounds: every answer, no minimum, unweighted.
+  for (const words of ['Every answer', 'Majority vote', 'Dawid-Skene consensus', 'Minimum agreement (%)', 'Weight by confidence']) await expect(data).toContainText(words);
+  await expect(page.getByTestId('round-field-label-all')).toBeChecked();
+  await expect(page.getByTestId('round-field-minAgreement')).toHaveValue('');
+  await expect(page.getByTestId('round-field-weightByConfidence')).not.toBeChecked();
+
+  await page.getByTestId('round-field-label-majority').check();
+  await page.getByTestId('round-field-minAgreement').fill('150');
+  await page.getByTestId('round-form-submit').click();
+  await expect(page.getByTestId('round-field-minAgreement-error')).toHaveText('The minimum agreement must be between 0 and 1 (0-100%)');
+  await page.getByTestId('round-field-minAgreement').fill('60');
+  await page.getByTestId('round-field-weightByConfidence').check();
+  await page.getByTestId('round-form-submit').click();
+  await expect(page.getByTestId('round-form')).toBeHidden();
+  await expect(page.getByTestId('round-status-1')).toHaveText('Queued');
+  const { rows } = await database.query<{ id: number; config: Record<string, unknown> }>(`SELECT id, config FROM "TrainingRun" WHERE "projectId" = $1`, [project.id]);
+  expect(rows).toHaveLength(1);
+  expect(rows[0].config).toMatchObject({ labelSource: 'majority', minAgreement: 0.6, weightByConfidence: true });
+
+  // The snapshot a worker would take with those options (its stored filters, as createSnapshot writes them).
+  const filters = {
+    status: 'SUBMITTED',
+    before: '2026-01-01T00:00:00.000Z',
+    minAgreement: 0.6,
+    agreementQuestionId: 'preference',
+    labelSource: 'majority',
+    weightByConfidence: true,
+    weightQuestionId: 'preference',
+    split: { mode: 'prompt' },
+  };
+  const { rows: snapshotRows } = await database.query<{ id: number }>(`INSERT INTO "DatasetSnapshot" ("projectId", filters, counts, "contentHash") VALUES ($1, $2, $3, $4) RETURNING id`, [
+    project.id,
+    JSON.stringify(filters),
+    JSON.stringify({ annotations: 0 }),
+    'e2e111'.padEnd(64, '0'),
+  ]);
+  await database.query(`UPDATE "TrainingRun" SET "snapshotId" = $1 WHERE id = $2`, [snapshotRows[0].id, rows[0].id]);
+  await page.reload();
+  await page.getByTestId('round-open-1').click();
+  await expect(page.getByTestId('round-detail').getByTestId('round-snapshot-data')).toHaveText('Majority vote, agreement ≥ 60%, weighted');
 });
 
 test('[ANNOTATOR] is refused the training tab and its API', async ({ page, request, e2e }) => {
