@@ -1,13 +1,14 @@
 /**
  * A measure's answers as compact typed arrays for the consensus models (lib/stats/labels.ts) and
  * the pair tables, from one query: PostgreSQL decodes each answer's JSON once and groups the
- * values by annotator, one text per annotator ("t,s,v;t,s,v;..." in no particular order, which
- * keeps the aggregate parallel: an ordered string_agg sorts a million rows and took 3x as long).
+ * values by annotator, one text per annotator ("t,s,v;t,s,v;...", or t*16+v for pairwise choices)
+ * in no particular order, which keeps the aggregate parallel (an ordered string_agg sorts a
+ * million rows and took 3x as long).
  * The texts are parsed straight into typed arrays (no object per answer), and a stable radix sort
  * orders the answers by task, sub-unit and annotator, so items are contiguous and numbered in that
  * order. Memory: the texts (about 11 bytes an answer) while parsing, then 20 bytes an answer.
  */
-import type { PrismaClient } from '../generated/prisma/client';
+import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { measureAnswerValuesSql, type Measure } from './measures';
 
 export type MeasureAnswers = {
@@ -26,6 +27,27 @@ export type MeasureAnswers = {
  * Parses "t,s,v;t,s,v;..." (non-negative integers) into the arrays from `at` on; returns the next
  * free position.
  */
+/**
+ * Parses "t*16+v;t*16+v;..." (whole-task measures, whose sub-unit is always 0 and value 0-3: one
+ * number an answer, about a fifth less work for PostgreSQL than three joined by commas).
+ */
+function parsePackedText(text: string, annotator: number, at: number, out: { tasks: Int32Array; subs: Int32Array; annotators: Int32Array; values: Int32Array }): number {
+  let current = 0;
+  let n = at;
+  for (let i = 0; i <= text.length; i += 1) {
+    const c = i < text.length ? text.charCodeAt(i) : 59;
+    if (c === 59) {
+      out.tasks[n] = Math.floor(current / 16);
+      out.subs[n] = 0;
+      out.annotators[n] = annotator;
+      out.values[n] = current % 16;
+      n += 1;
+      current = 0;
+    } else current = current * 10 + (c - 48);
+  }
+  return n;
+}
+
 function parseAnnotatorText(text: string, annotator: number, at: number, out: { tasks: Int32Array; subs: Int32Array; annotators: Int32Array; values: Int32Array }): number {
   let field = 0;
   let current = 0;
@@ -76,9 +98,11 @@ function radixSortBy(order: Int32Array<ArrayBuffer>, keys: Int32Array): Int32Arr
 export async function readMeasureAnswers(options: { db: PrismaClient; projectId: number; measure: Measure }): Promise<MeasureAnswers> {
   const { db, projectId, measure } = options;
   // LEFT JOIN: an annotator whose submitted answers never touch this measure still has an index.
+  const isPacked = measure.questionType === 'pairwise';
+  const entry = isPacked ? Prisma.sql`(a."taskId"::int8 * 16 + x.v)::text` : Prisma.sql`a."taskId"::text || ',' || x.s::text || ',' || x.v::text`;
   const rows = await db.$queryRaw<{ userId: string; answers: number; text: string | null }[]>`
     SELECT a."userId", (count(x.v) FILTER (WHERE x.v >= 0))::int AS answers,
-      string_agg(a."taskId"::text || ',' || x.s::text || ',' || x.v::text, ';') FILTER (WHERE x.v >= 0) AS text
+      string_agg(${entry}, ';') FILTER (WHERE x.v >= 0) AS text
     FROM "Annotation" a LEFT JOIN LATERAL (${measureAnswerValuesSql(measure)}) x ON true
     WHERE a."projectId" = ${projectId}::int AND a.status = 'SUBMITTED'
     GROUP BY a."userId" ORDER BY a."userId"`;
@@ -86,7 +110,7 @@ export async function readMeasureAnswers(options: { db: PrismaClient; projectId:
   const raw = { tasks: new Int32Array(total), subs: new Int32Array(total), annotators: new Int32Array(total), values: new Int32Array(total) };
   let n = 0;
   rows.forEach((row, j) => {
-    if (row.text) n = parseAnnotatorText(row.text, j, n, raw);
+    if (row.text) n = (isPacked ? parsePackedText : parseAnnotatorText)(row.text, j, n, raw);
     row.text = null;
   });
   if (n !== total) throw new Error(`Read ${n} answers of ${total}`);
