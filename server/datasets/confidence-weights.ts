@@ -33,7 +33,8 @@ export async function consensusWeights(options: { db: PrismaClient; projectId: n
   const { measures } = await readProjectMeasures(db, projectId);
   const measure = measures.find((m) => m.questionType === 'pairwise');
   if (!measure) throw new AppError('BAD_REQUEST', 'Consensus labels need a pairwise question in the form');
-  const consensus = await categoricalConsensus({ db, projectId, measure });
+  // The answers a snapshot consumes: rejected ones left out, corrections in effect.
+  const consensus = await categoricalConsensus({ db, projectId, measure, asConsumed: true });
   const model = options.method === 'majority' ? consensus.majority : consensus.dawidSkene;
   const taskIds: number[] = [];
   const weights: number[] = [];

@@ -1,6 +1,7 @@
 /**
  * Consensus labels for dataset snapshots: one answer per task, the one that carries the task's
  * consensus on the form's first pairwise question (majority vote, ties dropped; or Dawid-Skene).
+ * Rejected answers take no part and corrections count as corrected (as the snapshot's records).
  * The answer kept is the task's earliest submitted one with that choice, so its pairs are exactly
  * the consensus pair (A or B over the other; a consensus of tie or "both bad" gives no pair, as
  * for any answer). A task whose kept answer is not eligible for the snapshot (not settled yet,
@@ -8,6 +9,7 @@
  */
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { AppError } from '../errors';
+import { effectiveAnswerSql, isRejectedSql } from '../services/review/reviews';
 import { categoricalConsensus } from './consensus';
 import { PAIRWISE_CLASSES } from './measures';
 import { readProjectMeasures } from './project-form';
@@ -20,12 +22,15 @@ export async function consensusAnnotationIds(options: { db: PrismaClient; projec
   const { measures } = await readProjectMeasures(db, projectId);
   const measure = measures.find((m) => m.questionType === 'pairwise');
   if (!measure) throw new AppError('BAD_REQUEST', 'Consensus labels need a pairwise question in the form');
-  const consensus = await categoricalConsensus({ db, projectId, measure });
+  // The answers the snapshot consumes: rejected ones left out, each as its latest correction.
+  const consensus = await categoricalConsensus({ db, projectId, measure, asConsumed: true });
   const labels = options.method === 'majority' ? consensus.majority.labels : consensus.dawidSkene.labels;
   const q = measure.questionId;
   const firstIds = await db.$queryRaw<{ taskId: number; v: number; id: number }[]>(Prisma.sql`
-    SELECT a."taskId", CASE a.answer -> ${q}::text ->> 'choice' WHEN 'A' THEN 0 WHEN 'B' THEN 1 WHEN 'tie' THEN 2 ELSE 3 END AS v, min(a.id) AS id
-    FROM "Annotation" a WHERE a."projectId" = ${projectId}::int AND a.status = 'SUBMITTED' AND a.answer ? ${q}::text
+    SELECT e."taskId", CASE e.answer -> ${q}::text ->> 'choice' WHEN 'A' THEN 0 WHEN 'B' THEN 1 WHEN 'tie' THEN 2 ELSE 3 END AS v, min(e.id) AS id
+    FROM (SELECT a.id, a."taskId", ${effectiveAnswerSql(Prisma.sql`a`)} AS answer FROM "Annotation" a
+          WHERE a."projectId" = ${projectId}::int AND a.status = 'SUBMITTED' AND NOT ${isRejectedSql(Prisma.sql`a`)}) e
+    WHERE e.answer ? ${q}::text
     GROUP BY 1, 2`);
   const classes = PAIRWISE_CLASSES.length;
   const byTaskAndChoice = new Map(firstIds.map((r) => [r.taskId * classes + r.v, r.id]));

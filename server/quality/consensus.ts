@@ -17,7 +17,7 @@ import { readProjectMeasures, readUserNames } from './project-form';
 export type CategoricalConsensus = { answers: MeasureAnswers; majority: MajorityVote; dawidSkene: DawidSkeneResult; classCount: number };
 
 /** Majority vote and Dawid-Skene of a categorical measure (`answers`: already read, else read here). */
-export async function categoricalConsensus(options: { db: PrismaClient; projectId: number; measure: Measure; answers?: MeasureAnswers }): Promise<CategoricalConsensus> {
+export async function categoricalConsensus(options: { db: PrismaClient; projectId: number; measure: Measure; answers?: MeasureAnswers; asConsumed?: boolean }): Promise<CategoricalConsensus> {
   if (!options.measure.classLabels) throw new Error(`${options.measure.key} is not categorical`);
   const answers = options.answers ?? (await readMeasureAnswers(options));
   const classCount = options.measure.classLabels.length;

@@ -9,6 +9,7 @@
  * order. Memory: the texts (about 11 bytes an answer) while parsing, then 20 bytes an answer.
  */
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
+import { effectiveAnswerSql, isRejectedSql } from '../services/review/reviews';
 import { measureAnswerValuesSql, type Measure } from './measures';
 
 export type MeasureAnswers = {
@@ -95,7 +96,18 @@ function radixSortBy(order: Int32Array<ArrayBuffer>, keys: Int32Array): Int32Arr
   return from;
 }
 
-export async function readMeasureAnswers(options: { db: PrismaClient; projectId: number; measure: Measure }): Promise<MeasureAnswers> {
+/**
+ * The submitted answers as annotators gave them (`asConsumed` false: what agreement and annotator
+ * quality judge), or as datasets consume them (`asConsumed`: answers a reviewer rejected left
+ * out, each as its latest correction; what consensus labels for snapshots and their weights use).
+ */
+function answerRowsSql(projectId: number, asConsumed: boolean): Prisma.Sql {
+  if (!asConsumed) return Prisma.sql`(SELECT a0."userId", a0."taskId", a0.answer FROM "Annotation" a0 WHERE a0."projectId" = ${projectId}::int AND a0.status = 'SUBMITTED')`;
+  return Prisma.sql`(SELECT a0."userId", a0."taskId", ${effectiveAnswerSql(Prisma.sql`a0`)} AS answer FROM "Annotation" a0
+    WHERE a0."projectId" = ${projectId}::int AND a0.status = 'SUBMITTED' AND NOT ${isRejectedSql(Prisma.sql`a0`)})`;
+}
+
+export async function readMeasureAnswers(options: { db: PrismaClient; projectId: number; measure: Measure; asConsumed?: boolean }): Promise<MeasureAnswers> {
   const { db, projectId, measure } = options;
   // LEFT JOIN: an annotator whose submitted answers never touch this measure still has an index.
   const isPacked = measure.questionType === 'pairwise';
@@ -103,8 +115,7 @@ export async function readMeasureAnswers(options: { db: PrismaClient; projectId:
   const rows = await db.$queryRaw<{ userId: string; answers: number; text: string | null }[]>`
     SELECT a."userId", (count(x.v) FILTER (WHERE x.v >= 0))::int AS answers,
       string_agg(${entry}, ';') FILTER (WHERE x.v >= 0) AS text
-    FROM "Annotation" a LEFT JOIN LATERAL (${measureAnswerValuesSql(measure)}) x ON true
-    WHERE a."projectId" = ${projectId}::int AND a.status = 'SUBMITTED'
+    FROM ${answerRowsSql(projectId, options.asConsumed ?? false)} a LEFT JOIN LATERAL (${measureAnswerValuesSql(measure)}) x ON true
     GROUP BY a."userId" ORDER BY a."userId"`;
   const total = rows.reduce((s, r) => s + r.answers, 0);
   const raw = { tasks: new Int32Array(total), subs: new Int32Array(total), annotators: new Int32Array(total), values: new Int32Array(total) };

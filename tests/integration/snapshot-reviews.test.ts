@@ -47,6 +47,38 @@ describe('snapshots and reviews', () => {
     expect((await recordsOf(snap.snapshotId)).map((r) => r.annotationId)).toEqual([idOf(t1, x)]);
   });
 
+  it('consensus labels and their weights count answers as consumed: a rejected answer does not vote, a correction votes as corrected', async () => {
+    const fx = await createQueueProject({ taskCount: 2, overlap: 3 });
+    const [x, y, z, reviewer] = await createAnnotators(['Xena', 'Yusuf', 'Zara', 'Rita']);
+    const [t1, t2] = fx.taskIds;
+    // Task 1: A, A, B; both A's rejected -> only B votes: majority B, weight 1 (raw votes: A, 2/3).
+    // Task 2: B, A, B; Xena's B corrected to A -> A, A, B: majority A, weight 2/3 (raw votes: B).
+    await insertAnswers(fx.projectId, [
+      { taskId: t1, userId: x, answer: choice('A') },
+      { taskId: t1, userId: y, answer: choice('A') },
+      { taskId: t1, userId: z, answer: choice('B') },
+      { taskId: t2, userId: x, answer: choice('B') },
+      { taskId: t2, userId: y, answer: choice('A') },
+      { taskId: t2, userId: z, answer: choice('B') },
+    ]);
+    const ids = await db.annotation.findMany({ where: { projectId: fx.projectId }, select: { id: true, taskId: true, userId: true }, orderBy: { id: 'asc' } });
+    const idOf = (taskId: number, userId: string) => ids.find((a) => a.taskId === taskId && a.userId === userId)?.id ?? 0;
+    await reviewAnnotation({ annotationId: idOf(t1, x), reviewerId: reviewer, decision: 'REJECT', reason: 'did not read' });
+    await reviewAnnotation({ annotationId: idOf(t1, y), reviewerId: reviewer, decision: 'REJECT', reason: 'did not read' });
+    await reviewAnnotation({ annotationId: idOf(t2, x), reviewerId: reviewer, decision: 'CORRECT', correctedAnswer: choice('A') });
+
+    const snap = await createSnapshot({ db, projectId: fx.projectId, name: null, filters: { labelSource: 'majority', weightByConfidence: true }, createdById: null });
+    const records: { annotationId: number; taskId: number; choice: unknown; weight: number | null }[] = [];
+    for await (const batch of readSnapshotRecords({ db, snapshotId: snap.snapshotId })) {
+      for (const r of batch) records.push({ annotationId: r.annotationId, taskId: r.taskId, choice: (r.answer as { preference?: { choice?: string } }).preference?.choice, weight: r.weight ?? null });
+    }
+    // Task 1 keeps Zara's B; task 2 the earliest answer that is A as consumed: Xena's, corrected.
+    expect(records.map((r) => ({ ...r, weight: r.weight === null ? null : Number(r.weight.toFixed(4)) }))).toEqual([
+      { annotationId: idOf(t1, z), taskId: t1, choice: 'B', weight: 1 },
+      { annotationId: idOf(t2, x), taskId: t2, choice: 'A', weight: Number((2 / 3).toFixed(4)) },
+    ]);
+  });
+
   it("a correction of an edited answer is the snapshot's edited text and the SFT target", async () => {
     const form = {
       questions: [
