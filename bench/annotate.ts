@@ -74,6 +74,8 @@ const cli = new Command('bench:annotate')
   .option('--capacity-start <n>', 'annotators in the first step', positiveInt, 250)
   .option('--capacity-step <n>', 'annotators added per step', positiveInt, 250)
   .option('--capacity-max <n>', 'stop adding annotators here', positiveInt, 6000)
+  // At 250 annotators a 20-s step has ~470 submits: its p99 is the 5th slowest call, so one 100-ms
+  // pause of a shared machine decides the step (longer steps make p99 steadier).
   .option('--step-seconds <s>', 'seconds per step', positiveInt, 20)
   .option('--p99-limit-ms <ms>', 'a step holds while the p99 of queue.next and of submitAndNext stay below this', positiveInt, 50)
   .option('--think-ms <min-max>', 'think time per task, uniform', msRange, [3000, 10_000] as [number, number])
@@ -81,6 +83,9 @@ const cli = new Command('bench:annotate')
   .option('--max-sockets <n>', 'keep-alive connections the simulated annotators share', positiveInt, 256)
   .option('--saturated-seconds <s>', 'seconds of the saturated submitAndNext measurement', positiveInt, 20)
   .option('--results <path>', 'the JSON results file', path.join(__dirname, 'results', 'annotate.json'))
+  .option('--capacity-warmup-seconds <s>', "the first step's annotators work this long, unmeasured, before the ramp (0: none)", (v: string) => Number(v), 20)
+  .option('--compare-adapter <rounds>', 'capacity run: before the saturated measurement, alternate hot path and adapter this many times (10 s each) and print both', positiveInt, 0)
+  .option('--via-adapter', "capacity run: send the rating calls through tRPC's adapter instead of the hot path (server/http/trpc-hot-path.ts), for comparison", false)
   .parse();
 const opts = cli.opts<{
   capacity: boolean;
@@ -95,6 +100,9 @@ const opts = cli.opts<{
   maxSockets: number;
   saturatedSeconds: number;
   results: string;
+  viaAdapter: boolean;
+  compareAdapter: number;
+  capacityWarmupSeconds: number;
 }>();
 const isCapacityRun = opts.capacity || opts.capacityOnly;
 
@@ -295,10 +303,29 @@ async function main() {
 
   // 5. capacity: the saturated submitAndNext rate, then the ramp of paced annotators
   let saturated: LoadResult | null = null;
+  const comparison: Record<string, number>[] = [];
   let capacity: CapacityResult | null = null;
   const capacityLoadBefore = os.loadavg()[0];
   if (isCapacityRun) {
-    saturated = await runAnnotators({ baseUrl: server.url, projectId, cookies, seconds: opts.saturatedSeconds, warmupSeconds: WARMUP_SECONDS, isSubmitAndNext: true });
+    const urlSuffix = opts.viaAdapter ? '?via=adapter' : '';
+    // The same saturated loop through the hot path and through tRPC's adapter in turns, so the
+    // machine's other load weighs on both alike.
+    for (let round = 1; round <= opts.compareAdapter; round++) {
+      const rates: Record<string, number> = {};
+      for (const [label, suffix] of [
+        ['hot_path', ''],
+        ['adapter', '?via=adapter'],
+      ]) {
+        const turn = await runAnnotators({ baseUrl: server.url, projectId, cookies, seconds: 10, warmupSeconds: 1, isSubmitAndNext: true, urlSuffix: suffix });
+        rates[`${label}_per_s`] = round2(turn.submitted / turn.seconds);
+        console.log(
+          `  round ${round}, ${label.padEnd(8)}: submitAndNext ${(turn.submitted / turn.seconds).toFixed(0)} /s, p50 ${summarize(turn.submitMs).p50.toFixed(0)} ms (load ${os.loadavg()[0].toFixed(1)})`,
+        );
+      }
+      comparison.push({ round, ...rates });
+    }
+    // A freshly started server is still compiling its hot functions: 10 s of warm-up at least.
+    saturated = await runAnnotators({ baseUrl: server.url, projectId, cookies, seconds: opts.saturatedSeconds, warmupSeconds: Math.max(WARMUP_SECONDS, 10), isSubmitAndNext: true, urlSuffix });
     describeLoad('Saturated, annotations.submitAndNext (submit column) with queue.next only when it returned no task', saturated);
 
     const sessionCookie = cookies[0].split('; ').find((c) => c.includes('session_token='));
@@ -309,7 +336,7 @@ async function main() {
     const agent = createAgent(opts.maxSockets);
     console.log(
       `\nCapacity: ${opts.capacityStart} paced annotators, +${opts.capacityStep} every ${opts.stepSeconds} s up to ${opts.capacityMax}; think ${opts.thinkMs[0]}-${opts.thinkMs[1]} ms; ` +
-        `a step holds while p99 < ${opts.p99LimitMs} ms; ${opts.maxSockets} keep-alive sockets`,
+        `a step holds while p99 < ${opts.p99LimitMs} ms; ${opts.maxSockets} keep-alive sockets; ${opts.capacityWarmupSeconds} s of warm-up at the first count`,
     );
     capacity = await runCapacity({
       baseUrl: server.url,
@@ -323,6 +350,8 @@ async function main() {
       thinkMs: opts.thinkMs,
       clientLoopDelayLimitMs: opts.clientLoopLimitMs,
       agent,
+      urlSuffix,
+      warmupSeconds: opts.capacityWarmupSeconds,
       log: (line) => console.log(line),
     });
     agent.destroy();
@@ -351,9 +380,11 @@ async function main() {
     Object.assign(results, {
       capacity_annotators: capacity.capacityAnnotators,
       capacity_stop_reason: capacity.stopReason,
+      capacity_rating_calls_via: opts.viaAdapter ? 'trpc-adapter' : 'hot-path',
       capacity_p99_limit_ms: opts.p99LimitMs,
       capacity_think_ms: opts.thinkMs,
       capacity_step_seconds: opts.stepSeconds,
+      capacity_warmup_seconds: opts.capacityWarmupSeconds,
       capacity_max_sockets: opts.maxSockets,
       capacity_annotations_in_table_at_start: annotationRows,
       capacity_steps: capacity.steps,
@@ -361,6 +392,7 @@ async function main() {
       saturated_submit_and_next_p99_ms: round2(summarize(saturated.submitMs).p99),
       saturated_plain_insert_per_s: round2(plainInsertPerSecond),
       saturated_submit_vs_insert: round2(submitAndNextPerSecond / plainInsertPerSecond),
+      ...(comparison.length ? { saturated_hot_path_vs_adapter: comparison } : {}),
       capacity_load_average_before_run: round2(capacityLoadBefore),
       capacity_machine: machine,
       capacity_date: startedAt.toISOString(),

@@ -73,6 +73,14 @@ export async function runCapacity(options: {
   clientLoopDelayLimitMs?: number;
   agent: http.Agent;
   log: (line: string) => void;
+  /** Appended to each call's URL (`?via=adapter`: through tRPC's adapter instead of the hot path). */
+  urlSuffix?: string;
+  /**
+   * The first `start` annotators work this long before the first step is measured: their first
+   * calls open sockets and sessions, and the server re-plans its prepared statements after the
+   * bench's VACUUM ANALYZE; a server that has been running does neither.
+   */
+  warmupSeconds?: number;
 }): Promise<CapacityResult> {
   const { baseUrl, projectId, agent } = options;
   const [thinkMin, thinkMax] = options.thinkMs;
@@ -100,7 +108,7 @@ export async function runCapacity(options: {
       const startedAt = performance.now();
       try {
         if (!task) {
-          task = await callTrpc<TaskRef | null>(baseUrl, 'queue.next', { projectId, excludeTaskIds: [] }, cookie, agent);
+          task = await callTrpc<TaskRef | null>(baseUrl, `queue.next${options.urlSuffix ?? ''}`, { projectId, excludeTaskIds: [] }, cookie, agent);
           record('next', startedAt);
           if (!task) await sleep(EMPTY_QUEUE_PAUSE_MS, stop.signal);
           continue;
@@ -114,7 +122,7 @@ export async function runCapacity(options: {
           answer: { preference: { type: 'pairwise', choice: Math.random() < 0.5 ? 'A' : 'B' } },
           timeSpentMs: Math.round(sentAt - startedAt),
         };
-        task = (await callTrpc<{ next: TaskRef | null }>(baseUrl, 'annotations.submitAndNext', input, cookie, agent)).next;
+        task = (await callTrpc<{ next: TaskRef | null }>(baseUrl, `annotations.submitAndNext${options.urlSuffix ?? ''}`, input, cookie, agent)).next;
         record('submit', sentAt);
       } catch (error) {
         recordError(startedAt, error);
@@ -131,6 +139,10 @@ export async function runCapacity(options: {
   let capacity = 0;
   let stopReason: CapacityStopReason = 'max_reached';
   try {
+    if (options.warmupSeconds) {
+      while (running.length < Math.min(options.start, max)) running.push(annotator(options.cookies[running.length]));
+      await sleep(options.warmupSeconds * 1000, new AbortController().signal);
+    }
     for (let target = Math.min(options.start, max); target <= max; target = target === max ? max + 1 : Math.min(target + options.step, max)) {
       while (running.length < target) running.push(annotator(options.cookies[running.length]));
       window = { from: performance.now(), nextMs: [], submitMs: [], errors: 0 };
