@@ -4,8 +4,9 @@
  * The admin sees each version's arena score beside its offline metrics, the leaderboard and the
  * win-rate matrix, with numbers computed here by hand.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { test, expect, signIn, signInByApi, callMutation } from './fixtures';
+import { insertArenaVotes } from './seed-answers';
 
 const PAIRWISE = { questions: [{ id: 'preference', type: 'pairwise', label: 'Which response is better?' }] };
 const suffix = randomBytes(3).toString('hex');
@@ -42,39 +43,8 @@ test('[ADMIN] sees each version’s arena score beside its metrics, the leaderbo
   const strong = await version(`strong-${suffix}`, 0.8);
   const weak = await version(`weak-${suffix}`, 0.6);
   const idle = await version(`idle-${suffix}`, 0.5);
-  const { rows: arenas } = await database.query<{ id: number }>(`INSERT INTO "Arena" ("projectId", name, "versionIds", settings) VALUES ($1, 'E2E arena', $2, '{}') RETURNING id`, [
-    project.id,
-    [strong, weak],
-  ]);
-  // Ten prompts, each answered by both versions; the strong one is shown first on even prompts.
-  // Votes: the strong version wins prompts 0-6, the weak one 7-9.
-  for (let p = 0; p < 10; p += 1) {
-    const { rows: prompts } = await database.query<{ id: number }>(`INSERT INTO "Prompt" ("projectId", text, split) VALUES ($1, $2, 'HELDOUT') RETURNING id`, [project.id, `Question ${p}`]);
-    const answer = async (versionId: number, who: string) => {
-      const { rows } = await database.query<{ id: number }>(`INSERT INTO "Completion" ("promptId", text, source, "modelVersionId") VALUES ($1, $2, 'MODEL', $3) RETURNING id`, [
-        prompts[0].id,
-        `${who} answer ${p}`,
-        versionId,
-      ]);
-      return rows[0].id;
-    };
-    const strongAnswer = await answer(strong, 'Strong');
-    const weakAnswer = await answer(weak, 'Weak');
-    const isStrongFirst = p % 2 === 0;
-    const { rows: tasks } = await database.query<{ id: number }>(
-      `INSERT INTO "Task" ("projectId", "promptId", "completionIds", "arenaVersionIds", "arenaId", status, "submittedCount") VALUES ($1, $2, $3, $4, $5, 'DONE', 1) RETURNING id`,
-      [project.id, prompts[0].id, isStrongFirst ? [strongAnswer, weakAnswer] : [weakAnswer, strongAnswer], isStrongFirst ? [strong, weak] : [weak, strong], arenas[0].id],
-    );
-    const isStrongWinner = p < 7;
-    const choice = isStrongWinner === isStrongFirst ? 'A' : 'B';
-    await database.query(`INSERT INTO "Annotation" ("clientId", "taskId", "projectId", "userId", status, answer) VALUES ($1, $2, $3, $4, 'SUBMITTED', $5)`, [
-      randomUUID(),
-      tasks[0].id,
-      project.id,
-      admins[0].id,
-      JSON.stringify({ preference: { type: 'pairwise', choice } }),
-    ]);
-  }
+  // Ten prompts, each answered by both versions and shown in both orders; the strong one wins prompts 0-6.
+  await insertArenaVotes(database, { projectId: project.id, versionIds: [strong, weak], voterId: admins[0].id, votes: 10, firstWins: 7, label: 'E2E' });
   const expected = expectedScores();
 
   await signIn(page, e2e.adminEmail, e2e.adminPassword, /\/admin$/);

@@ -38,7 +38,7 @@ export async function insertPairwiseAnswers(database: pg.Client, projectId: numb
  * two version ids, first the one that wins more.
  */
 export async function insertArena(database: pg.Client, options: { projectId: number; voterId: string; votes: number; firstWins: number; label: string }): Promise<[number, number]> {
-  const { projectId, voterId, votes, firstWins, label } = options;
+  const { projectId, label } = options;
   const version = async (name: string) => {
     const { rows } = await database.query<{ id: number }>(
       `INSERT INTO "ModelVersion" ("projectId", kind, name, config, metrics, "artifactPath", format, "sizeBytes") VALUES ($1, 'POLICY', $2, '{}', '{}', $3, 'full', 1000) RETURNING id`,
@@ -46,8 +46,22 @@ export async function insertArena(database: pg.Client, options: { projectId: num
     );
     return rows[0].id;
   };
-  const first = await version(`${label}-first`);
-  const second = await version(`${label}-second`);
+  const versionIds: [number, number] = [await version(`${label}-first`), await version(`${label}-second`)];
+  await insertArenaVotes(database, { ...options, versionIds });
+  return versionIds;
+}
+
+/**
+ * An arena named "<label> arena" between two existing versions: `votes` prompts, each answered by
+ * both, shown in both orders by turns, and voted on once by `voterId` (the first version wins the
+ * first `firstWins` prompts).
+ */
+export async function insertArenaVotes(
+  database: pg.Client,
+  options: { projectId: number; versionIds: [number, number]; voterId: string; votes: number; firstWins: number; label: string },
+): Promise<void> {
+  const { projectId, voterId, votes, firstWins, label } = options;
+  const [first, second] = options.versionIds;
   const { rows: arenas } = await database.query<{ id: number }>(`INSERT INTO "Arena" ("projectId", name, "versionIds", settings) VALUES ($1, $2, $3, '{}') RETURNING id`, [
     projectId,
     `${label} arena`,
@@ -77,5 +91,4 @@ export async function insertArena(database: pg.Client, options: { projectId: num
     const isFirstWinner = p < firstWins;
     await insertPairwiseAnswers(database, projectId, [{ taskId: tasks[0].id, userId: voterId, choice: isFirstWinner === isFirstShownFirst ? 'A' : 'B', timeSpentMs: 5000 }]);
   }
-  return [first, second];
 }
